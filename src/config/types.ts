@@ -1,0 +1,186 @@
+/**
+ * The shape of `mfe-dev.config.ts` (what users write) and of the resolved config (what the
+ * gateway runs on). The user-facing types carry the documentation: editors show it on hover.
+ */
+
+/** How a fragment is served for one request. */
+export type FragmentMode = 'prod' | 'local' | 'shadow';
+
+export const FRAGMENT_MODES: readonly FragmentMode[] = ['prod', 'local', 'shadow'];
+
+/** One fragment (micro-frontend) of the production site. */
+export interface FragmentConfig {
+  /**
+   * The fragment's path in production. Include markers (SSI, ESI, Tailor) whose `src` path is
+   * this path or lies under it (whole path segments: `/fragments/header/x` and
+   * `/fragments/header?q` match, `/fragments/headerx` does not), relative or absolute on
+   * `upstream`, belong to this fragment.
+   * @example '/fragments/header'
+   */
+  src: string;
+  /**
+   * Where the fragment sits in pages that production already composed. In `local` mode the
+   * element this CSS selector matches, tags included, is replaced by what the local service
+   * returns for `src` (with the page's query).
+   * @example 'header[data-fragment="header"]'
+   */
+  selector?: string;
+  /**
+   * The developer's service for this fragment: an absolute http(s) URL. A local request keeps
+   * the include's path and query, prefixed by this URL's own path if it has one.
+   * @example 'http://127.0.0.1:3001'
+   */
+  local?: string;
+  /**
+   * URL prefixes of the fragment's own client-side files (scripts, styles, modules). In `local`
+   * mode requests for them are served by the local service, and absolute URLs with these
+   * prefixes in the page are rewritten to reach it through the gateway.
+   * @example ['/assets/header/', 'https://cdn.example.com/header/']
+   */
+  assets?: string[];
+  /**
+   * How long to wait for this fragment, in milliseconds. When unset, the include marker's own
+   * `timeout` attribute applies, else 3000.
+   * @default 3000
+   */
+  timeout?: number;
+}
+
+/** A named, shareable set of overrides: which fragments run where, plus toggles to force. */
+export interface PresetConfig {
+  /** One line that says what the preset is for; shown by `mfe-dev presets` and the dev page. */
+  description?: string;
+  /** Fragments served by their local service while the preset is active. */
+  local?: string[];
+  /** Fragments forced to production while the preset is active. */
+  prod?: string[];
+  /** Fragments shadowed (production served, local compared) while the preset is active. */
+  shadow?: string[];
+  /**
+   * Headers sent with the upstream request and every fragment request while the preset is
+   * active (e.g. a feature-toggle override).
+   * @example { 'x-toguru': 'new-checkout=true' }
+   */
+  headers?: Record<string, string>;
+  /**
+   * Cookies merged into the `Cookie` header of the upstream request and every fragment request
+   * while the preset is active.
+   * @example { toguru: 'new-checkout=true' }
+   */
+  cookies?: Record<string, string>;
+}
+
+/** `mfe-dev.config.ts`: what `defineConfig` accepts. */
+export interface UserConfig {
+  /**
+   * The production origin whose pages are composed and whose other requests are passed through.
+   * Required (here or in a file listed in `extends`).
+   * @example 'https://www.example.com'
+   */
+  upstream?: string;
+  /**
+   * Port the gateway listens on; `0` picks a free one.
+   * @default 4400
+   */
+  port?: number;
+  /**
+   * Host the gateway listens on. Keep the default unless you know why: anything else exposes
+   * production sessions to your network.
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /** The site's fragments, by name. */
+  fragments?: Record<string, FragmentConfig>;
+  /** Fragments served by their local service by default. */
+  local?: string[];
+  /** Fragments shadowed by default: production served, local also requested and compared. */
+  shadow?: string[];
+  /** Named override presets; see {@link PresetConfig}. */
+  presets?: Record<string, PresetConfig>;
+  /**
+   * Files (relative to this config) or npm packages (resolved from this config's folder) that
+   * add fragments and presets. This file wins over what it extends.
+   * @example ['./team/mfe-presets.json', '@acme/mfe-presets']
+   */
+  extends?: string | string[];
+  /**
+   * Inject the dev overlay before `</body>` on pages where some fragment is `local` or `shadow`.
+   * @default true
+   */
+  overlay?: boolean;
+}
+
+/** Where a fragment or preset was defined: the config file, an extended file, or a package. */
+export interface Provenance {
+  /** Absolute path of the file that defined it. */
+  file: string;
+  /** The npm package it came from, when it came through `extends: ['@scope/pkg']`. */
+  package?: string;
+}
+
+export interface ResolvedFragment {
+  name: string;
+  /** `src` normalised to a path (with no origin) on upstream. */
+  src: string;
+  selector?: string;
+  /** Absolute URL with no trailing slash on the path, or undefined. */
+  local?: string;
+  assets: string[];
+  timeout?: number;
+  from: Provenance;
+}
+
+export interface ResolvedPreset {
+  name: string;
+  description?: string;
+  local: string[];
+  prod: string[];
+  shadow: string[];
+  headers: Record<string, string>;
+  cookies: Record<string, string>;
+  from: Provenance;
+}
+
+/** Explicit fragment modes and active presets from one source. */
+export interface ModeLayer {
+  local: string[];
+  prod: string[];
+  shadow: string[];
+  presets: string[];
+}
+
+/** What `createDevServer()` takes: a config, plus what the command line adds. Inline wins over the file. */
+export interface InlineConfig extends UserConfig {
+  /** Path of the config file; `false` skips discovery (inline config only). */
+  configFile?: string | false;
+  /** Folder where config discovery starts. @default process.cwd() */
+  root?: string;
+  /** Modes and presets from command-line flags (`--local`, `--prod`, `--shadow`, `--preset`). */
+  cli?: Partial<ModeLayer>;
+  /** Watch the config files and hot-reload them. @default true */
+  watch?: boolean;
+  /** `silent` prints nothing (tests); `info` prints the start-up banner and page lines. @default 'info' */
+  logLevel?: 'info' | 'silent';
+}
+
+/** The config after `extends` merging, validation and defaults: what the gateway runs on. */
+export interface ResolvedConfig {
+  /** Absolute path of the root config file, if any (inline configs have none). */
+  configFile?: string;
+  /** Every file the config was built from (root first): what hot reload watches. */
+  files: string[];
+  /** Origin of production, no trailing slash, e.g. `https://www.example.com`. */
+  upstream: string;
+  port: number;
+  host: string;
+  fragments: Map<string, ResolvedFragment>;
+  presets: Map<string, ResolvedPreset>;
+  /**
+   * Default modes, one layer per source: `cli` (flags: source 4 of the contract) beats `config`
+   * (the file's `local`/`shadow`: source 5). Within a layer, explicit names beat presets.
+   */
+  modes: { cli: ModeLayer; config: ModeLayer };
+  overlay: boolean;
+  /** Warnings found while resolving (e.g. a preset defined twice); printed once. */
+  warnings: string[];
+}
