@@ -1,0 +1,70 @@
+import iconv from 'iconv-lite';
+
+/**
+ * Character sets of pages and fragments. The page's bytes are never re-encoded; a fragment is
+ * transcoded into the page's charset only when the two differ, so the browser decodes every byte
+ * of the composed page with the one charset the page declares.
+ */
+
+/** The canonical WHATWG name of a charset label (`latin1` → `windows-1252`), or undefined. */
+export function canonicalCharset(label: string | undefined): string | undefined {
+  if (!label) return undefined;
+  try {
+    return new TextDecoder(label.trim().replace(/^["']|["']$/g, '')).encoding;
+  } catch {
+    return undefined;
+  }
+}
+
+export function charsetFromContentType(contentType: string | undefined): string | undefined {
+  const match = contentType?.match(/;\s*charset\s*=\s*("?)([^";,\s]+)\1/i);
+  return canonicalCharset(match?.[2]);
+}
+
+/** `<meta charset>` or `<meta http-equiv="content-type" content="…charset=…">` in the first KB. */
+export function sniffMetaCharset(head: Buffer): string | undefined {
+  const text = head.subarray(0, 1024).toString('latin1');
+  const match =
+    text.match(/<meta\s[^>]*?charset\s*=\s*["']?\s*([\w:.-]+)/i) ?? undefined;
+  return canonicalCharset(match?.[1]);
+}
+
+/**
+ * Re-encode `body` from charset `from` to charset `to`. Unknown or equal charsets return the
+ * bytes untouched. Characters the target charset cannot hold become numeric character
+ * references (`&#8364;`), which HTML decodes the same way in any ASCII-compatible charset.
+ */
+export function transcode(body: Buffer, from: string | undefined, to: string | undefined): Buffer {
+  if (!from || !to || from === to) return body;
+  let text: string;
+  try {
+    text = new TextDecoder(from).decode(body);
+  } catch {
+    return body;
+  }
+  if (to === 'utf-8') return Buffer.from(text, 'utf8');
+  if (!iconv.encodingExists(to)) return body;
+  return iconv.encode(escapeUnencodable(text, to), to);
+}
+
+const encodableCache = new Map<string, Map<number, boolean>>();
+
+function escapeUnencodable(text: string, charset: string): string {
+  let cache = encodableCache.get(charset);
+  if (!cache) encodableCache.set(charset, (cache = new Map()));
+  let out = '';
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if (code < 0x80) {
+      out += char;
+      continue;
+    }
+    let ok = cache.get(code);
+    if (ok === undefined) {
+      ok = iconv.decode(iconv.encode(char, charset), charset) === char;
+      cache.set(code, ok);
+    }
+    out += ok ? char : `&#${code};`;
+  }
+  return out;
+}

@@ -1,0 +1,171 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import type { ResolvedFragment } from '../config/types.js';
+import type { RawHeaders } from '../proxy/response-headers.js';
+import { charsetFromContentType, sniffMetaCharset } from './charset.js';
+import { localErrorBox } from './error-box.js';
+import { localUrlFor } from './fragment-match.js';
+import { fetchAndCompose, reasonOf, replaceMarker, type PageContext } from './resolve-include.js';
+import { PageScanner, type Marker, type ScanOptions } from './scan-page.js';
+import { serverTimingEntries } from './server-timing.js';
+import { OrderedWriter } from './ordered-writer.js';
+import { compareShadow } from './shadow-compare.js';
+
+/**
+ * The streaming page path: production's HTML flows through the scanner as it arrives; untouched
+ * bytes leave at once, every fragment is requested the moment its marker is seen, and the
+ * writer emits parts in document order. Nothing of the page is ever re-serialised.
+ */
+export interface ComposePageOptions {
+  upstream: IncomingMessage;
+  res: ServerResponse;
+  ctx: PageContext;
+  /** Response headers already made to work on the gateway (no length or encoding). */
+  headers: RawHeaders;
+  /** Non-prod fragments that have a selector: their elements are found in composed pages. */
+  selectorFragments: readonly ResolvedFragment[];
+  /** The overlay tag to put before `</body>`, when the overlay is on for this page. */
+  overlayTag?: string;
+  /** Rewrites asset URLs and import maps of local client-side fragments (undefined: none). */
+  rewriteAsset?: (marker: Extract<Marker, { type: 'asset-url' | 'importmap' }>, raw: Buffer) => Buffer;
+  assetPrefixes?: readonly string[];
+  /** Whether the client can receive trailers (HTTP/1.1). */
+  trailers: boolean;
+}
+
+const DECOMPRESSORS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress> = {
+  gzip: () => zlib.createGunzip(),
+  'x-gzip': () => zlib.createGunzip(),
+  deflate: () => zlib.createInflate(),
+  br: () => zlib.createBrotliDecompress(),
+};
+
+/** True when compose can read this content-encoding (else the page passes through untouched). */
+export function canDecode(contentEncoding: string | undefined): boolean {
+  const encoding = contentEncoding?.trim().toLowerCase();
+  return !encoding || encoding === 'identity' || encoding in DECOMPRESSORS;
+}
+
+export function composePage(options: ComposePageOptions): Promise<void> {
+  const { upstream, res, ctx } = options;
+  const started = performance.now();
+  const status = upstream.statusCode ?? 200;
+  const encoding = upstream.headers['content-encoding']?.trim().toLowerCase();
+  const decompress = encoding && encoding !== 'identity' ? DECOMPRESSORS[encoding] : undefined;
+  const body: Readable = decompress ? upstream.pipe(decompress()) : upstream;
+  ctx.charset = charsetFromContentType(upstream.headers['content-type']);
+  let charsetKnown = ctx.charset !== undefined;
+  let headerTiming = 0;
+
+  const writer = new OrderedWriter(res, {
+    beforeFirstWrite: () => {
+      const headers = [...options.headers];
+      const known = serverTimingEntries(ctx.results);
+      headerTiming = ctx.results.length;
+      if (known) headers.push('Server-Timing', known);
+      if (options.trailers) headers.push('Trailer', 'Server-Timing');
+      res.writeHead(status, upstream.statusMessage, headers);
+    },
+    onBackpressure: (paused) => (paused ? body.pause() : body.resume()),
+  });
+
+  const selectorByKey = new Map(options.selectorFragments.map((f) => [f.selector!, f]));
+  const scanOptions: ScanOptions = {
+    selectors: [...selectorByKey.keys()],
+    assetPrefixes: options.assetPrefixes,
+    bodyEnd: options.overlayTag !== undefined,
+  };
+  const scanner = new PageScanner(scanOptions, {
+    bytes: (chunk) => writer.push(chunk),
+    marker: (marker, raw) => writer.push(replacePageMarker(marker, raw)),
+  });
+
+  function replacePageMarker(marker: Marker, raw: Buffer): Buffer | Promise<Buffer> {
+    switch (marker.type) {
+      case 'element':
+        return replaceElement(ctx, selectorByKey.get(marker.selector), raw);
+      case 'body-end':
+        return Buffer.from(options.overlayTag ?? '', 'latin1');
+      case 'asset-url':
+      case 'importmap':
+        return options.rewriteAsset ? options.rewriteAsset(marker, raw) : raw;
+      default:
+        return replaceMarker(ctx, marker, raw, ctx.pageUrl, 0, [ctx.pageUrl.href]);
+    }
+  }
+
+  return new Promise<void>((resolve) => {
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      ctx.events.emit('page:end', {
+        page: ctx.page,
+        status,
+        durationMs: performance.now() - started,
+        fragments: ctx.results,
+      });
+      resolve();
+    };
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        // The browser went away: stop reading production's page.
+        upstream.destroy();
+        finish();
+      }
+    });
+    body.on('data', (chunk: Buffer) => {
+      if (!charsetKnown) {
+        ctx.charset = sniffMetaCharset(chunk);
+        charsetKnown = true;
+      }
+      scanner.write(chunk);
+      writer.flush();
+    });
+    body.on('error', (error) => {
+      if (!res.headersSent) {
+        res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(`mfe-dev: could not read the page from production: ${reasonOf(error)}\n`);
+      } else {
+        res.destroy(error);
+      }
+      finish();
+    });
+    body.on('end', () => {
+      scanner.end();
+      void writer.end().then(() => {
+        if (!res.headersSent) {
+          writer.flush();
+          res.writeHead(status, upstream.statusMessage, [...options.headers]);
+        }
+        const late = ctx.results.slice(headerTiming);
+        if (options.trailers && late.length > 0) res.addTrailers({ 'Server-Timing': serverTimingEntries(late) });
+        res.end(finish);
+      });
+    });
+  });
+}
+
+/** A pre-composed page's fragment element: replaced by the local service's output, or shadowed. */
+function replaceElement(ctx: PageContext, fragment: ResolvedFragment | undefined, raw: Buffer): Buffer | Promise<Buffer> {
+  if (!fragment?.local) return raw;
+  const mode = ctx.modes.get(fragment.name) ?? 'prod';
+  const includeUrl = new URL(fragment.src, ctx.pageUrl);
+  includeUrl.search = ctx.pageUrl.search;
+  const localUrl = localUrlFor(fragment, includeUrl);
+  const info = { page: ctx.page, name: fragment.name, mode, src: fragment.src, url: localUrl.href, depth: 0 };
+  if (mode === 'local') {
+    return fetchAndCompose(ctx, info, fragment.timeout ?? 3000, [ctx.pageUrl.href]).catch((error: unknown) => {
+      ctx.events.emit('fragment:fallback', { ...info, fallback: 'error-box' });
+      return Buffer.from(localErrorBox(fragment.name, localUrl.href, reasonOf(error)), 'utf8');
+    });
+  }
+  if (mode === 'shadow') {
+    const local = fetchAndCompose(ctx, { ...info, mode: 'shadow' }, fragment.timeout ?? 3000, [ctx.pageUrl.href]);
+    void Promise.allSettled([Promise.resolve(raw), local]).then(([p, l]) =>
+      compareShadow(ctx, fragment.name, ctx.pageUrl.href, localUrl.href, p, l),
+    );
+  }
+  return raw;
+}

@@ -1,0 +1,102 @@
+import type { Writable } from 'node:stream';
+
+/**
+ * Writes a page's parts in document order while they become ready out of order.
+ *
+ * Parts are either bytes (ready now) or promises of bytes (fragments in flight). Everything
+ * ready at the head of the queue leaves in one write; a pending fragment holds back only what
+ * follows it. `onBackpressure(true)` asks the producer to pause while the client is slow.
+ */
+interface Slot {
+  ready: boolean;
+  value: Buffer | undefined;
+}
+
+export class OrderedWriter {
+  private readonly queue: Slot[] = [];
+  private head = 0;
+  private ended = false;
+  private finished: (() => void) | undefined;
+  private readonly done: Promise<void>;
+  private waitingForDrain = false;
+  private started = false;
+
+  constructor(
+    private readonly out: Writable,
+    private readonly hooks: {
+      /** Called once, just before the first byte is written (send headers here). */
+      beforeFirstWrite?: () => void;
+      onBackpressure?: (paused: boolean) => void;
+    } = {},
+  ) {
+    this.done = new Promise((resolve) => (this.finished = resolve));
+  }
+
+  push(part: Buffer | Promise<Buffer>): void {
+    if (Buffer.isBuffer(part)) {
+      if (part.length > 0) this.queue.push({ ready: true, value: part });
+      return;
+    }
+    const slot: Slot = { ready: false, value: undefined };
+    this.queue.push(slot);
+    part.then(
+      (value) => {
+        slot.value = value;
+        slot.ready = true;
+        this.flush();
+      },
+      () => {
+        // Resolvers never reject (failures become fallbacks); be safe anyway.
+        slot.ready = true;
+        this.flush();
+      },
+    );
+  }
+
+  /** Write everything that is ready at the head of the queue. */
+  flush(): void {
+    const ready: Buffer[] = [];
+    let bytes = 0;
+    while (this.head < this.queue.length && this.queue[this.head].ready) {
+      const value = this.queue[this.head].value;
+      this.queue[this.head] = undefined as unknown as Slot;
+      this.head++;
+      if (value && value.length > 0) {
+        ready.push(value);
+        bytes += value.length;
+      }
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    if (ready.length > 0) {
+      if (!this.started) {
+        this.started = true;
+        this.hooks.beforeFirstWrite?.();
+      }
+      const chunk = ready.length === 1 ? ready[0] : Buffer.concat(ready, bytes);
+      if (!this.out.write(chunk) && !this.waitingForDrain) {
+        this.waitingForDrain = true;
+        this.hooks.onBackpressure?.(true);
+        this.out.once('drain', () => {
+          this.waitingForDrain = false;
+          this.hooks.onBackpressure?.(false);
+        });
+      }
+    }
+    if (this.ended && this.head === this.queue.length) this.finished?.();
+  }
+
+  /** No more parts will come; resolves once every part has been written. */
+  end(): Promise<void> {
+    this.ended = true;
+    this.flush();
+    return this.done;
+  }
+
+  /** True once the first byte was written (headers are gone). */
+  get hasStarted(): boolean {
+    return this.started;
+  }
+}

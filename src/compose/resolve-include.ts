@@ -1,0 +1,216 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { FragmentMode, ResolvedConfig, ResolvedFragment } from '../config/types.js';
+import { transcode } from './charset.js';
+import { SSI_ERROR_TEXT, failureComment, localErrorBox } from './error-box.js';
+import type { ComposeEvents, FragmentEnd, FragmentInfo, PageInfo } from './events.js';
+import { fetchFragment, FragmentFetchError, type Agents, type FetchedFragment } from './fetch-fragment.js';
+import { localUrlFor, type FragmentMatcher } from './fragment-match.js';
+import { scanBuffer, type Marker } from './scan-page.js';
+import { compareShadow } from './shadow-compare.js';
+
+/**
+ * Turns one include marker into the bytes that replace it, the way the production edge would:
+ * the fragment from production or from the developer's local service (by mode), its own
+ * includes resolved recursively, failures handled by the dialect's rules. Never rejects.
+ */
+
+/** Nesting deeper than this is reported instead of followed (production edges stop at ~5–10). */
+export const MAX_INCLUDE_DEPTH = 10;
+export const DEFAULT_FRAGMENT_TIMEOUT_MS = 3000;
+
+export interface PageContext {
+  page: PageInfo;
+  config: ResolvedConfig;
+  matchFragment: FragmentMatcher;
+  modes: ReadonlyMap<string, FragmentMode>;
+  /** Headers for every fragment request (forwarded from the browser, plus presets'). */
+  fragmentHeaders: OutgoingHttpHeaders;
+  /** The page's URL on upstream (relative includes resolve against it). */
+  pageUrl: URL;
+  /** Canonical charset of the page; fragments are transcoded into it. */
+  charset: string | undefined;
+  agents: Agents;
+  events: ComposeEvents;
+  /** Every fragment resolved for this page, in completion order (feeds Server-Timing). */
+  results: FragmentEnd[];
+}
+
+export type IncludeMarker = Extract<Marker, { type: 'ssi' | 'esi-include' | 'tailor' }>;
+
+interface IncludeRequest {
+  marker: IncludeMarker;
+  /** Document the include appeared in (relative srcs resolve against it). */
+  base: URL;
+  depth: number;
+  /** Production URLs of the includes that led here, to detect loops. */
+  chain: readonly string[];
+}
+
+export function resolveInclude(ctx: PageContext, request: IncludeRequest): Promise<Buffer> {
+  return resolveIncludeText(ctx, request).then((text) => (typeof text === 'string' ? Buffer.from(text, 'utf8') : text));
+}
+
+async function resolveIncludeText(ctx: PageContext, { marker, base, depth, chain }: IncludeRequest): Promise<Buffer | string> {
+  let url: URL;
+  try {
+    url = new URL(marker.src, base);
+  } catch {
+    return failureComment(marker.src, 'not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return failureComment(marker.src, `only http(s) includes are followed, not ${url.protocol}`);
+  }
+  if (chain.includes(url.href)) {
+    const loop = [...chain, url.href].map((href) => new URL(href).pathname).join(' → ');
+    emitError(ctx, fragmentInfo(ctx, undefined, 'prod', marker.src, url, depth), `include loop: ${loop}`, 0);
+    return failureComment(marker.src, `include loop not followed: ${loop}`);
+  }
+  if (depth >= MAX_INCLUDE_DEPTH) {
+    return failureComment(marker.src, `nested deeper than ${MAX_INCLUDE_DEPTH} includes; not followed`);
+  }
+
+  const fragment = ctx.matchFragment(url);
+  const mode: FragmentMode = (fragment && ctx.modes.get(fragment.name)) ?? 'prod';
+  const timeoutMs = fragment?.timeout ?? (marker.type === 'tailor' ? marker.timeout : undefined) ?? DEFAULT_FRAGMENT_TIMEOUT_MS;
+  const nextChain = [...chain, url.href];
+
+  if (mode === 'local' && fragment?.local) {
+    const localUrl = localUrlFor(fragment, url);
+    const info = fragmentInfo(ctx, fragment.name, 'local', marker.src, localUrl, depth);
+    return fetchAndCompose(ctx, info, timeoutMs, nextChain).catch((error: unknown) => {
+      const reason = reasonOf(error);
+      emitFallback(ctx, info, 'error-box');
+      return localErrorBox(fragment.name, localUrl.href, reason);
+    });
+  }
+
+  const info = fragmentInfo(ctx, fragment?.name, mode, marker.src, url, depth);
+  const shadowLocal = mode === 'shadow' && fragment?.local ? startShadow(ctx, fragment, url, timeoutMs) : undefined;
+  const prod = fetchAndCompose(ctx, info, timeoutMs, nextChain);
+  if (shadowLocal) {
+    void Promise.allSettled([prod, shadowLocal.body]).then(([p, l]) => {
+      compareShadow(ctx, fragment!.name, url.href, shadowLocal.url.href, p, l);
+    });
+  }
+  return prod.catch((error: unknown) => productionFallback(ctx, info, marker, base, depth, nextChain, timeoutMs, reasonOf(error)));
+}
+
+/** Fetch a fragment, resolve the includes inside it, and transcode it into the page's charset. */
+async function fetchAndCompose(ctx: PageContext, info: FragmentInfo, timeoutMs: number, chain: readonly string[]): Promise<Buffer> {
+  const started = performance.now();
+  ctx.events.emit('fragment:start', info);
+  let fetched: FetchedFragment;
+  try {
+    fetched = await fetchFragment({ url: new URL(info.url), headers: ctx.fragmentHeaders, timeoutMs, agents: ctx.agents });
+  } catch (error) {
+    const durationMs = performance.now() - started;
+    emitError(ctx, info, reasonOf(error), durationMs);
+    const status = error instanceof FragmentFetchError ? (error.status ?? 0) : 0;
+    const end: FragmentEnd = { ...info, status, durationMs, failed: true };
+    ctx.results.push(end);
+    ctx.events.emit('fragment:end', end);
+    throw error;
+  }
+  const body = transcode(fetched.body, fetched.charset, ctx.charset);
+  const composed = await composeNested(ctx, body, new URL(info.url), info.depth + 1, chain);
+  const end: FragmentEnd = { ...info, status: fetched.status, durationMs: performance.now() - started, failed: false };
+  ctx.results.push(end);
+  ctx.events.emit('fragment:end', end);
+  return composed;
+}
+
+/**
+ * Resolve the include markers inside a fragment (or inside an `<!--esi … -->` block). Relative
+ * srcs of a local fragment resolve against the page on upstream, as production would see them.
+ */
+export async function composeNested(ctx: PageContext, body: Buffer, base: URL, depth: number, chain: readonly string[]): Promise<Buffer> {
+  const parts = scanBuffer(body);
+  if (parts.length === 1 && Buffer.isBuffer(parts[0])) return body;
+  const upstreamBase = base.origin === ctx.pageUrl.origin ? base : ctx.pageUrl;
+  const resolved = await Promise.all(
+    parts.map((part): Buffer | Promise<Buffer> => {
+      if (Buffer.isBuffer(part)) return part;
+      return replaceMarker(ctx, part.marker, part.raw, upstreamBase, depth, chain);
+    }),
+  );
+  return Buffer.concat(resolved);
+}
+
+/** Bytes for one include-type marker (the page and nested documents share this). */
+export function replaceMarker(ctx: PageContext, marker: Marker, raw: Buffer, base: URL, depth: number, chain: readonly string[]): Buffer | Promise<Buffer> {
+  switch (marker.type) {
+    case 'ssi':
+    case 'esi-include':
+    case 'tailor':
+      return resolveInclude(ctx, { marker, base, depth, chain });
+    case 'esi-remove':
+      return EMPTY;
+    case 'esi-comment':
+      return composeNested(ctx, marker.inner, base, depth, chain);
+    default:
+      return raw;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+async function productionFallback(
+  ctx: PageContext,
+  info: FragmentInfo,
+  marker: IncludeMarker,
+  base: URL,
+  depth: number,
+  chain: readonly string[],
+  timeoutMs: number,
+  reason: string,
+): Promise<Buffer | string> {
+  const fallbackSrc = marker.type === 'esi-include' ? marker.alt : marker.type === 'tailor' ? marker.fallbackSrc : undefined;
+  if (fallbackSrc) {
+    emitFallback(ctx, info, fallbackSrc);
+    try {
+      const fallbackUrl = new URL(fallbackSrc, base);
+      const fallbackInfo = { ...info, src: fallbackSrc, url: fallbackUrl.href };
+      return await fetchAndCompose(ctx, fallbackInfo, timeoutMs, chain);
+    } catch (error) {
+      reason = `${reason}; fallback ${fallbackSrc}: ${reasonOf(error)}`;
+    }
+  }
+  if (marker.type === 'esi-include' && marker.onerror === 'continue') {
+    emitFallback(ctx, info, 'continue');
+    return EMPTY;
+  }
+  if (marker.type === 'ssi') {
+    emitFallback(ctx, info, 'error-text');
+    return SSI_ERROR_TEXT + failureComment(marker.src, reason);
+  }
+  emitFallback(ctx, info, 'comment');
+  return failureComment(marker.src, reason);
+}
+
+function startShadow(ctx: PageContext, fragment: ResolvedFragment, url: URL, timeoutMs: number) {
+  const localUrl = localUrlFor(fragment, url);
+  const body = fetchFragment({ url: localUrl, headers: ctx.fragmentHeaders, timeoutMs, agents: ctx.agents }).then((f) =>
+    transcode(f.body, f.charset, ctx.charset),
+  );
+  body.catch(() => undefined);
+  return { url: localUrl, body };
+}
+
+function fragmentInfo(ctx: PageContext, name: string | undefined, mode: FragmentMode, src: string, url: URL, depth: number): FragmentInfo {
+  return { page: ctx.page, name, mode, src, url: url.href, depth };
+}
+
+function emitError(ctx: PageContext, info: FragmentInfo, reason: string, durationMs: number) {
+  ctx.events.emit('fragment:error', { ...info, reason, durationMs });
+}
+
+function emitFallback(ctx: PageContext, info: FragmentInfo, fallback: string) {
+  ctx.events.emit('fragment:fallback', { ...info, fallback });
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof FragmentFetchError ? error.reason : error instanceof Error ? error.message : String(error);
+}
+
+/** Exported for selector mode, which fetches a local fragment the same way. */
+export { fetchAndCompose, reasonOf };

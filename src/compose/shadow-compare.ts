@@ -1,0 +1,72 @@
+import * as cheerio from 'cheerio';
+import type { AnyNode } from 'domhandler';
+import type { PageContext } from './resolve-include.js';
+
+/**
+ * Shadow mode: production's fragment is served, the local one is fetched too, and the two are
+ * compared as documents rather than as bytes, so formatting, attribute order and whitespace do
+ * not count as differences while text, elements and attribute values do.
+ */
+
+/** One line per element, text run and comment, attributes sorted, whitespace collapsed. */
+export function normaliseFragment(html: string): string[] {
+  const $ = cheerio.load(html, null, false);
+  const lines: string[] = [];
+  const walk = (nodes: AnyNode[], indent: string) => {
+    for (const node of nodes) {
+      if (node.type === 'text') {
+        const text = node.data.replace(/\s+/g, ' ').trim();
+        if (text) lines.push(`${indent}"${text}"`);
+      } else if (node.type === 'tag' || node.type === 'script' || node.type === 'style') {
+        const attributes = Object.entries(node.attribs)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([name, value]) => ` ${name}="${value.replace(/\s+/g, ' ').trim()}"`)
+          .join('');
+        lines.push(`${indent}<${node.name}${attributes}>`);
+        walk(node.children, indent + '  ');
+      }
+    }
+  };
+  walk($.root().children().toArray().length ? ($.root()[0].children as AnyNode[]) : [], '');
+  return lines;
+}
+
+/** The differing lines of two normalised fragments, `-` production and `+` local (at most `limit`). */
+export function diffLines(prod: string[], local: string[], limit = 12): string[] {
+  // Trim the common head and tail, then show what is left of each side: enough to see
+  // what changed without a full LCS over large fragments.
+  let start = 0;
+  while (start < prod.length && start < local.length && prod[start] === local[start]) start++;
+  let endProd = prod.length;
+  let endLocal = local.length;
+  while (endProd > start && endLocal > start && prod[endProd - 1] === local[endLocal - 1]) {
+    endProd--;
+    endLocal--;
+  }
+  const out = [...prod.slice(start, endProd).map((l) => `- ${l}`), ...local.slice(start, endLocal).map((l) => `+ ${l}`)];
+  return out.length > limit ? [...out.slice(0, limit), `… ${out.length - limit} more lines`] : out;
+}
+
+export function compareShadow(
+  ctx: PageContext,
+  name: string,
+  prodUrl: string,
+  localUrl: string,
+  prod: PromiseSettledResult<Buffer>,
+  local: PromiseSettledResult<Buffer>,
+): void {
+  const base = { page: ctx.page, name, prodUrl, localUrl };
+  if (prod.status === 'rejected' || local.status === 'rejected') {
+    const error = prod.status === 'rejected' ? `production failed: ${String(prod.reason?.message ?? prod.reason)}` : `local failed: ${String((local as PromiseRejectedResult).reason?.message ?? (local as PromiseRejectedResult).reason)}`;
+    ctx.events.emit('shadow:result', { ...base, equal: false, summary: error, diff: [], error });
+    return;
+  }
+  const charset = ctx.charset ?? 'utf-8';
+  const decode = (buf: Buffer) => new TextDecoder(charset).decode(buf);
+  const prodLines = normaliseFragment(decode(prod.value));
+  const localLines = normaliseFragment(decode(local.value));
+  const diff = diffLines(prodLines, localLines);
+  const equal = diff.length === 0;
+  const summary = equal ? 'same as production' : `${diff.filter((l) => l.startsWith('- ')).length} production line(s) differ from ${diff.filter((l) => l.startsWith('+ ')).length} local line(s)`;
+  ctx.events.emit('shadow:result', { ...base, equal, summary, diff });
+}

@@ -1,0 +1,64 @@
+import pc from 'picocolors';
+
+/**
+ * Terminal output. Everything the gateway says goes through one logger so tests can silence it
+ * and the format stays the same everywhere: `[mfe-dev]`-free lines, coloured when a TTY reads them.
+ */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  /** A warning printed once per process however often it happens (e.g. a bad override per request). */
+  warnOnce(message: string): void;
+  /** The most recent distinct warnings, newest last, for the dev page. */
+  recentWarnings(): string[];
+}
+
+export type LogLevel = 'info' | 'silent';
+
+const MAX_REMEMBERED = 500;
+const MAX_RECENT = 50;
+
+export function createLogger(level: LogLevel = 'info'): Logger {
+  const seen = new Set<string>();
+  const recent: string[] = [];
+  const silent = level === 'silent';
+  const remember = (message: string) => {
+    recent.push(message);
+    if (recent.length > MAX_RECENT) recent.shift();
+  };
+  const logger: Logger = {
+    info(message) {
+      if (!silent) process.stdout.write(message + '\n');
+    },
+    warn(message) {
+      remember(message);
+      if (!silent) process.stderr.write(pc.yellow(message) + '\n');
+    },
+    error(message) {
+      if (!silent) process.stderr.write(pc.red(message) + '\n');
+    },
+    warnOnce(message) {
+      if (seen.has(message)) return;
+      if (seen.size >= MAX_REMEMBERED) seen.clear();
+      seen.add(message);
+      logger.warn(message);
+    },
+    recentWarnings: () => [...recent],
+  };
+  return logger;
+}
+
+/**
+ * `DEBUG=mfe-dev:*` (or `DEBUG=mfe-dev:compose`) prints debug lines for that part; silent
+ * otherwise. The check happens once, so a disabled debugger costs one branch.
+ */
+export function createDebugger(namespace: string): ((message: string) => void) | undefined {
+  const filter = process.env.DEBUG ?? '';
+  const enabled = filter
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .some((pattern) => pattern === namespace || pattern === '*' || (pattern.endsWith('*') && namespace.startsWith(pattern.slice(0, -1))));
+  if (!enabled) return undefined;
+  return (message) => process.stderr.write(`${pc.magenta(namespace)} ${message}\n`);
+}

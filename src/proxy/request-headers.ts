@@ -1,0 +1,57 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { FragmentMode } from '../config/types.js';
+
+/**
+ * Headers of the requests the gateway makes: to upstream for the page or file, and to every
+ * fragment service. The browser talks to `http://127.0.0.1:PORT`; production expects to be
+ * talked to as itself, so what names the gateway's origin is pointed back at upstream.
+ */
+export interface RequestHeaderContext {
+  upstreamOrigin: string;
+  gatewayOrigin: string;
+  /** Cookie header for upstream: the browser's, minus mfe-dev's, plus active presets'. */
+  cookieHeader: string | undefined;
+  /** Headers of active presets. */
+  presetHeaders: Readonly<Record<string, string>>;
+  modes: ReadonlyMap<string, FragmentMode>;
+}
+
+/** Prepare the browser's request headers in place before http-proxy copies them upstream. */
+export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, context: RequestHeaderContext, method: string): void {
+  if (context.cookieHeader === undefined) delete headers.cookie;
+  else headers.cookie = context.cookieHeader;
+  if (headers.origin === context.gatewayOrigin) headers.origin = context.upstreamOrigin;
+  if (typeof headers.referer === 'string') headers.referer = toUpstream(headers.referer, context);
+  for (const [name, value] of Object.entries(context.presetHeaders)) headers[name.toLowerCase()] = value;
+  // A page cached while the header was `prod` must not come back as a 304 once it is `local`:
+  // with any override active, HTML navigations are always fetched whole.
+  const overridden = [...context.modes.values()].some((mode) => mode !== 'prod');
+  if (overridden && (method === 'GET' || method === 'HEAD') && /text\/html/.test(headers.accept ?? '')) {
+    delete headers['if-none-match'];
+    delete headers['if-modified-since'];
+  }
+}
+
+/** What a real edge forwards to its fragment services. */
+export function fragmentRequestHeaders(browser: IncomingHttpHeaders, context: RequestHeaderContext, gatewayHost: string): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {
+    accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8',
+    'accept-encoding': 'gzip, deflate, br',
+    'x-forwarded-host': gatewayHost,
+    'x-forwarded-proto': 'http',
+  };
+  for (const name of ['accept-language', 'user-agent', 'referer'] as const) {
+    const value = browser[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  if (context.cookieHeader !== undefined) headers.cookie = context.cookieHeader;
+  for (const [name, value] of Object.entries(context.presetHeaders)) headers[name.toLowerCase()] = value;
+  return headers;
+}
+
+function toUpstream(url: string, context: RequestHeaderContext): string {
+  if (url === context.gatewayOrigin || url.startsWith(context.gatewayOrigin + '/')) {
+    return context.upstreamOrigin + url.slice(context.gatewayOrigin.length);
+  }
+  return url;
+}
