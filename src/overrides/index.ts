@@ -1,0 +1,21 @@
+/** Per-request overrides: which mode each fragment is in, and what active presets add. */
+export {
+  MODES_HEADER,
+  MODES_PARAM,
+  OVERRIDE_HEADERS,
+  OVERRIDE_PARAMS,
+  PRESETS_HEADER,
+  PRESETS_PARAM,
+  decodeAsciiEscapes,
+  isFragmentMode,
+  parseModePairs,
+  parsePresetNames,
+  splitOverrideQuery,
+} from './parse-selection.js';
+export type { ModePair, ParsedModes, ParsedPresetNames, SplitQuery } from './parse-selection.js';
+export { resolveSelection } from './resolve-selection.js';
+export type { ModeSource, Selection, SelectionRequest } from './resolve-selection.js';
+export { createWarnOnce } from './warn-once.js';
+export type { WarnOnce, WarnOnceOptions } from './warn-once.js';
+export { shareLink } from './share-link.js';
+export type { ShareableSelection } from './share-link.js';
