@@ -1,0 +1,44 @@
+import http from 'node:http';
+import https from 'node:https';
+import pc from 'picocolors';
+import { resolveConfig } from '../config/resolve-config.js';
+import type { InlineConfig } from '../config/types.js';
+import { describeNetworkError } from '../compose/fetch-fragment.js';
+
+/**
+ * `mfe-dev check`: is everything this config needs there? Validates the config, then asks
+ * upstream and every local service for their root. Any HTTP answer counts as reachable; a
+ * refused connection, a TLS error or a timeout does not. Exit 0 when all is well, 1 otherwise.
+ */
+export async function runCheck(inline: InlineConfig): Promise<number> {
+  const config = await resolveConfig(inline);
+  const out: string[] = [`${pc.green('✓')} config ${config.configFile ?? '(inline)'} is valid`];
+  for (const warning of config.warnings) out.push(`${pc.yellow('!')} ${warning}`);
+  const targets: Array<{ label: string; url: string }> = [{ label: 'upstream', url: config.upstream + '/' }];
+  for (const fragment of config.fragments.values()) {
+    if (fragment.local) targets.push({ label: `fragment '${fragment.name}' local`, url: new URL(fragment.src, fragment.local + '/').href });
+  }
+  const results = await Promise.all(targets.map(async (t) => ({ ...t, result: await probe(t.url) })));
+  let ok = true;
+  for (const { label, url, result } of results) {
+    if (result.ok) out.push(`${pc.green('✓')} ${label} ${url} answered HTTP ${result.status}`);
+    else {
+      ok = false;
+      out.push(`${pc.red('✗')} ${label} ${url}: ${result.reason}`);
+    }
+  }
+  process.stdout.write(out.join('\n') + '\n');
+  return ok ? 0 : 1;
+}
+
+function probe(url: string): Promise<{ ok: true; status: number } | { ok: false; reason: string }> {
+  return new Promise((resolve) => {
+    const client = url.startsWith('https:') ? https : http;
+    const request = client.get(url, { timeout: 5000, agent: false }, (response) => {
+      response.resume();
+      resolve({ ok: true, status: response.statusCode ?? 0 });
+    });
+    request.on('timeout', () => request.destroy(Object.assign(new Error('no answer within 5000 ms'), { code: 'ETIMEDOUT' })));
+    request.on('error', (error) => resolve({ ok: false, reason: describeNetworkError(error) }));
+  });
+}

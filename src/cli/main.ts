@@ -1,0 +1,144 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cac } from 'cac';
+import pc from 'picocolors';
+import type { InlineConfig } from '../config/types.js';
+import { isMfeDevError } from '../errors.js';
+import { createDevServer } from '../server.js';
+import { runCheck } from './check.js';
+import { runInit } from './init.js';
+import { runPresets } from './presets.js';
+
+/**
+ * The command line is thin: flags become an inline config for `createDevServer()`. Returns the
+ * exit code (the `dev` command resolves only when the server stops).
+ */
+export async function main(argv: string[]): Promise<number> {
+  const cli = cac('mfe-dev');
+  let run: (() => Promise<number>) | undefined;
+
+  cli
+    .command('[command]', 'Start the gateway (the default command, also `mfe-dev dev`)')
+    .option('--config <file>', 'Config file (default: found from the working directory upward)')
+    .option('--port <port>', 'Port to listen on (default: config port, else 4400; 0 picks a free port)')
+    .option('--host <host>', 'Host to listen on', { default: undefined })
+    .option('--upstream <url>', 'Production origin (overrides the config)')
+    .option('--local <name>', 'Serve this fragment from its local service (repeatable)')
+    .option('--prod <name>', 'Serve this fragment from production (repeatable)')
+    .option('--shadow <name>', 'Shadow this fragment: serve production, compare with local (repeatable)')
+    .option('--preset <name>', 'Apply a preset (repeatable)')
+    .option('--no-overlay', 'Do not inject the dev overlay into pages')
+    .option('--open', 'Open the browser once the gateway is ready')
+    .example('mfe-dev --local header')
+    .example('mfe-dev --preset checkout --port 0')
+    .action((command: string | undefined, flags: Record<string, unknown>) => {
+      if (command !== undefined && command !== 'dev') {
+        throw new UsageError(`unknown command '${command}'. Commands: dev (default), check, presets, init. See mfe-dev --help.`);
+      }
+      run = () => runDev(flags);
+    });
+  cli
+    .command('check', 'Validate the config and probe upstream and every local service')
+    .option('--config <file>', 'Config file')
+    .action((flags: Record<string, unknown>) => {
+      run = () => runCheck(inlineFrom(flags));
+    });
+  cli
+    .command('presets', 'List presets: what each sets and the file it comes from')
+    .option('--config <file>', 'Config file')
+    .action((flags: Record<string, unknown>) => {
+      run = () => runPresets(inlineFrom(flags));
+    });
+  cli.command('init', 'Write a commented starter mfe-dev.config.ts').action(() => {
+    run = () => runInit(process.cwd());
+  });
+  cli.help();
+  cli.version(packageVersion());
+
+  try {
+    cli.parse(['node', 'mfe-dev', ...argv], { run: false });
+    if (cli.options.help || cli.options.version) {
+      // cac printed what was asked for.
+      return 0;
+    }
+    await cli.runMatchedCommand();
+    return run ? await run() : 0;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+class UsageError extends Error {}
+
+function reportError(error: unknown): number {
+  if (isMfeDevError(error) || error instanceof UsageError || (error as Error)?.name === 'CACError') {
+    process.stderr.write(`${pc.red('mfe-dev:')} ${(error as Error).message}\n`);
+  } else {
+    process.stderr.write(`${pc.red('mfe-dev: unexpected error')}\n${(error as Error)?.stack ?? String(error)}\n`);
+  }
+  return 1;
+}
+
+/** cac gives a string for one use of a flag and an array for several. */
+function list(value: unknown): string[] | undefined {
+  if (value === undefined || value === true || value === false) return undefined;
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+function inlineFrom(flags: Record<string, unknown>): InlineConfig {
+  const inline: InlineConfig = {};
+  if (typeof flags.config === 'string') inline.configFile = flags.config;
+  return inline;
+}
+
+async function runDev(flags: Record<string, unknown>): Promise<number> {
+  const inline = inlineFrom(flags);
+  if (flags.port !== undefined) {
+    const port = Number(flags.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new UsageError(`--port must be a whole number from 0 to 65535, got '${String(flags.port)}'.`);
+    }
+    inline.port = port;
+  }
+  if (typeof flags.host === 'string') inline.host = flags.host;
+  if (flags.upstream !== undefined) inline.upstream = String(flags.upstream);
+  if (flags.overlay === false) inline.overlay = false;
+  inline.cli = {
+    local: list(flags.local) ?? [],
+    prod: list(flags.prod) ?? [],
+    shadow: list(flags.shadow) ?? [],
+    presets: list(flags.preset) ?? [],
+  };
+
+  const server = await createDevServer(inline);
+  await server.listen();
+  if (flags.open && server.url) openBrowser(server.url + '/');
+
+  return new Promise<number>((resolve) => {
+    let closing = false;
+    const stop = () => {
+      if (closing) return;
+      closing = true;
+      void server.close().then(() => resolve(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+function openBrowser(url: string): void {
+  const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'cmd' : 'xdg-open';
+  const args = process.platform === 'win32' ? ['/c', 'start', '', url] : [url];
+  try {
+    const child = spawn(command, args, { stdio: 'ignore', detached: true });
+    child.on('error', () => process.stderr.write(`mfe-dev: could not open a browser; open ${url} yourself.\n`));
+    child.unref();
+  } catch {
+    // Opening a browser is a convenience; the URL is printed anyway.
+  }
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

@@ -1,0 +1,45 @@
+import pc from 'picocolors';
+import type { ResolvedConfig } from '../config/types.js';
+import type { PageEnd } from '../compose/events.js';
+import type { Logger } from '../logger.js';
+import { resolveSelection } from '../overrides/index.js';
+
+/** What the terminal shows: the ready banner and one line per composed page. */
+
+export function printReady(logger: Logger, config: ResolvedConfig, url: string, startupMs: number): void {
+  const lines = [
+    '',
+    `  ${pc.bold(pc.cyan('mfe-dev'))} ready in ${Math.round(startupMs)} ms`,
+    '',
+    `  ➜  Local:    ${pc.cyan(url + '/')}`,
+    `  ➜  Upstream: ${config.upstream}`,
+    `  ➜  Dev page: ${url}/__mfe-dev/`,
+    '',
+  ];
+  const fragments = [...config.fragments.values()];
+  if (fragments.length) {
+    lines.push('  Fragments');
+    const width = Math.max(...fragments.map((f) => f.name.length));
+    // The modes a request that says nothing gets: CLI flags over the config file.
+    const defaults = resolveSelection(config, { url: '/', headers: {} }).modes;
+    for (const f of fragments) {
+      const mode = defaults.get(f.name) ?? 'prod';
+      const target = mode === 'prod' ? `${config.upstream}${f.src}` : `${f.local}${f.src}`;
+      const modeText = mode === 'local' ? pc.green(mode.padEnd(6)) : mode === 'shadow' ? pc.yellow(mode.padEnd(6)) : pc.dim(mode.padEnd(6));
+      lines.push(`    ${f.name.padEnd(width)}  ${modeText}  ${target}`);
+    }
+    lines.push('');
+  }
+  logger.info(lines.join('\n'));
+}
+
+export function printPageLine(logger: Logger, end: PageEnd): void {
+  const status = end.status >= 500 ? pc.red(String(end.status)) : end.status >= 400 ? pc.yellow(String(end.status)) : pc.green(String(end.status));
+  const fragments = end.fragments
+    .filter((f) => f.depth === 0 || f.name !== undefined)
+    .map((f) => {
+      const label = `${f.name ?? new URL(f.url).pathname} ${f.mode} ${Math.round(f.durationMs)}ms${f.failed ? ' ✗' : ''}`;
+      return f.failed ? pc.red(label) : f.mode === 'local' ? pc.bold(pc.green(label)) : f.mode === 'shadow' ? pc.yellow(label) : pc.dim(label);
+    });
+  logger.info(`${pc.dim(end.page.method)} ${end.page.url} ${status} ${Math.round(end.durationMs)}ms${fragments.length ? '  ' + fragments.join(pc.dim(' · ')) : ''}`);
+}

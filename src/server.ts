@@ -1,0 +1,215 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import express from 'express';
+import { resolveConfig } from './config/resolve-config.js';
+import { watchConfig } from './config/watch.js';
+import type { InlineConfig, ResolvedConfig } from './config/types.js';
+import { ComposeEvents } from './compose/events.js';
+import { createAgents } from './compose/fetch-fragment.js';
+import { MfeDevError } from './errors.js';
+import { createGatewayState, type GatewayState } from './gateway-state.js';
+import { createLogger, type Logger } from './logger.js';
+import { printPageLine, printReady } from './cli/print.js';
+import { createAssetRewriter } from './overrides/asset-rewrite.js';
+import { createLocalAssetProxy, findLocalAssetTarget } from './overrides/asset-routes.js';
+import { OVERRIDE_HEADERS, resolveSelection } from './overrides/index.js';
+import { isAllowedHost, hostNotAllowedMessage } from './proxy/host-check.js';
+import { prepareUpstreamHeaders } from './proxy/request-headers.js';
+import { createUpstreamProxy } from './proxy/upstream-proxy.js';
+import { getRequestContext, setRequestContext, type RequestContext } from './request-context.js';
+import { createDevPageHandler, DEV_PREFIX } from './ui/dev-page.js';
+import { DevStateStore } from './ui/dev-state.js';
+
+/**
+ * The gateway. `createDevServer()` resolves the config; `listen()` starts serving; every config
+ * edit is loaded, validated and swapped in whole (or reported, keeping the last good one).
+ */
+export interface DevServer {
+  /** The config in force now (changes on hot reload). */
+  readonly config: ResolvedConfig;
+  /** `http://HOST:PORT` once listening. */
+  readonly url: string | undefined;
+  readonly httpServer: http.Server;
+  /** Lifecycle events of composed pages (see `ComposeEvents`). */
+  readonly events: ComposeEvents;
+  readonly logger: Logger;
+  listen(): Promise<DevServer>;
+  close(): Promise<void>;
+}
+
+export async function createDevServer(inline: InlineConfig = {}): Promise<DevServer> {
+  const startedAt = performance.now();
+  const logger = createLogger(inline.logLevel);
+  const initial = await resolveConfig(inline);
+  for (const warning of initial.warnings) logger.warnOnce(warning);
+
+  const events = new ComposeEvents();
+  const upstreamAgents = createAgents();
+  const fragmentAgents = createAgents();
+  const store = new DevStateStore(events, logger);
+  const localAssets = createLocalAssetProxy(fragmentAgents, logger);
+  let pageIds = 0;
+
+  // One state per config: a reload builds the next one whole, then swaps it in.
+  const stateFor = (config: ResolvedConfig) => {
+    const gateway = createGatewayState(config);
+    const proxy = createUpstreamProxy({
+      upstream: config.upstream,
+      events,
+      logger,
+      upstreamAgents,
+      fragmentAgents,
+      nextPageId: () => ++pageIds,
+      assetRewriter: (context) => createAssetRewriter(context.state.config, context.selection.modes),
+    });
+    return { gateway, proxy };
+  };
+  let current = stateFor(initial);
+  if (inline.logLevel !== 'silent') events.on('page:end', (page) => printPageLine(logger, page));
+
+  // ── The request path, in order ───────────────────────────────────────────────────────────
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', false);
+  // 1. Refuse hosts other than this machine's names (DNS rebinding would turn the gateway,
+  //    and the production session cookies it holds, into someone else's proxy).
+  app.use(function hostCheck(req, res, next) {
+    if (isAllowedHost(req.headers.host, current.gateway.config.host)) return next();
+    res.status(403).type('text/plain').send(hostNotAllowedMessage(req.headers.host));
+  });
+  // 2. Decide this request's modes and presets (query > header > cookie > CLI > config).
+  app.use(function overrides(req, _res, next) {
+    attachContext(req, current.gateway, logger);
+    next();
+  });
+  // 3. mfe-dev's own pages: the dev page, its API and the overlay script.
+  const devPage = createDevPageHandler(store);
+  app.use(function localAssetsAndDevPage(req, res, next) {
+    const context = getRequestContext(req)!;
+    const url = req.url;
+    const asset = findLocalAssetTarget(context.state.config, context.selection.modes, context.selection.upstreamUrl);
+    if (asset === 'not-found') return devPage(req, res).catch(next);
+    // 4. Files of client-side fragments in local mode go to their local service.
+    if (asset) return localAssets.handle(req, res, asset);
+    if (url === DEV_PREFIX || url.startsWith(DEV_PREFIX + '/') || url.startsWith(DEV_PREFIX + '?')) return devPage(req, res).catch(next);
+    next();
+  });
+  // 5. Everything else goes to production; HTML pages come back composed.
+  app.use(function upstream(req, res, next) {
+    const context = getRequestContext(req)!;
+    req.url = context.selection.upstreamUrl;
+    prepareUpstreamHeaders(req.headers, context.headers, req.method);
+    for (const name of OVERRIDE_HEADERS) delete req.headers[name];
+    void current.proxy(req, res, next);
+  });
+  // ──────────────────────────────────────────────────────────────────────────────────────────
+
+  const httpServer = http.createServer(app);
+  // Websockets (HMR, live updates): wired explicitly so an upgrade that arrives before any
+  // HTTP request is still proxied.
+  httpServer.on('upgrade', function upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
+    socket.on('error', () => socket.destroy());
+    if (!isAllowedHost(req.headers.host, current.gateway.config.host) || !req.url?.startsWith('/')) return void socket.destroy();
+    const context = attachContext(req, current.gateway, logger);
+    const asset = findLocalAssetTarget(context.state.config, context.selection.modes, context.selection.upstreamUrl);
+    if (asset && asset !== 'not-found') return localAssets.upgrade(req, socket, head, asset);
+    if (asset === 'not-found' || req.url.startsWith(DEV_PREFIX)) return void socket.destroy();
+    req.url = context.selection.upstreamUrl;
+    prepareUpstreamHeaders(req.headers, context.headers, 'GET');
+    current.proxy.upgrade(req, socket, head);
+  });
+
+  const watcher =
+    inline.watch === false || !initial.configFile
+      ? undefined
+      : watchConfig(inline, initial, {
+          onReload(next, changes) {
+            const previous = current.gateway.config;
+            current = stateFor(next);
+            logger.info(`config reloaded${changes.length ? ':' : ' (no changes)'}`);
+            for (const change of changes) logger.info(`  ${change}`);
+            for (const warning of next.warnings) logger.warnOnce(warning);
+            if (next.port !== previous.port || next.host !== previous.host) {
+              logger.warn(`port/host changed in the config; restart mfe-dev to listen on ${next.host}:${next.port}`);
+            }
+          },
+          onError(error) {
+            logger.error(`config reload failed; still serving the last good config.\n${error instanceof Error ? error.message : String(error)}`);
+          },
+        });
+
+  let url: string | undefined;
+  const server: DevServer = {
+    get config() {
+      return current.gateway.config;
+    },
+    get url() {
+      return url;
+    },
+    httpServer,
+    events,
+    logger,
+    listen() {
+      const { port, host } = current.gateway.config;
+      return new Promise<DevServer>((resolve, reject) => {
+        const onError = (error: NodeJS.ErrnoException) => {
+          httpServer.off('listening', onListening);
+          if (error.code === 'EADDRINUSE') {
+            reject(new MfeDevError('MFE_PORT_IN_USE', `port ${port} on ${host} is already in use. Stop what is using it, or choose another port with --port (e.g. --port ${port + 1}, or --port 0 for any free port).`, { cause: error }));
+          } else if (error.code === 'EACCES') {
+            reject(new MfeDevError('MFE_PORT_IN_USE', `not allowed to listen on ${host}:${port}. Choose a port above 1024 with --port.`, { cause: error }));
+          } else reject(error);
+        };
+        const onListening = () => {
+          httpServer.off('error', onError);
+          const address = httpServer.address();
+          const realPort = typeof address === 'object' && address ? address.port : port;
+          const shownHost = host.includes(':') ? `[${host}]` : host;
+          url = `http://${shownHost}:${realPort}`;
+          if (inline.logLevel !== 'silent') printReady(logger, server.config, url, performance.now() - startedAt);
+          resolve(server);
+        };
+        httpServer.once('error', onError);
+        httpServer.once('listening', onListening);
+        httpServer.listen(port, host);
+      });
+    },
+    async close() {
+      await watcher?.close();
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      });
+      for (const agents of [upstreamAgents, fragmentAgents]) {
+        agents.http.destroy();
+        agents.https.destroy();
+      }
+    },
+  };
+  return server;
+}
+
+function attachContext(req: IncomingMessage, state: GatewayState, logger: Logger): RequestContext {
+  const selection = resolveSelection(state.config, { url: req.url ?? '/', headers: req.headers });
+  for (const warning of selection.warnings) logger.warnOnce(warning);
+  const gatewayOrigin = `http://${req.headers.host ?? `${state.config.host}:${state.config.port}`}`;
+  const context: RequestContext = {
+    state,
+    selection,
+    gatewayOrigin,
+    originalUrl: req.url ?? '/',
+    started: performance.now(),
+    headers: {
+      upstreamOrigin: state.upstreamOrigin,
+      gatewayOrigin,
+      cookieHeader: selection.upstreamCookieHeader,
+      presetHeaders: selection.headers,
+      modes: selection.modes,
+    },
+  };
+  setRequestContext(req, context);
+  return context;
+}
+
+export type { ServerResponse };

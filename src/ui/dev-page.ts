@@ -1,0 +1,101 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { escapeHtml } from '../compose/error-box.js';
+import { getRequestContext } from '../request-context.js';
+import type { DevStateJson, DevStateStore } from './dev-state.js';
+import { OVERLAY_SCRIPT } from './overlay-script.js';
+
+/**
+ * `/__mfe-dev/`: the gateway's own pages. Nothing of production is served under this prefix.
+ * - `/__mfe-dev/`            the dev page (HTML): modes, presets, health, recent pages, shadow diffs
+ * - `/__mfe-dev/api/state`   the same as JSON, for the requesting browser
+ * - `/__mfe-dev/overlay.js`  the overlay injected into pages with local or shadow fragments
+ */
+export const DEV_PREFIX = '/__mfe-dev';
+
+export function createDevPageHandler(store: DevStateStore) {
+  return async function devPage(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const context = getRequestContext(req)!;
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return send(res, 405, 'text/plain; charset=utf-8', `${req.method} is not supported on ${path}\n`, context.selection.setCookies);
+    }
+    if (path === `${DEV_PREFIX}/overlay.js`) {
+      return send(res, 200, 'text/javascript; charset=utf-8', OVERLAY_SCRIPT, context.selection.setCookies);
+    }
+    if (path === `${DEV_PREFIX}/api/state`) {
+      const state = await store.snapshot(context.state, context.selection, context.gatewayOrigin);
+      return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(state, null, 2), context.selection.setCookies);
+    }
+    if (path === DEV_PREFIX || path === `${DEV_PREFIX}/`) {
+      const state = await store.snapshot(context.state, context.selection, context.gatewayOrigin);
+      return send(res, 200, 'text/html; charset=utf-8', renderDevPage(state), context.selection.setCookies);
+    }
+    send(res, 404, 'text/plain; charset=utf-8', `mfe-dev has no page at ${path}. The dev page is ${DEV_PREFIX}/\n`, context.selection.setCookies);
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string, setCookies: readonly string[]): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...(setCookies.length ? { 'set-cookie': [...setCookies] } : {}),
+  });
+  res.end(body);
+}
+
+const MODES = ['prod', 'local', 'shadow'] as const;
+
+function renderDevPage(state: DevStateJson): string {
+  const e = escapeHtml;
+  const fragmentRows = state.fragments
+    .map((f) => {
+      const links = MODES.map((mode) =>
+        mode === f.mode
+          ? `<strong class="mode ${mode}">${mode}</strong>`
+          : mode !== 'prod' && !f.local
+            ? `<span class="off" title="no local URL configured">${mode}</span>`
+            : `<a href="?mfe-dev=${encodeURIComponent(`${f.name}=${mode}`)}">${mode}</a>`,
+      ).join(' ');
+      const health = f.healthy === null ? '—' : f.healthy ? '<span class="ok">up</span>' : '<span class="bad">down</span>';
+      return `<tr><td><code>${e(f.name)}</code></td><td>${links}</td><td>${e(f.source)}</td><td><code>${e(f.src)}</code>${f.selector ? `<br><small>${e(f.selector)}</small>` : ''}</td><td>${f.local ? `<code>${e(f.local)}</code>` : '—'}</td><td>${health}</td><td><small>${e(f.from)}</small></td></tr>`;
+    })
+    .join('');
+  const presetRows = state.presets
+    .map((p) => {
+      const sets = [
+        ...(['local', 'prod', 'shadow'] as const).filter((m) => p[m].length).map((m) => `${m}: ${p[m].join(', ')}`),
+        ...Object.entries(p.headers).map(([k, v]) => `header ${k}: ${v}`),
+        ...Object.entries(p.cookies).map(([k, v]) => `cookie ${k}=${v}`),
+      ];
+      const toggle = p.active ? `<strong>active</strong>` : `<a href="?mfe-dev-preset=${encodeURIComponent(p.name)}">apply</a>`;
+      return `<tr><td><code>${e(p.name)}</code></td><td>${e(p.description ?? '')}</td><td>${sets.map(e).join('<br>')}</td><td>${toggle}</td><td><small>${e(p.from)}</small></td></tr>`;
+    })
+    .join('');
+  const warnings = state.warnings.length ? `<section class="warn"><h2>Warnings</h2><ul>${state.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></section>` : '';
+  const pages = state.recentPages
+    .map((p) => `<li><code>${e(p.url)}</code> ${p.status} · ${p.durationMs} ms · ${p.fragments.map((f) => `${e(f.name ?? '?')} <span class="mode ${f.mode}">${f.mode}</span> ${f.durationMs} ms${f.failed ? ' <span class="bad">failed</span>' : ''}`).join(' · ')}</li>`)
+    .join('');
+  const shadows = state.shadow
+    .map((s) => `<li><code>${e(s.name)}</code> on <code>${e(s.page)}</code>: ${s.equal ? '<span class="ok">same as production</span>' : `<span class="bad">${e(s.summary)}</span>`}${s.diff.length ? `<pre>${s.diff.map(e).join('\n')}</pre>` : ''}</li>`)
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>mfe-dev</title><meta name="viewport" content="width=device-width">
+<style>
+body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d1d1f}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}td,th{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #e5e5e5;vertical-align:top}
+code{font:13px ui-monospace,monospace}.mode.local{color:#0a7}.mode.shadow{color:#a60}.ok{color:#0a7}.bad{color:#c22}.off{color:#aaa}
+.warn{background:#fff8e6;border:1px solid #f0c36d;padding:.5rem 1rem;border-radius:6px}pre{background:#f6f6f6;padding:.5rem;overflow:auto}
+</style></head><body>
+<h1>mfe-dev</h1>
+<p>Upstream <code>${e(state.upstream)}</code> · <a href="?mfe-dev=&amp;mfe-dev-preset=">reset this browser to the defaults</a> · <a href="${e(state.shareLink)}">share link for this selection</a></p>
+${warnings}
+<h2>Fragments</h2>
+<table><tr><th>name</th><th>mode (this browser)</th><th>from</th><th>src</th><th>local</th><th>service</th><th>defined in</th></tr>${fragmentRows}</table>
+<h2>Presets</h2>
+${presetRows ? `<table><tr><th>name</th><th>description</th><th>sets</th><th></th><th>defined in</th></tr>${presetRows}</table>` : '<p>No presets configured.</p>'}
+<h2>Shadow comparisons</h2>${shadows ? `<ul>${shadows}</ul>` : '<p>None yet: set a fragment to shadow and load a page.</p>'}
+<h2>Recent pages</h2>${pages ? `<ul>${pages}</ul>` : '<p>No page composed yet.</p>'}
+</body></html>
+`;
+}

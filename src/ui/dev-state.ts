@@ -1,0 +1,150 @@
+import http from 'node:http';
+import type { FragmentMode } from '../config/types.js';
+import type { ComposeEvents, PageEnd, ShadowResult } from '../compose/events.js';
+import type { Logger } from '../logger.js';
+import { shareLink, type Selection } from '../overrides/index.js';
+import type { GatewayState } from '../gateway-state.js';
+
+/**
+ * What the dev page and `/__mfe-dev/api/state` show: the browser's own modes and presets,
+ * where each came from, the health of each local service, and what recently happened (pages,
+ * shadow comparisons, warnings). Built from the compose events, so it matches the terminal.
+ */
+export interface DevStateJson {
+  upstream: string;
+  fragments: Array<{
+    name: string;
+    mode: FragmentMode;
+    /** Where this browser's mode came from: query, header, cookie, cli, config or default. */
+    source: string;
+    src: string;
+    selector: string | null;
+    local: string | null;
+    healthy: boolean | null;
+    assets: string[];
+    from: string;
+  }>;
+  presets: Array<{
+    name: string;
+    description: string | null;
+    active: boolean;
+    local: string[];
+    prod: string[];
+    shadow: string[];
+    headers: Record<string, string>;
+    cookies: Record<string, string>;
+    from: string;
+  }>;
+  warnings: string[];
+  shareLink: string;
+  recentPages: Array<{ url: string; status: number; durationMs: number; fragments: Array<{ name: string | null; mode: FragmentMode; durationMs: number; failed: boolean }> }>;
+  shadow: Array<{ name: string; page: string; equal: boolean; summary: string; diff: string[]; error: string | null }>;
+}
+
+const KEEP = 20;
+const HEALTH_TTL_MS = 2000;
+
+export class DevStateStore {
+  private readonly pages: PageEnd[] = [];
+  private readonly shadows = new Map<string, ShadowResult>();
+  private readonly health = new Map<string, { at: number; value: Promise<boolean> }>();
+
+  constructor(events: ComposeEvents, private readonly logger: Logger) {
+    events.on('page:end', (page) => {
+      this.pages.push(page);
+      if (this.pages.length > KEEP) this.pages.shift();
+    });
+    events.on('shadow:result', (result) => {
+      const key = `${result.name} ${result.prodUrl}`;
+      const previous = this.shadows.get(key);
+      this.shadows.delete(key);
+      this.shadows.set(key, result);
+      if (this.shadows.size > KEEP) this.shadows.delete(this.shadows.keys().next().value!);
+      if (!previous || previous.summary !== result.summary) {
+        const line = `shadow ${result.name} ${new URL(result.prodUrl).pathname}: ${result.summary}`;
+        if (result.equal) logger.info(line);
+        else logger.warn([line, ...result.diff.map((l) => `    ${l}`)].join('\n'));
+      }
+    });
+  }
+
+  async snapshot(state: GatewayState, selection: Selection, gatewayOrigin: string): Promise<DevStateJson> {
+    const { config } = state;
+    const fragments = await Promise.all(
+      [...config.fragments.values()].map(async (f) => ({
+        name: f.name,
+        mode: selection.modes.get(f.name) ?? 'prod',
+        source: selection.sources.get(f.name) ?? 'default',
+        src: f.src,
+        selector: f.selector ?? null,
+        local: f.local ?? null,
+        healthy: f.local ? await this.isHealthy(f.local) : null,
+        assets: f.assets,
+        from: describeProvenance(f.from),
+      })),
+    );
+    const active = new Set(selection.presets.map((p) => p.name));
+    return {
+      upstream: config.upstream,
+      fragments,
+      presets: [...config.presets.values()].map((p) => ({
+        name: p.name,
+        description: p.description ?? null,
+        active: active.has(p.name),
+        local: p.local,
+        prod: p.prod,
+        shadow: p.shadow,
+        headers: p.headers,
+        cookies: p.cookies,
+        from: describeProvenance(p.from),
+      })),
+      warnings: [...new Set([...selection.warnings, ...this.logger.recentWarnings()])],
+      shareLink: shareLink(gatewayOrigin + '/', {
+        modes: Object.fromEntries(fragments.filter((f) => f.mode !== 'prod').map((f) => [f.name, f.mode])),
+        presets: selection.presets.map((p) => p.name),
+      }),
+      recentPages: this.pages
+        .slice()
+        .reverse()
+        .map((p) => ({
+          url: p.page.url,
+          status: p.status,
+          durationMs: Math.round(p.durationMs),
+          fragments: p.fragments.map((f) => ({ name: f.name ?? null, mode: f.mode, durationMs: Math.round(f.durationMs), failed: f.failed })),
+        })),
+      shadow: [...this.shadows.values()].reverse().map((s) => ({
+        name: s.name,
+        page: s.page.url,
+        equal: s.equal,
+        summary: s.summary,
+        diff: s.diff,
+        error: s.error ?? null,
+      })),
+    };
+  }
+
+  /** Is anything answering HTTP at the local service's origin? Cached briefly. */
+  isHealthy(local: string): Promise<boolean> {
+    const origin = new URL(local).origin;
+    const cached = this.health.get(origin);
+    if (cached && Date.now() - cached.at < HEALTH_TTL_MS) return cached.value;
+    const value = probe(origin);
+    this.health.set(origin, { at: Date.now(), value });
+    return value;
+  }
+}
+
+export function describeProvenance(from: { file: string; package?: string }): string {
+  return from.package ? `${from.package} (${from.file})` : from.file;
+}
+
+function probe(origin: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get(origin + '/', { timeout: 1000, agent: false }, (response) => {
+      response.resume();
+      resolve(true);
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,15 @@
+import { escapeHtml } from '../compose/error-box.js';
+
+/** Path of the overlay script the tag loads (served by the dev page routes). */
+export const OVERLAY_SCRIPT_PATH = '/__mfe-dev/overlay.js';
+
+/**
+ * The one tag mfe-dev adds to a page: the dev overlay's script, before `</body>`, on pages where
+ * some fragment is `local` or `shadow`. When production's CSP allows scripts by nonce, the tag
+ * carries that nonce so the policy that protects the page still lets the overlay run.
+ */
+export function overlayTag(contentSecurityPolicy: string | undefined): string {
+  const nonce = contentSecurityPolicy?.match(/'nonce-([^']+)'/)?.[1];
+  const nonceAttribute = nonce ? ` nonce="${escapeHtml(nonce)}"` : '';
+  return `<script src="${OVERLAY_SCRIPT_PATH}" data-mfe-dev-overlay defer${nonceAttribute}></script>`;
+}
