@@ -74,9 +74,14 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   app.set('query parser', false);
   // 1. Refuse hosts other than this machine's names (DNS rebinding would turn the gateway,
   //    and the production session cookies it holds, into someone else's proxy).
+  //    Absolute-form request lines (`GET http://other.example/ HTTP/1.1`) are refused: the
+  //    gateway is a reverse proxy for one upstream, never a forward proxy.
   app.use(function hostCheck(req, res, next) {
-    if (isAllowedHost(req.headers.host, current.gateway.config.host)) return next();
-    res.status(403).type('text/plain').send(hostNotAllowedMessage(req.headers.host));
+    if (!isAllowedHost(req.headers.host, current.gateway.config.host)) {
+      res.status(403).type('text/plain').send(hostNotAllowedMessage(req.headers.host));
+    } else if (!req.url.startsWith('/')) {
+      res.status(400).type('text/plain').send(`mfe-dev is not a forward proxy: it only serves paths of ${current.gateway.config.upstream}.\n`);
+    } else next();
   });
   // 2. Decide this request's modes and presets (query > header > cookie > CLI > config).
   app.use(function overrides(req, _res, next) {
