@@ -112,7 +112,7 @@ export interface UserConfig {
 
 /** Where a fragment or preset was defined: the config file, an extended file, or a package. */
 export interface Provenance {
-  /** Absolute path of the file that defined it. */
+  /** Absolute path of the file that defined it (`the inline config` for inline options). */
   file: string;
   /** The npm package it came from, when it came through `extends: ['@scope/pkg']`. */
   package?: string;

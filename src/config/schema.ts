@@ -1,0 +1,161 @@
+/**
+ * The shape of a config file, checked with zod, and error messages written for a person: every
+ * problem names the file, the key path in backticks, the bad value and, where it can, the fix.
+ */
+import { z } from 'zod';
+import { MfeDevError } from '../errors.js';
+import type { UserConfig } from './types.js';
+import { closest, didYouMean, formatList, formatValue } from './suggest.js';
+import { checkAssetPrefix, checkHttpUrl, checkOrigin, checkSrc, type ValueProblem } from './urls.js';
+
+/** One problem in one config source (a file, or the inline config). */
+export interface ConfigProblem {
+  /** Absolute path of the file, or a description such as `the inline config`. */
+  source: string;
+  /** A sentence about one key, e.g. "`port` must be an integer from 0 to 65535, got 70000." */
+  message: string;
+}
+
+/** A string checked by one of the URL rules; the rule's suggestion travels in `params`. */
+function checked(check: (value: string) => ValueProblem | undefined) {
+  return z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
+    const problem = check(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { ...problem } });
+  });
+}
+
+/** Names end up in `?mfe-dev=header=local|footer=prod` and `--local header`. */
+const NAME = /^[^\s=|,;]+$/;
+const nameKey = z.string().regex(NAME);
+const names = (what: string) =>
+  z.array(z.string({ error: `must be a ${what} name` }), { error: `must be a list of ${what} names` });
+const stringMap = (what: string) =>
+  z.record(z.string(), z.string({ error: 'must be a string' }), { error: `must be an object of ${what}` });
+
+const fragmentSchema = z.strictObject(
+  {
+    src: checked(checkSrc),
+    selector: z.string({ error: 'must be a CSS selector' }).min(1, { error: 'must be a CSS selector' }).optional(),
+    local: checked((value) => checkHttpUrl(value, 'http')).optional(),
+    assets: z.array(checked(checkAssetPrefix), { error: 'must be a list of URL prefixes' }).optional(),
+    timeout: z
+      .number({ error: 'must be a number of milliseconds' })
+      .positive({ error: 'must be a positive number of milliseconds' })
+      .optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? "must be an object like { src: '/fragments/header' }" : undefined) },
+);
+
+const presetSchema = z.strictObject(
+  {
+    description: z.string({ error: 'must be a string' }).optional(),
+    local: names('fragment').optional(),
+    prod: names('fragment').optional(),
+    shadow: names('fragment').optional(),
+    headers: stringMap('header values by name').optional(),
+    cookies: stringMap('cookie values by name').optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? "must be an object like { local: ['header'] }" : undefined) },
+);
+
+const portSchema = z
+  .number({ error: 'must be an integer from 0 to 65535' })
+  .int({ error: 'must be an integer from 0 to 65535' })
+  .min(0, { error: 'must be an integer from 0 to 65535' })
+  .max(65535, { error: 'must be an integer from 0 to 65535' });
+
+/** The zod schema of {@link UserConfig}: strict objects, URL rules on `upstream`, `src`, `local`, `assets`. */
+export const userConfigSchema = z.strictObject({
+  upstream: checked(checkOrigin).optional(),
+  port: portSchema.optional(),
+  host: z.string({ error: 'must be a host name or IP address' }).min(1, { error: 'must not be empty' }).optional(),
+  fragments: z.record(nameKey, fragmentSchema, { error: 'must be an object of fragments by name' }).optional(),
+  local: names('fragment').optional(),
+  shadow: names('fragment').optional(),
+  presets: z.record(nameKey, presetSchema, { error: 'must be an object of presets by name' }).optional(),
+  extends: z
+    .union([z.string(), z.array(z.string())], { error: 'must be a file path or package name, or a list of them' })
+    .optional(),
+  overlay: z.boolean({ error: 'must be true or false' }).optional(),
+});
+
+const TOP_KEYS = Object.keys(userConfigSchema.shape);
+const FRAGMENT_KEYS = Object.keys(fragmentSchema.shape);
+const PRESET_KEYS = Object.keys(presetSchema.shape);
+
+const REQUIRED_HINTS: Record<string, string> = {
+  src: ": the fragment's path in production, e.g. src: '/fragments/header'",
+};
+
+/** `['fragments', 'header', 'assets', 1]` → `fragments.header.assets[1]`. */
+export function formatKeyPath(path: readonly PropertyKey[]): string {
+  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join('');
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let value = data;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function knownKeysAt(path: readonly PropertyKey[]): { keys: string[]; what: string } {
+  if (path.length === 2 && path[0] === 'fragments') return { keys: FRAGMENT_KEYS, what: 'a fragment' };
+  if (path.length === 2 && path[0] === 'presets') return { keys: PRESET_KEYS, what: 'a preset' };
+  return { keys: TOP_KEYS, what: 'the config' };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, data: unknown): string[] {
+  const value = valueAt(data, issue.path);
+  const key = formatKeyPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    const { keys, what } = knownKeysAt(issue.path);
+    return issue.keys.map((unknown) => {
+      const where = formatKeyPath([...issue.path, unknown]);
+      return `\`${where}\` is not an option of ${what}.${didYouMean(closest(unknown, keys), '`')} Known options: ${formatList(keys)}.`;
+    });
+  }
+  if (issue.code === 'invalid_key') {
+    const name = issue.path[issue.path.length - 1];
+    return [
+      `\`${formatKeyPath(issue.path.slice(0, -1))}\` has a name that can't be used, got ${formatValue(name)}: ` +
+        "names must not contain spaces, '=', '|', ',' or ';' (they separate names in ?mfe-dev=header=local|footer=prod).",
+    ];
+  }
+  if (issue.path.length === 0) {
+    return [`the config must be an object (export default defineConfig({ upstream: 'https://…' })), got ${formatValue(data)}.`];
+  }
+  if (issue.code === 'invalid_type' && value === undefined) {
+    const last = String(issue.path[issue.path.length - 1]);
+    return [`\`${key}\` is required${REQUIRED_HINTS[last] ?? ''}.`];
+  }
+  const params = (issue.code === 'custom' ? issue.params : undefined) as ValueProblem | undefined;
+  const hint = params?.hint ? ` ${params.hint}` : '';
+  return [`\`${key}\` ${issue.message}, got ${formatValue(value)}.${didYouMean(params?.suggestion)}${hint}`];
+}
+
+/** Builds the `MFE_CONFIG_INVALID` error for one or more problems. */
+export function invalidConfigError(problems: ConfigProblem[], file?: string): MfeDevError {
+  const lines = problems.map((p) => `${p.source}: ${p.message}`);
+  const message =
+    lines.length === 1 ? lines[0] : `${lines.length} problems in the mfe-dev config:\n${lines.map((l) => `  - ${l}`).join('\n')}`;
+  return new MfeDevError('MFE_CONFIG_INVALID', message, { file });
+}
+
+/**
+ * Checks what one config source exported against {@link userConfigSchema}.
+ * @param source how messages name the source: the file's absolute path, or `the inline config`
+ * @param file the file, when there is one (becomes the error's `file`)
+ * @throws MfeDevError `MFE_CONFIG_INVALID` listing every problem
+ */
+export function validateUserConfig(data: unknown, source: string, file?: string): UserConfig {
+  const result = userConfigSchema.safeParse(data);
+  if (result.success) return result.data as UserConfig;
+  const messages = result.error.issues.flatMap((issue) => describeIssue(issue, data));
+  throw invalidConfigError(
+    messages.map((message) => ({ source, message })),
+    file,
+  );
+}
