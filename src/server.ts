@@ -121,7 +121,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     if (asset && asset !== 'not-found') return localAssets.upgrade(req, socket, head, asset);
     if (asset === 'not-found' || req.url.startsWith(DEV_PREFIX)) return void socket.destroy();
     req.url = context.selection.upstreamUrl;
-    prepareUpstreamHeaders(req.headers, context.headers, 'GET');
+    prepareUpstreamHeaders(req.headers, context.headers, 'GET', true);
     current.proxy.upgrade(req, socket, head);
   });
 

@@ -16,8 +16,18 @@ export interface RequestHeaderContext {
   modes: ReadonlyMap<string, FragmentMode>;
 }
 
-/** Prepare the browser's request headers in place before http-proxy copies them upstream. */
-export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, context: RequestHeaderContext, method: string): void {
+/**
+ * Prepare the browser's request headers in place before http-proxy copies them upstream.
+ * Hop-by-hop headers describe the browser's connection, not the request: a `Connection: close`
+ * from the browser must not close the gateway's pooled connection to production.
+ */
+export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, context: RequestHeaderContext, method: string, upgrade = false): void {
+  if (!upgrade) {
+    const named = typeof headers.connection === 'string' ? headers.connection.split(',').map((h) => h.trim().toLowerCase()) : [];
+    for (const name of [...named, 'connection', 'keep-alive', 'proxy-connection']) {
+      if (name !== 'transfer-encoding' && name !== 'te') delete headers[name];
+    }
+  }
   if (context.cookieHeader === undefined) delete headers.cookie;
   else headers.cookie = context.cookieHeader;
   if (headers.origin === context.gatewayOrigin) headers.origin = context.upstreamOrigin;

@@ -19,6 +19,8 @@ export interface TestServer {
 }
 
 /** Serves `handler` (a request listener or an express app) on 127.0.0.1 on a free port. */
+export async function listen(handler: http.RequestListener): Promise<TestServer>;
+export async function listen(handler: Express): Promise<TestServer>;
 export async function listen(handler: http.RequestListener | Express): Promise<TestServer> {
   const server = http.createServer(handler as http.RequestListener);
   await new Promise<void>((resolve, reject) => {
