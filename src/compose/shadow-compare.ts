@@ -27,7 +27,7 @@ export function normaliseFragment(html: string): string[] {
       }
     }
   };
-  walk($.root().children().toArray().length ? ($.root()[0].children as AnyNode[]) : [], '');
+  walk($.root()[0].children as AnyNode[], '');
   return lines;
 }
 
