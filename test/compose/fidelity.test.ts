@@ -13,7 +13,10 @@ import { request } from '../helpers/servers.js';
  */
 const corpusDir = path.join(path.dirname(createRequire(import.meta.url).resolve('htmlparser-benchmark/package.json')), 'files');
 const files = readdirSync(corpusDir).filter((f) => f.endsWith('.html')).sort();
-const sample = files;
+// A page that carries include markers of its own (one in the corpus has ESI) is composed, as
+// production's edge would compose it; every other page must come out untouched.
+const MARKERS = /<!--#\s*include|<esi:|<!--esi|<fragment[\s>/]/i;
+const sample = files.filter((file) => !MARKERS.test(readFileSync(path.join(corpusDir, file), 'latin1')));
 
 describe('real-world pages pass through the composer byte for byte', () => {
   let site: FakeSite;
@@ -40,6 +43,7 @@ describe('real-world pages pass through the composer byte for byte', () => {
   });
 
   it(`serves ${sample.length} corpus pages unchanged, plain and gzipped`, async () => {
+    expect(sample.length).toBeGreaterThan(files.length - 5);
     const mismatches: string[] = [];
     for (const [i, file] of sample.entries()) {
       const expected = pages.get(file)!;
