@@ -1,0 +1,467 @@
+import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import { ByteWindow, EMPTY } from './byte-window.js';
+import { ElementStack, VOID_ELEMENTS, type CompiledSelector, type ScanElement } from './element-matcher.js';
+import {
+  decodeAttributeValue,
+  decodeSourceText,
+  esiIncludeMarker,
+  isEsiComment,
+  isImportmapType,
+  matchesAssetPrefix,
+  parseSsiInclude,
+  tailorMarker,
+} from './marker-attributes.js';
+import type { Marker, ScanSink } from './scan-page.js';
+
+/**
+ * The scanner's engine: htmlparser2's tokenizer callbacks turned into markers and byte runs.
+ * `PageScanner` (scan-page.ts) is its public face.
+ *
+ * Offsets: the tokenizer reads latin1 text (one char per byte), so its indices are byte offsets
+ * in what this core was given; `base` makes them offsets in the page.
+ */
+
+export interface Settings {
+  readonly selectors: readonly CompiledSelector[] | null;
+  readonly prefixes: readonly string[] | null;
+  readonly bodyEnd: boolean;
+}
+
+/** Where a scan starts: offset in the page, open elements, whether `</body>` was reported. */
+export interface Resume {
+  readonly base: number;
+  readonly stack: ScanElement[] | null;
+  readonly bodyEndDone: boolean;
+}
+
+// What is being captured.
+const NONE = 0;
+const ELEMENT = 1;
+const PAIRED_INCLUDE = 2; // <esi:include …> or <fragment …> with a close tag
+const REMOVE = 3;
+const IMPORTMAP = 4;
+
+// Which attributes of the current open tag are recorded.
+const COLLECT_NONE = 0;
+const COLLECT_ASSETS = 1; // src, href, srcset
+const COLLECT_ALL = 2;
+
+const GT = 0x3e;
+
+/** One pass of the tokenizer over the page (or, after an unclosed include, over the rest). */
+export class ScanCore implements TokenizerCallbacks {
+  private readonly tokenizer: Tokenizer;
+  private readonly window = new ByteWindow();
+  private readonly base: number;
+  private readonly elements: ElementStack | null;
+  private readonly prefixes: readonly string[] | null;
+  private readonly bodyEnd: boolean;
+  private bodyEndDone: boolean;
+  private readonly emitBytes: (chunk: Buffer) => void;
+
+  /** The chunk the tokenizer is reading, as latin1, and its offset. */
+  private chunkText = '';
+  private chunkStart = 0;
+  /** Everything before this offset has gone to the sink. */
+  private emitted = 0;
+  /** Where the token being read starts: the end of the last complete text run or tag. */
+  private tokenStart = 0;
+
+  // The open tag being read.
+  private tagStart = -1;
+  private tagName = '';
+  private collect = COLLECT_NONE;
+  private readonly attrNames: string[] = [];
+  private readonly attrStarts: number[] = []; // -1: no value
+  private readonly attrEnds: number[] = [];
+  private attrCount = 0;
+  private currentAttr = -1;
+
+  // A close tag with something between its name and `>` (`</div >`): the tokenizer reports the
+  // name before it has seen the `>`. Resolved at the next callback, or at the end of the write.
+  private pendingName: string | null = null;
+  private pendingFrom = 0;
+  private pendingStart = 0;
+
+  // The marker being captured.
+  private capture = NONE;
+  private captureStart = 0;
+  private captureOpenEnd = 0;
+  private captureName = '';
+  private captureNesting = 0; // open tags of the same name, for paired dialect tags
+  private captureIndex = 0; // the captured element's place in the stack
+  private captureMarker: Marker | null = null;
+  private captureStack: ScanElement[] | null = null;
+
+  constructor(
+    settings: Settings,
+    private readonly sink: ScanSink,
+    resume: Resume,
+  ) {
+    this.base = resume.base;
+    this.elements = settings.selectors ? new ElementStack(settings.selectors, resume.stack ?? []) : null;
+    this.prefixes = settings.prefixes;
+    this.bodyEnd = settings.bodyEnd;
+    this.bodyEndDone = resume.bodyEndDone;
+    this.emitBytes = (chunk) => sink.bytes(chunk);
+    // Entities are left alone: values are decoded from their bytes, and text is never needed.
+    this.tokenizer = new Tokenizer({ decodeEntities: false }, this);
+  }
+
+  write(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.window.push(chunk);
+    this.chunkStart = this.window.end - chunk.length;
+    this.chunkText = chunk.toString('latin1');
+    this.tokenizer.write(this.chunkText);
+    if (this.pendingName !== null) this.resolvePending();
+    let safe = this.capture !== NONE ? this.captureStart : this.tokenStart;
+    if (this.capture === NONE && this.tagStart < 0 && this.pendingName === null) {
+      // A plain comment still being read leaves as it comes (once released, it stays so).
+      if (safe < this.emitted || this.inPlainComment(safe)) safe = this.window.end;
+    }
+    this.emitTo(safe);
+    this.window.release(this.emitted);
+  }
+
+  /** Ends the scan; returns what must be scanned again after an unclosed paired tag, if anything. */
+  finish(): (Resume & { tail: Buffer }) | null {
+    this.tokenizer.end();
+    this.pendingName = null; // its `>` never came: an unterminated tag is plain bytes
+    this.tagStart = -1;
+    const end = this.window.end;
+    const kind = this.capture;
+    if (kind === ELEMENT) {
+      this.endCapture(end); // EOF closes every open element
+    } else if (kind === PAIRED_INCLUDE || kind === REMOVE) {
+      this.capture = NONE;
+      if (kind === PAIRED_INCLUDE) this.report(this.captureMarker!, this.captureStart, this.captureOpenEnd);
+      else this.emitTo(this.captureOpenEnd);
+      const rescan = {
+        base: this.base + this.captureOpenEnd,
+        stack: this.captureStack,
+        bodyEndDone: this.bodyEndDone,
+        tail: this.window.slice(this.captureOpenEnd, end),
+      };
+      this.emitted = end;
+      return rescan.tail.length > 0 ? rescan : null;
+    }
+    this.capture = NONE; // an import map without `</script>` is plain text
+    this.emitTo(end);
+    return null;
+  }
+
+  // ---- tokenizer callbacks -------------------------------------------------------------------
+
+  ontext(_start: number, end: number): void {
+    if (this.pendingName !== null) this.resolvePending();
+    this.tokenStart = end;
+  }
+
+  ontextentity(): void {}
+
+  onopentagname(start: number, end: number): void {
+    if (this.pendingName !== null) this.resolvePending();
+    this.tagStart = start - 1;
+    const length = end - start;
+    // Without selectors only a few names matter: script, fragment, esi:remove, esi:include.
+    const name =
+      this.elements !== null || length === 6 || length === 8 || length === 10 || length === 11
+        ? this.text(start, end).toLowerCase()
+        : '';
+    this.tagName = name;
+    if (this.elements !== null) {
+      const depth = this.elements.openImpliesClose(name);
+      if (this.capture === ELEMENT && depth <= this.captureIndex) this.endCapture(this.tagStart);
+    }
+    this.attrCount = 0;
+    this.currentAttr = -1;
+    // Inside a capture nothing is reported, and its elements never become ancestors of a tested one.
+    if (this.capture !== NONE) this.collect = COLLECT_NONE;
+    else if (this.elements !== null || name === 'fragment' || name === 'esi:include') this.collect = COLLECT_ALL;
+    else if (this.prefixes === null) this.collect = COLLECT_NONE;
+    else this.collect = name === 'script' ? COLLECT_ALL : COLLECT_ASSETS; // import maps need `type`
+  }
+
+  onattribname(start: number, end: number): void {
+    const collect = this.collect;
+    if (collect === COLLECT_NONE) return;
+    const length = end - start;
+    if (collect === COLLECT_ASSETS && length !== 3 && length !== 4 && length !== 6) return;
+    const name = this.text(start, end).toLowerCase();
+    if (collect === COLLECT_ASSETS && name !== 'src' && name !== 'href' && name !== 'srcset') return;
+    const i = this.attrCount++;
+    this.attrNames[i] = name;
+    this.attrStarts[i] = -1;
+    this.attrEnds[i] = -1;
+    this.currentAttr = i;
+  }
+
+  onattribdata(start: number, end: number): void {
+    const i = this.currentAttr;
+    if (i < 0) return;
+    if (this.attrStarts[i] < 0) this.attrStarts[i] = start;
+    this.attrEnds[i] = end;
+  }
+
+  onattribentity(): void {}
+
+  onattribend(): void {
+    this.currentAttr = -1;
+  }
+
+  onopentagend(endIndex: number): void {
+    this.finishOpenTag(endIndex + 1, false);
+  }
+
+  onselfclosingtag(endIndex: number): void {
+    this.finishOpenTag(endIndex + 1, true);
+  }
+
+  onclosetag(start: number, end: number): void {
+    if (this.pendingName !== null) this.resolvePending();
+    const closeStart = this.tokenStart;
+    const length = end - start;
+    const name =
+      this.elements !== null || this.capture !== NONE || (length === 4 && this.bodyEnd && !this.bodyEndDone)
+        ? this.text(start, end).toLowerCase()
+        : '';
+    // Inside a script only its own close tag is seen: the import map's content ends here.
+    if (this.capture === IMPORTMAP) this.endCapture(closeStart);
+    if (this.chunkText.charCodeAt(end - this.chunkStart) === GT) {
+      this.closeTag(name, closeStart, end + 1);
+      this.tokenStart = end + 1;
+    } else {
+      this.pendingName = name;
+      this.pendingFrom = end;
+      this.pendingStart = closeStart;
+    }
+  }
+
+  oncomment(start: number, endIndex: number, offset: number): void {
+    if (this.pendingName !== null) this.resolvePending();
+    const end = endIndex + 1;
+    this.tokenStart = end;
+    // Only a complete `<!-- … -->` can be a marker (offset 0: unterminated, or `</…>` bogus comment).
+    const open = start - 4;
+    if (offset !== 2 || this.capture !== NONE || open < this.emitted) return;
+    const contentEnd = Math.max(start, endIndex - 2);
+    if (contentEnd === start) return;
+    const first = this.chunkText.charCodeAt(start - this.chunkStart);
+    const c = Number.isNaN(first) ? this.window.byteAt(start) : first;
+    if (c === 0x23) {
+      const ssi = parseSsiInclude(this.text(start, contentEnd));
+      if (ssi) this.report({ type: 'ssi', ...ssi }, open, end);
+    } else if ((c | 0x20) === 0x65 && isEsiComment(this.text(start, Math.min(start + 4, contentEnd)))) {
+      this.report({ type: 'esi-comment', inner: this.window.slice(start + 3, contentEnd) }, open, end);
+    }
+  }
+
+  oncdata(_start: number, endIndex: number): void {
+    if (this.pendingName !== null) this.resolvePending();
+    this.tokenStart = endIndex + 1;
+  }
+
+  ondeclaration(_start: number, endIndex: number): void {
+    if (this.pendingName !== null) this.resolvePending();
+    this.tokenStart = endIndex + 1;
+  }
+
+  onprocessinginstruction(_start: number, endIndex: number): void {
+    if (this.pendingName !== null) this.resolvePending();
+    this.tokenStart = endIndex + 1;
+  }
+
+  onend(): void {}
+
+  // ---- tags ----------------------------------------------------------------------------------
+
+  private finishOpenTag(end: number, selfClosing: boolean): void {
+    const start = this.tagStart;
+    const name = this.tagName;
+    const elements = this.elements;
+    this.tagStart = -1;
+    this.tokenStart = end;
+    if (this.capture !== NONE) {
+      if (name === this.captureName && !selfClosing && (this.capture === PAIRED_INCLUDE || this.capture === REMOVE)) {
+        this.captureNesting++;
+      }
+      elements?.open(name, null, selfClosing, false);
+      return;
+    }
+    const rawAttributes = elements !== null ? this.rawAttributes() : null;
+    if (name === 'esi:include' || name === 'fragment' || name === 'esi:remove') {
+      const marker: Marker | null =
+        name === 'esi:remove'
+          ? { type: 'esi-remove' }
+          : name === 'fragment'
+            ? tailorMarker(this.attributes())
+            : esiIncludeMarker(this.attributes());
+      if (marker) {
+        elements?.open(name, rawAttributes, selfClosing, false);
+        if (selfClosing) this.report(marker, start, end);
+        else this.startCapture(name === 'esi:remove' ? REMOVE : PAIRED_INCLUDE, name, start, end, marker);
+        return;
+      }
+    }
+    if (elements !== null) {
+      const depth = elements.depth;
+      const { selector, pushed } = elements.open(name, rawAttributes, selfClosing, true);
+      if (selector !== null) {
+        const marker: Marker = { type: 'element', selector };
+        // A void element, or one written `<x …/>`, is its open tag. (For the stack, `<div/>`
+        // stays open, as browsers have it, so later descendant selectors still see it.)
+        if (!pushed || selfClosing) this.report(marker, start, end);
+        else {
+          this.startCapture(ELEMENT, name, start, end, marker);
+          this.captureIndex = depth;
+        }
+        return;
+      }
+    }
+    if (this.prefixes === null) return;
+    this.reportAssets();
+    // `<script/>` is not raw text for htmlparser2, so only a real open tag starts an import map.
+    if (name === 'script' && !selfClosing && isImportmapType(this.attributeValue('type'))) {
+      this.startCapture(IMPORTMAP, name, end, end, null);
+    }
+  }
+
+  /** The open tag's attributes, decoded; the first of duplicates wins, as in browsers. */
+  private attributes(): Record<string, string> {
+    const attributes = Object.create(null) as Record<string, string>;
+    const names = this.attrNames;
+    for (let i = 0; i < this.attrCount; i++) {
+      if (names[i] in attributes) continue;
+      const start = this.attrStarts[i];
+      attributes[names[i]] = start < 0 ? '' : decodeAttributeValue(this.text(start, this.attrEnds[i]));
+    }
+    return attributes;
+  }
+
+  /** The first `name` attribute's decoded value. */
+  private attributeValue(name: string): string | undefined {
+    for (let i = 0; i < this.attrCount; i++) {
+      if (this.attrNames[i] !== name) continue;
+      const start = this.attrStarts[i];
+      return start < 0 ? '' : decodeAttributeValue(this.text(start, this.attrEnds[i]));
+    }
+    return undefined;
+  }
+
+  /** Names and raw values, alternating, for the element stack (decoded only if a selector asks). */
+  private rawAttributes(): (string | null)[] {
+    const count = this.attrCount;
+    const raw = new Array<string | null>(count * 2);
+    for (let i = 0; i < count; i++) {
+      const start = this.attrStarts[i];
+      raw[2 * i] = this.attrNames[i];
+      raw[2 * i + 1] = start < 0 ? null : this.text(start, this.attrEnds[i]);
+    }
+    return raw;
+  }
+
+  private reportAssets(): void {
+    const names = this.attrNames;
+    for (let i = 0; i < this.attrCount; i++) {
+      const name = names[i];
+      if (name !== 'src' && name !== 'href' && name !== 'srcset') continue;
+      const start = this.attrStarts[i];
+      if (start < 0 || names.indexOf(name) !== i) continue;
+      const end = this.attrEnds[i];
+      const value = decodeAttributeValue(this.text(start, end));
+      if (matchesAssetPrefix(name, value, this.prefixes!)) this.report({ type: 'asset-url', attribute: name, value }, start, end);
+    }
+  }
+
+  private closeTag(name: string, closeStart: number, closeEnd: number): void {
+    let consumed = false;
+    if ((this.capture === PAIRED_INCLUDE || this.capture === REMOVE) && name === this.captureName && --this.captureNesting === 0) {
+      this.endCapture(closeEnd);
+      consumed = true;
+    }
+    if (this.elements !== null && name !== '' && !VOID_ELEMENTS.has(name)) {
+      const depth = this.elements.close(name);
+      if (depth >= 0 && this.capture === ELEMENT && depth <= this.captureIndex) {
+        // Its own close tag belongs to it; an ancestor's close tag ends it just before.
+        consumed = depth === this.captureIndex;
+        this.endCapture(consumed ? closeEnd : closeStart);
+      }
+    }
+    if (name === 'body' && this.bodyEnd && !this.bodyEndDone && this.capture === NONE && !consumed) {
+      this.bodyEndDone = true;
+      this.report({ type: 'body-end' }, closeStart, closeStart);
+    }
+  }
+
+  /** Finds the `>` of a pending close tag; false while it has not arrived. */
+  private resolvePending(): boolean {
+    const gt = this.window.indexOf(GT, this.pendingFrom);
+    if (gt < 0) return false;
+    const name = this.pendingName!;
+    this.pendingName = null;
+    this.closeTag(name, this.pendingStart, gt + 1);
+    if (this.tokenStart < gt + 1) this.tokenStart = gt + 1;
+    return true;
+  }
+
+  // ---- captures and output -------------------------------------------------------------------
+
+  private startCapture(kind: number, name: string, start: number, openEnd: number, marker: Marker | null): void {
+    this.capture = kind;
+    this.captureName = name;
+    this.captureStart = start;
+    this.captureOpenEnd = openEnd;
+    this.captureNesting = 1;
+    this.captureMarker = marker;
+    this.captureStack = (kind === PAIRED_INCLUDE || kind === REMOVE) && this.elements !== null ? this.elements.snapshot() : null;
+  }
+
+  private endCapture(end: number): void {
+    const marker: Marker =
+      this.capture === IMPORTMAP
+        ? { type: 'importmap', json: decodeSourceText(this.text(this.captureStart, end)) }
+        : this.captureMarker!;
+    this.capture = NONE;
+    this.captureMarker = null;
+    this.captureStack = null;
+    this.report(marker, this.captureStart, end);
+  }
+
+  private report(marker: Marker, start: number, end: number): void {
+    this.emitTo(start);
+    const raw = end > start ? this.window.slice(start, end) : EMPTY;
+    this.emitted = end;
+    this.sink.marker(marker, raw, this.base + start, this.base + end);
+  }
+
+  private emitTo(position: number): void {
+    const end = Math.min(position, this.window.end);
+    if (end > this.emitted) {
+      this.window.emit(this.emitted, end, this.emitBytes);
+      this.emitted = end;
+    }
+  }
+
+  /** Source text [start, end) as latin1, from the current chunk when it lies there. */
+  private text(start: number, end: number): string {
+    const from = start - this.chunkStart;
+    return from >= 0 ? this.chunkText.slice(from, end - this.chunkStart) : this.window.latin1(start, end);
+  }
+
+  /**
+   * Whether `position` starts a comment still being read that cannot be a marker (its content
+   * does not start with `#` or `esi`): such a comment need not be held back, however long.
+   */
+  private inPlainComment(position: number): boolean {
+    const window = this.window;
+    if (position + 5 > window.end || window.byteAt(position) !== 0x3c || window.byteAt(position + 1) !== 0x21) return false;
+    if (window.byteAt(position + 2) !== 0x2d || window.byteAt(position + 3) !== 0x2d) return false;
+    const c = window.byteAt(position + 4);
+    if (c === 0x23) return false;
+    if ((c | 0x20) !== 0x65) return true;
+    if (position + 8 > window.end) return false;
+    const head = window.latin1(position + 4, position + 8);
+    return head.charCodeAt(3) !== 0x2d && !isEsiComment(head);
+  }
+}

@@ -1,0 +1,151 @@
+import { compileSelectors, type CompiledSelector } from './element-matcher.js';
+import { ScanCore, type Settings } from './scan-core.js';
+
+/**
+ * The streaming page scanner: production's HTML goes in as Buffers, in any chunking; out come,
+ * in document order, the untouched byte runs and the "markers" (includes, composed fragments'
+ * elements, asset URLs, the end of the body) with their exact source byte ranges. The page is
+ * parsed once by htmlparser2's tokenizer, fed latin1 text so that one char is one byte whatever
+ * the charset; bytes are handed on as `subarray`s of the caller's chunks and never re-serialised.
+ *
+ * What is held back: a tag or comment not yet complete at the end of a chunk (it may be a
+ * marker), and a marker being captured (an element, `<esi:remove>`, a paired `<esi:include>` or
+ * `<fragment>`, an import map's content). Everything else leaves in the `write` call it came in.
+ *
+ * Not markers: anything inside `<script>`, `<style>`, `<title>`, `<textarea>` and `<xmp>` (the
+ * tokenizer's raw-text elements), except an import map's content; anything inside another
+ * marker's range (the engine may scan `raw` again, with options that cannot match it whole);
+ * comments other than SSI includes and `<!--esi`; other ESI and SSI directives; includes
+ * without a `src`.
+ *
+ * At the end of the page: an unterminated tag or comment is plain bytes; an element still open
+ * runs to the end (EOF closes it, as in HTML); a paired `<esi:include>`/`<fragment>` never closed
+ * is reported as its open tag alone and an unclosed `<esi:remove>` is plain, and in both cases
+ * what followed is scanned again; an import map without `</script>` is plain.
+ *
+ * Where htmlparser2's tokenizer and browsers differ, the scanner follows the tokenizer:
+ * `<noscript>`, `<iframe>`, `<noembed>` are not raw text (markers in them are reported);
+ * `<![CDATA[…]]>` runs to `]]>` and comments to `-->` (not `--!>`); a script ends at the first
+ * `</script` followed by space or `>` (no "script data escaped" states, and `</script/>` does not
+ * end it); `<script/>` does not start raw text.
+ */
+export interface ScanOptions {
+  /** CSS selectors whose matching elements are reported whole (pages production already composed). */
+  selectors?: readonly string[];
+  /**
+   * URL prefixes (`'/assets/header/'` or `'https://cdn.example.com/header/'`): report src/href/srcset
+   * attribute values starting with one (for srcset: any candidate URL starts with one), and the
+   * content of `<script type="importmap">`.
+   */
+  assetPrefixes?: readonly string[];
+  /** Report the first `</body>` as a zero-length marker just before it. */
+  bodyEnd?: boolean;
+}
+
+export type Marker =
+  /** `<!--#include virtual="/x" -->`; `src` is taken as written (SSI decodes no entities). */
+  | { type: 'ssi'; src: string; attribute: 'virtual' | 'file' }
+  /** `<esi:include src alt onerror/>`, or paired with `</esi:include>` (the range includes it). */
+  | { type: 'esi-include'; src: string; alt?: string; onerror?: string }
+  /** `<esi:remove>…</esi:remove>`, the whole range. */
+  | { type: 'esi-remove' }
+  /** `<!--esi … -->`: `inner` is the bytes between `<!--esi` and `-->`, to be scanned again. */
+  | { type: 'esi-comment'; inner: Buffer }
+  /** Tailor's `<fragment src …>`, self-closing or paired with `</fragment>` (the range includes it). */
+  | { type: 'tailor'; src: string; fallbackSrc?: string; timeout?: number; primary: boolean; attributes: Record<string, string> }
+  /** An element matching `options.selectors`: open tag through matching close tag (the open tag alone for void elements and `<x …/>`). */
+  | { type: 'element'; selector: string }
+  /** The range is the attribute value's bytes only (inside the quotes); `value` is decoded. */
+  | { type: 'asset-url'; attribute: 'src' | 'href' | 'srcset'; value: string }
+  /** The range is the import map script's text content only. */
+  | { type: 'importmap'; json: string }
+  /** Zero-length, at the `<` of the first `</body>`. */
+  | { type: 'body-end' };
+
+export interface ScanSink {
+  /** Bytes that belong to no marker, in order. May be called with many small chunks. */
+  bytes(chunk: Buffer): void;
+  /** A marker; `raw` is exactly the source bytes of its range (empty for body-end). `start`/`end` are absolute byte offsets in the page. */
+  marker(marker: Marker, raw: Buffer, start: number, end: number): void;
+}
+
+export type ScanPart = Buffer | { marker: Marker; raw: Buffer; start: number; end: number };
+
+export class PageScanner {
+  private readonly settings: Settings;
+  private readonly sink: ScanSink;
+  private core: ScanCore;
+  private ended = false;
+
+  constructor(options: ScanOptions, sink: ScanSink) {
+    this.settings = resolveSettings(options);
+    this.sink = sink;
+    this.core = new ScanCore(this.settings, sink, { base: 0, stack: null, bodyEndDone: false });
+  }
+
+  write(chunk: Buffer): void {
+    if (this.ended) throw new Error('PageScanner.write() was called after end(): create a new scanner for each page.');
+    this.core.write(chunk);
+  }
+
+  /** Flushes everything; an unterminated tag or comment at the end is plain bytes. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    // A paired include or `<esi:remove>` never closed stands for its open tag alone; what
+    // followed it is scanned again from there (a loop, not recursion: each one is shorter).
+    let rescan = this.core.finish();
+    while (rescan !== null) {
+      this.core = new ScanCore(this.settings, this.sink, rescan);
+      this.core.write(rescan.tail);
+      rescan = this.core.finish();
+    }
+  }
+}
+
+/** Convenience for small buffers (fragments): returns the sequence of parts. */
+export function scanBuffer(page: Buffer, options: ScanOptions = {}): ScanPart[] {
+  const parts: ScanPart[] = [];
+  let offset = 0;
+  let lastBytesStart = -1;
+  const scanner = new PageScanner(options, {
+    bytes(chunk) {
+      // Adjacent byte runs become one subarray of the page (no copy).
+      if (lastBytesStart >= 0) parts[parts.length - 1] = page.subarray(lastBytesStart, offset + chunk.length);
+      else {
+        lastBytesStart = offset;
+        parts.push(chunk);
+      }
+      offset += chunk.length;
+    },
+    marker(marker, raw, start, end) {
+      parts.push({ marker, raw, start, end });
+      lastBytesStart = -1;
+      offset = end;
+    },
+  });
+  scanner.write(page);
+  scanner.end();
+  return parts;
+}
+
+const compiledCache = new Map<string, CompiledSelector>();
+
+function resolveSettings(options: ScanOptions): Settings {
+  let selectors: Settings['selectors'] = null;
+  if (options.selectors && options.selectors.length > 0) {
+    // Pages are scanned on every reload with the same selectors: compile each one once.
+    selectors = options.selectors.map((selector) => {
+      let compiled = compiledCache.get(selector);
+      if (!compiled) {
+        [compiled] = compileSelectors([selector]);
+        if (compiledCache.size >= 256) compiledCache.clear();
+        compiledCache.set(selector, compiled);
+      }
+      return compiled;
+    });
+  }
+  const prefixes = (options.assetPrefixes ?? []).filter((prefix) => prefix.length > 0);
+  return { selectors, prefixes: prefixes.length > 0 ? prefixes : null, bodyEnd: options.bodyEnd === true };
+}
+

@@ -1,0 +1,85 @@
+import { PageScanner, type Marker, type ScanOptions } from '../../src/compose/scan-page.js';
+
+/** What a scan produced, in call order. */
+export type Event = { bytes: Buffer } | { marker: Marker; raw: Buffer; start: number; end: number };
+
+/** Splits `input` at the given cut offsets (sorted or not, duplicates and out-of-range ignored). */
+export function splitAt(input: Buffer, cuts: readonly number[]): Buffer[] {
+  const points = [...new Set(cuts.filter((c) => c > 0 && c < input.length))].sort((a, b) => a - b);
+  const chunks: Buffer[] = [];
+  let from = 0;
+  for (const point of points) {
+    chunks.push(input.subarray(from, point));
+    from = point;
+  }
+  chunks.push(input.subarray(from));
+  return chunks;
+}
+
+export function splitEvery(input: Buffer, size: number): Buffer[] {
+  if (size >= input.length) return [input];
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < input.length; i += size) chunks.push(input.subarray(i, i + size));
+  return chunks;
+}
+
+/**
+ * Scans `chunks` and checks the hard invariants on the way: every byte run and marker `raw`,
+ * in call order, rebuilds the input; markers are in order, don't overlap, and `raw` is the
+ * input at [start, end). Throws a descriptive error (cheaper than `expect` in big loops).
+ */
+export function scanChecked(chunks: readonly Buffer[], options: ScanOptions = {}): Event[] {
+  const input = Buffer.concat(chunks as Buffer[]);
+  const events: Event[] = [];
+  let offset = 0;
+  const fail = (message: string): never => {
+    throw new Error(`${message} (at byte ${offset} of ${input.length})`);
+  };
+  const scanner = new PageScanner(options, {
+    bytes(chunk) {
+      if (chunk.length === 0) fail('empty bytes() call');
+      if (!chunk.equals(input.subarray(offset, offset + chunk.length))) fail('bytes() out of order or altered');
+      offset += chunk.length;
+      events.push({ bytes: chunk });
+    },
+    marker(marker, raw, start, end) {
+      if (start !== offset) fail(`marker ${marker.type} starts at ${start}, expected ${offset}`);
+      if (end < start) fail(`marker ${marker.type} ends before it starts`);
+      if (!raw.equals(input.subarray(start, end))) fail(`marker ${marker.type} raw differs from input[${start}, ${end})`);
+      offset = end;
+      events.push({ marker, raw, start, end });
+    },
+  });
+  for (const chunk of chunks) scanner.write(chunk);
+  scanner.end();
+  if (offset !== input.length) fail(`output ends at ${offset}`);
+  return events;
+}
+
+/** A readable, chunking-independent form: byte runs merged into strings, markers with raw text. */
+export type Shown = string | (Record<string, unknown> & { type: string; raw: string });
+
+export function show(events: readonly Event[], encoding: BufferEncoding = 'utf8'): Shown[] {
+  const shown: Shown[] = [];
+  let pending: Buffer[] = [];
+  const flush = () => {
+    if (pending.length > 0) shown.push(Buffer.concat(pending).toString(encoding));
+    pending = [];
+  };
+  for (const event of events) {
+    if ('bytes' in event) {
+      pending.push(event.bytes);
+      continue;
+    }
+    flush();
+    const marker: Record<string, unknown> = { ...event.marker };
+    if (event.marker.type === 'esi-comment') marker.inner = event.marker.inner.toString(encoding);
+    shown.push({ ...(marker as { type: string }), raw: event.raw.toString(encoding) });
+  }
+  flush();
+  return shown;
+}
+
+export function markersOf(events: readonly Event[]): Array<Extract<Event, { marker: Marker }>> {
+  return events.filter((event): event is Extract<Event, { marker: Marker }> => 'marker' in event);
+}
