@@ -3,6 +3,7 @@
  * problem names the file, the key path in backticks, the bad value and, where it can, the fix.
  */
 import { z } from 'zod';
+import { compileSelectors } from '../compose/element-matcher.js';
 import { MfeDevError } from '../errors.js';
 import type { UserConfig } from './types.js';
 import { closest, didYouMean, formatList, formatValue } from './suggest.js';
@@ -35,7 +36,22 @@ const stringMap = (what: string) =>
 const fragmentSchema = z.strictObject(
   {
     src: checked(checkSrc),
-    selector: z.string({ error: 'must be a CSS selector' }).min(1, { error: 'must be a CSS selector' }).optional(),
+    selector: z
+      .string({ error: 'must be a CSS selector' })
+      .min(1, { error: 'must be a CSS selector' })
+      .superRefine((value, ctx) => {
+        try {
+          compileSelectors([value]);
+        } catch (error) {
+          const reason = ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be a CSS selector mfe-dev can match (${reason})`,
+            params: { hint: `For example: 'header[data-fragment="header"]'.` },
+          });
+        }
+      })
+      .optional(),
     local: checked((value) => checkHttpUrl(value, 'http')).optional(),
     assets: z.array(checked(checkAssetPrefix), { error: 'must be a list of URL prefixes' }).optional(),
     timeout: z

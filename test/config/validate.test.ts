@@ -168,3 +168,12 @@ describe('warnings', () => {
     expect(config.warnings).toEqual([expect.stringContaining("fragment 'cart' is set to local by --local but has no `local` URL")]);
   });
 });
+
+describe('selectors', () => {
+  it('rejects a selector that cannot be matched, naming the key and showing an example', async () => {
+    const { validateUserConfig } = await import('../../src/config/schema.js');
+    expect(() =>
+      validateUserConfig({ upstream: 'https://www.example.com', fragments: { header: { src: '/fragments/header', selector: 'header[' } } }, '/shop/mfe-dev.config.ts'),
+    ).toThrow(/\/shop\/mfe-dev\.config\.ts: `fragments\.header\.selector` must be a CSS selector mfe-dev can match \(.+\), got 'header\['\. For example: 'header\[data-fragment="header"\]'\./);
+  });
+});
