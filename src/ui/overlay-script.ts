@@ -9,7 +9,12 @@ export const OVERLAY_SCRIPT = `(() => {
   const host = document.createElement('mfe-dev-overlay');
   host.style.cssText = 'position:fixed;right:12px;bottom:12px;z-index:2147483647';
   const root = host.attachShadow({ mode: 'open' });
-  root.innerHTML = '<style>a{all:initial;display:block;font:12px/1.4 system-ui,sans-serif;background:#111;color:#fff;padding:6px 10px;border-radius:6px;box-shadow:0 2px 8px #0004;cursor:pointer}b{font-weight:700;color:#5fd}i{color:#fc6;font-style:normal}</style><a href="/__mfe-dev/" title="mfe-dev: open the dev page">mfe-dev</a>';
+  // A constructed stylesheet, not a <style> element: production's CSP (style-src) would block
+  // an inline one, and the overlay must not need the policy loosened.
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync('a{all:initial;display:block;font:12px/1.4 system-ui,sans-serif;background:#111;color:#fff;padding:6px 10px;border-radius:6px;box-shadow:0 2px 8px #0004;cursor:pointer}b{font-weight:700;color:#5fd}i{color:#fc6;font-style:normal}');
+  root.adoptedStyleSheets = [sheet];
+  root.innerHTML = '<a href="/__mfe-dev/" title="mfe-dev: open the dev page">mfe-dev</a>';
   document.body.appendChild(host);
   fetch('/__mfe-dev/api/state', { credentials: 'same-origin' })
     .then((r) => r.json())
