@@ -125,15 +125,15 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     current.proxy.upgrade(req, socket, head);
   });
 
-  const watcher =
+  // The watcher starts once the gateway listens: a server that failed to start holds nothing open.
+  const startWatching = () =>
     inline.watch === false || !initial.configFile
       ? undefined
       : watchConfig(inline, initial, {
           onReload(next, changes) {
             const previous = current.gateway.config;
             current = stateFor(next);
-            logger.info(`config reloaded${changes.length ? ':' : ' (no changes)'}`);
-            for (const change of changes) logger.info(`  ${change}`);
+            logger.info([`config reloaded${changes.length ? ':' : ' (no changes)'}`, ...changes.map((c) => `  ${c}`)].join('\n'));
             for (const warning of next.warnings) logger.warnOnce(warning);
             if (next.port !== previous.port || next.host !== previous.host) {
               logger.warn(`port/host changed in the config; restart mfe-dev to listen on ${next.host}:${next.port}`);
@@ -144,6 +144,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           },
         });
 
+  let watcher: ReturnType<typeof startWatching>;
   let url: string | undefined;
   const server: DevServer = {
     get config() {
@@ -172,6 +173,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           const realPort = typeof address === 'object' && address ? address.port : port;
           const shownHost = host.includes(':') ? `[${host}]` : host;
           url = `http://${shownHost}:${realPort}`;
+          watcher = startWatching();
           if (inline.logLevel !== 'silent') printReady(logger, server.config, url, performance.now() - startedAt);
           resolve(server);
         };

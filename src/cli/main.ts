@@ -4,10 +4,10 @@ import { cac } from 'cac';
 import pc from 'picocolors';
 import type { InlineConfig } from '../config/types.js';
 import { isMfeDevError } from '../errors.js';
-import { createDevServer } from '../server.js';
-import { runCheck } from './check.js';
-import { runInit } from './init.js';
-import { runPresets } from './presets.js';
+// Commands load what they need when they run, so `--help` and `--version` answer at once.
+const runCheck = async (inline: InlineConfig) => (await import('./check.js')).runCheck(inline);
+const runInit = async (cwd: string) => (await import('./init.js')).runInit(cwd);
+const runPresets = async (inline: InlineConfig) => (await import('./presets.js')).runPresets(inline);
 
 /**
  * The command line is thin: flags become an inline config for `createDevServer()`. Returns the
@@ -110,8 +110,14 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
     presets: list(flags.preset) ?? [],
   };
 
+  const { createDevServer } = await import('../server.js');
   const server = await createDevServer(inline);
-  await server.listen();
+  try {
+    await server.listen();
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
   if (flags.open && server.url) openBrowser(server.url + '/');
 
   return new Promise<number>((resolve) => {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { escapeHtml } from '../compose/error-box.js';
+import { ERROR_BOX_CSS, escapeHtml } from '../compose/error-box.js';
 import { getRequestContext } from '../request-context.js';
 import type { DevStateJson, DevStateStore } from './dev-state.js';
 import { OVERLAY_SCRIPT } from './overlay-script.js';
@@ -9,6 +9,7 @@ import { OVERLAY_SCRIPT } from './overlay-script.js';
  * - `/__mfe-dev/`            the dev page (HTML): modes, presets, health, recent pages, shadow diffs
  * - `/__mfe-dev/api/state`   the same as JSON, for the requesting browser
  * - `/__mfe-dev/overlay.js`  the overlay injected into pages with local or shadow fragments
+ * - `/__mfe-dev/error-box.css` styles of the box that replaces a failed local fragment
  */
 export const DEV_PREFIX = '/__mfe-dev';
 
@@ -21,6 +22,9 @@ export function createDevPageHandler(store: DevStateStore) {
     }
     if (path === `${DEV_PREFIX}/overlay.js`) {
       return send(res, 200, 'text/javascript; charset=utf-8', OVERLAY_SCRIPT, context.selection.setCookies);
+    }
+    if (path === `${DEV_PREFIX}/error-box.css`) {
+      return send(res, 200, 'text/css; charset=utf-8', ERROR_BOX_CSS, context.selection.setCookies);
     }
     if (path === `${DEV_PREFIX}/api/state`) {
       const state = await store.snapshot(context.state, context.selection, context.gatewayOrigin);
