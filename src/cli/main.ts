@@ -18,7 +18,7 @@ export async function main(argv: string[]): Promise<number> {
   let run: (() => Promise<number>) | undefined;
 
   cli
-    .command('[command]', 'Start the gateway (the default command, also `mfe-dev dev`)')
+    .command('[dev]', 'Start the gateway (the default command)')
     .option('--config <file>', 'Config file (default: found from the working directory upward)')
     .option('--port <port>', 'Port to listen on (default: config port, else 4400; 0 picks a free port)')
     .option('--host <host>', 'Host to listen on', { default: undefined })
@@ -52,7 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   cli.command('init', 'Write a commented starter mfe-dev.config.ts').action(() => {
     run = () => runInit(process.cwd());
   });
-  cli.help();
+  // cac shows the implied default of a --no-* flag as "(default: true)", which reads backwards.
+  cli.help((sections) => sections.map((section) => ({ ...section, body: section.body.replace(/ \(default: true\)/g, '') })));
   cli.version(packageVersion());
 
   try {
