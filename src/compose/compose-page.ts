@@ -78,7 +78,11 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   };
   const scanner = new PageScanner(scanOptions, {
     bytes: (chunk) => writer.push(chunk),
-    marker: (marker, raw) => writer.push(replacePageMarker(marker, raw)),
+    marker: (marker, raw) => {
+      // The bytes before the first fragment leave before any fragment request is even built.
+      if (!writer.hasStarted) writer.flush();
+      writer.push(replacePageMarker(marker, raw));
+    },
   });
 
   function replacePageMarker(marker: Marker, raw: Buffer): Buffer | Promise<Buffer> {
@@ -163,9 +167,9 @@ function replaceElement(ctx: PageContext, fragment: ResolvedFragment | undefined
   }
   if (mode === 'shadow') {
     const local = fetchAndCompose(ctx, { ...info, mode: 'shadow' }, fragment.timeout ?? 3000, [ctx.pageUrl.href]);
-    void Promise.allSettled([Promise.resolve(raw), local]).then(([p, l]) =>
-      compareShadow(ctx, fragment.name, ctx.pageUrl.href, localUrl.href, p, l),
-    );
+    void Promise.allSettled([Promise.resolve(raw), local])
+      .then(([p, l]) => compareShadow(ctx, fragment.name, ctx.pageUrl.href, localUrl.href, p, l))
+      .catch(() => undefined);
   }
   return raw;
 }

@@ -77,7 +77,7 @@ async function resolveIncludeText(ctx: PageContext, { marker, base, depth, chain
   if (mode === 'local' && fragment?.local) {
     const localUrl = localUrlFor(fragment, url);
     const info = fragmentInfo(ctx, fragment.name, 'local', marker.src, localUrl, depth);
-    return fetchAndCompose(ctx, info, timeoutMs, nextChain).catch((error: unknown) => {
+    return fetchAndCompose(ctx, info, timeoutMs, nextChain, localUrl).catch((error: unknown) => {
       const reason = reasonOf(error);
       emitFallback(ctx, info, 'error-box');
       return localErrorBox(fragment.name, localUrl.href, reason);
@@ -86,22 +86,22 @@ async function resolveIncludeText(ctx: PageContext, { marker, base, depth, chain
 
   const info = fragmentInfo(ctx, fragment?.name, mode, marker.src, url, depth);
   const shadowLocal = mode === 'shadow' && fragment?.local ? startShadow(ctx, fragment, url, timeoutMs) : undefined;
-  const prod = fetchAndCompose(ctx, info, timeoutMs, nextChain);
+  const prod = fetchAndCompose(ctx, info, timeoutMs, nextChain, url);
   if (shadowLocal) {
-    void Promise.allSettled([prod, shadowLocal.body]).then(([p, l]) => {
-      compareShadow(ctx, fragment!.name, url.href, shadowLocal.url.href, p, l);
-    });
+    void Promise.allSettled([prod, shadowLocal.body])
+      .then(([p, l]) => compareShadow(ctx, fragment!.name, url.href, shadowLocal.url.href, p, l))
+      .catch(() => undefined);
   }
   return prod.catch((error: unknown) => productionFallback(ctx, info, marker, base, depth, nextChain, timeoutMs, reasonOf(error)));
 }
 
 /** Fetch a fragment, resolve the includes inside it, and transcode it into the page's charset. */
-async function fetchAndCompose(ctx: PageContext, info: FragmentInfo, timeoutMs: number, chain: readonly string[]): Promise<Buffer> {
+async function fetchAndCompose(ctx: PageContext, info: FragmentInfo, timeoutMs: number, chain: readonly string[], url = new URL(info.url)): Promise<Buffer> {
   const started = performance.now();
   ctx.events.emit('fragment:start', info);
   let fetched: FetchedFragment;
   try {
-    fetched = await fetchFragment({ url: new URL(info.url), headers: ctx.fragmentHeaders, timeoutMs, agents: ctx.agents });
+    fetched = await fetchFragment({ url, headers: ctx.fragmentHeaders, timeoutMs, agents: ctx.agents });
   } catch (error) {
     const durationMs = performance.now() - started;
     emitError(ctx, info, reasonOf(error), durationMs);
@@ -112,7 +112,7 @@ async function fetchAndCompose(ctx: PageContext, info: FragmentInfo, timeoutMs: 
     throw error;
   }
   const body = transcode(fetched.body, fetched.charset, ctx.charset);
-  const composed = await composeNested(ctx, body, new URL(info.url), info.depth + 1, chain);
+  const composed = await composeNested(ctx, body, url, info.depth + 1, chain);
   const end: FragmentEnd = { ...info, status: fetched.status, durationMs: performance.now() - started, failed: false };
   ctx.results.push(end);
   ctx.events.emit('fragment:end', end);

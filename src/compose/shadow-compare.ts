@@ -1,4 +1,3 @@
-import * as cheerio from 'cheerio';
 import type { AnyNode } from 'domhandler';
 import type { PageContext } from './resolve-include.js';
 
@@ -8,9 +7,14 @@ import type { PageContext } from './resolve-include.js';
  * not count as differences while text, elements and attribute values do.
  */
 
+type Cheerio = typeof import('cheerio');
+let cheerio: Promise<Cheerio> | undefined;
+/** cheerio is only needed once something is shadowed: load it then, not at start-up. */
+const loadCheerio = () => (cheerio ??= import('cheerio'));
+
 /** One line per element, text run and comment, attributes sorted, whitespace collapsed. */
-export function normaliseFragment(html: string): string[] {
-  const $ = cheerio.load(html, null, false);
+export async function normaliseFragment(html: string): Promise<string[]> {
+  const $ = (await loadCheerio()).load(html, null, false);
   const lines: string[] = [];
   const walk = (nodes: AnyNode[], indent: string) => {
     for (const node of nodes) {
@@ -47,14 +51,14 @@ export function diffLines(prod: string[], local: string[], limit = 12): string[]
   return out.length > limit ? [...out.slice(0, limit), `… ${out.length - limit} more lines`] : out;
 }
 
-export function compareShadow(
+export async function compareShadow(
   ctx: PageContext,
   name: string,
   prodUrl: string,
   localUrl: string,
   prod: PromiseSettledResult<Buffer>,
   local: PromiseSettledResult<Buffer>,
-): void {
+): Promise<void> {
   const base = { page: ctx.page, name, prodUrl, localUrl };
   if (prod.status === 'rejected' || local.status === 'rejected') {
     const error = prod.status === 'rejected' ? `production failed: ${String(prod.reason?.message ?? prod.reason)}` : `local failed: ${String((local as PromiseRejectedResult).reason?.message ?? (local as PromiseRejectedResult).reason)}`;
@@ -63,8 +67,7 @@ export function compareShadow(
   }
   const charset = ctx.charset ?? 'utf-8';
   const decode = (buf: Buffer) => new TextDecoder(charset).decode(buf);
-  const prodLines = normaliseFragment(decode(prod.value));
-  const localLines = normaliseFragment(decode(local.value));
+  const [prodLines, localLines] = await Promise.all([normaliseFragment(decode(prod.value)), normaliseFragment(decode(local.value))]);
   const diff = diffLines(prodLines, localLines);
   const equal = diff.length === 0;
   const summary = equal ? 'same as production' : `${diff.filter((l) => l.startsWith('- ')).length} production line(s) differ from ${diff.filter((l) => l.startsWith('+ ')).length} local line(s)`;
