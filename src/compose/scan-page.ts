@@ -1,4 +1,5 @@
 import { compileSelectors, type CompiledSelector } from './element-matcher.js';
+import { IncludeScanner } from './include-scanner.js';
 import { ScanCore, type Settings } from './scan-core.js';
 
 /**
@@ -40,6 +41,11 @@ export interface ScanOptions {
   assetPrefixes?: readonly string[];
   /** Report the first `</body>` as a zero-length marker just before it. */
   bodyEnd?: boolean;
+  /**
+   * Use htmlparser2's tokenizer even when only include markers are wanted (by default a
+   * byte-level scanner, which finds the same markers, does that job). For tests comparing the two.
+   */
+  forceTokenizer?: boolean;
 }
 
 export type Marker =
@@ -74,27 +80,35 @@ export type ScanPart = Buffer | { marker: Marker; raw: Buffer; start: number; en
 export class PageScanner {
   private readonly settings: Settings;
   private readonly sink: ScanSink;
-  private core: ScanCore;
+  private core: ScanCore | undefined;
+  /** Include markers only (no selectors, no asset prefixes): the byte-level fast path. */
+  private readonly fast: IncludeScanner | undefined;
   private ended = false;
 
   constructor(options: ScanOptions, sink: ScanSink) {
     this.settings = resolveSettings(options);
     this.sink = sink;
-    this.core = new ScanCore(this.settings, sink, { base: 0, stack: null, bodyEndDone: false });
+    if (this.settings.selectors === null && this.settings.prefixes === null && !options.forceTokenizer) {
+      this.fast = new IncludeScanner(this.settings.bodyEnd, sink);
+    } else {
+      this.core = new ScanCore(this.settings, sink, { base: 0, stack: null, bodyEndDone: false });
+    }
   }
 
   write(chunk: Buffer): void {
     if (this.ended) throw new Error('PageScanner.write() was called after end(): create a new scanner for each page.');
-    this.core.write(chunk);
+    if (this.fast) this.fast.write(chunk);
+    else this.core!.write(chunk);
   }
 
   /** Flushes everything; an unterminated tag or comment at the end is plain bytes. */
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    if (this.fast) return this.fast.end();
     // A paired include or `<esi:remove>` never closed stands for its open tag alone; what
     // followed it is scanned again from there (a loop, not recursion: each one is shorter).
-    let rescan = this.core.finish();
+    let rescan = this.core!.finish();
     while (rescan !== null) {
       this.core = new ScanCore(this.settings, this.sink, rescan);
       this.core.write(rescan.tail);

@@ -1,0 +1,87 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Marker, ScanOptions } from '../../src/compose/scan-page.js';
+import { markersOf, scanChecked, show, splitAt, splitEvery } from './scan-harness.js';
+
+/**
+ * The byte-level fast path (include markers only) must find exactly what htmlparser2's
+ * tokenizer finds: the same markers, at the same offsets, on real pages and on generated ones.
+ * (Every include case of scan-page.test.ts also runs through the fast path.)
+ */
+const corpusDir = join(dirname(createRequire(import.meta.url).resolve('htmlparser-benchmark/package.json')), 'files');
+const corpus = readdirSync(corpusDir)
+  .filter((f) => f.endsWith('.html'))
+  .sort()
+  .map((name) => ({ name, bytes: readFileSync(join(corpusDir, name)) }));
+
+const tokenizer = (options: ScanOptions): ScanOptions => ({ ...options, forceTokenizer: true });
+
+describe('fast include scanner', () => {
+  it('finds the same parts as the tokenizer on every real-world page, whole and in chunks', () => {
+    // htmlparser2 10 reads `<tmp>` as `<xmp>` (raw text to `</xmp>`), unlike browsers; the fast
+    // scanner reads it as browsers do, so pages with a `<tmp>` element are compared by identity only.
+    const comparable = corpus.filter(({ bytes }) => !/<tmp[\s/>]/i.test(bytes.toString('latin1')));
+    expect(comparable.length).toBeGreaterThan(corpus.length - 5);
+    for (const options of [{}, { bodyEnd: true }] satisfies ScanOptions[]) {
+      for (const { name, bytes } of comparable) {
+        const expected = show(scanChecked([bytes], tokenizer(options)), 'latin1');
+        const whole = show(scanChecked([bytes], options), 'latin1');
+        if (JSON.stringify(whole) !== JSON.stringify(expected)) expect.fail(`${name} ${JSON.stringify(options)}: fast scanner differs from the tokenizer`);
+        const chunked = show(scanChecked(splitEvery(bytes, 997), options), 'latin1');
+        if (JSON.stringify(chunked) !== JSON.stringify(expected)) expect.fail(`${name}: 997-byte chunks differ`);
+      }
+    }
+  });
+
+  const filler = fc.constantFrom(
+    'text ', 'a < b ', 'x > y ', '&amp;', 'é', '日本語', '<p>', '</p>', '<br/>', '<a href="/x" title="a > b">', '</a>', '<!-- a comment -->', '<!---->',
+    '<div class="x">', '</div>', `<script>var s = '<esi:include src="/no"/></fragment><!--#include virtual="/no" -->';</script>`,
+    '<style>a::after{content:"<!--esi x -->"}</style>', '<title><fragment src="/no"></title>', '<textarea><!--#include virtual="/no" --></textarea>',
+    '<!DOCTYPE html>', '<?xml version="1.0"?>', '<![CDATA[ <esi:include src="/no"/> ]]>', '<input value="<!--#include virtual=/no -->">',
+  );
+  const plantable: fc.Arbitrary<{ html: string; marker: Marker }>[] = [
+    fc.constant({ html: '<!--#include virtual="/s" -->', marker: { type: 'ssi', src: '/s', attribute: 'virtual' } }),
+    fc.constant({ html: "<!--# include file='/f.html'-->", marker: { type: 'ssi', src: '/f.html', attribute: 'file' } }),
+    fc.constant({ html: '<esi:include src="/e?a=1&amp;b=2" alt="/alt"/>', marker: { type: 'esi-include', src: '/e?a=1&b=2', alt: '/alt' } }),
+    filler.map((inner) => ({ html: `<ESI:include src='/p' onerror="continue">${inner}</esi:include>`, marker: { type: 'esi-include', src: '/p', onerror: 'continue' } })),
+    filler.map((inner) => ({ html: `<esi:remove>${inner}</esi:remove>`, marker: { type: 'esi-remove' } })),
+    fc.constant({ html: '<!--esi <esi:include src="/in"/> -->', marker: { type: 'esi-comment', inner: Buffer.from(' <esi:include src="/in"/> ') } }),
+    fc.constant({ html: '<fragment src="/t" timeout="250" primary/>', marker: { type: 'tailor', src: '/t', timeout: 250, primary: true, attributes: { src: '/t', timeout: '250', primary: '' } } }),
+    filler.map((inner) => ({
+      html: `<fragment src=/u fallback-src="/v">${inner}</fragment>`,
+      marker: { type: 'tailor', src: '/u', fallbackSrc: '/v', primary: false, attributes: { src: '/u', 'fallback-src': '/v' } },
+    })),
+  ];
+  const plantedPage = fc
+    .tuple(fc.array(fc.tuple(fc.array(filler, { maxLength: 4 }), fc.oneof(...plantable)), { maxLength: 8 }), fc.array(filler, { maxLength: 4 }), fc.boolean())
+    .map(([pieces, tail, body]) => {
+      let html = '';
+      const planted: Marker[] = [];
+      for (const [before, marker] of pieces) {
+        html += before.join('') + marker.html;
+        planted.push(marker.marker);
+      }
+      html += tail.join('');
+      if (body) {
+        html += '</body>';
+        planted.push({ type: 'body-end' });
+      }
+      return { page: Buffer.from(html, 'utf8'), planted };
+    });
+  const cuts = fc.array(fc.nat({ max: 1500 }), { maxLength: 25 });
+
+  it('reports exactly the planted markers, however the page is chunked, as the tokenizer does', () => {
+    fc.assert(
+      fc.property(plantedPage, cuts, ({ page, planted }, at) => {
+        const options: ScanOptions = { bodyEnd: planted.some((m) => m.type === 'body-end') };
+        const fast = scanChecked(splitAt(page, at), options);
+        expect(markersOf(fast).map((event) => event.marker)).toEqual(planted);
+        expect(show(fast, 'latin1')).toEqual(show(scanChecked([page], tokenizer(options)), 'latin1'));
+      }),
+      { numRuns: 400 * (Math.max(1, Number(process.env.SCAN_FUZZ) || 1)) },
+    );
+  });
+});
