@@ -203,10 +203,9 @@ export class IncludeScanner {
     if (nameEnd >= buf.length) return final ? buf.length : NEED_MORE;
     const tagEnd = findTagEnd(buf, nameEnd);
     if (tagEnd === NEED_MORE) return final ? buf.length : NEED_MORE;
-    const nameLength = nameEnd - lt - 1;
-    // Only names that can matter are lower-cased and compared.
-    if (nameLength > 11 || nameLength < 3) return tagEnd + 1;
-    const name = buf.toString('latin1', lt + 1, nameEnd).toLowerCase();
+    // Most tags are none of the few that matter: compare in place, allocate nothing.
+    const name = interestingTagName(buf, lt + 1, nameEnd - lt - 1);
+    if (name === undefined) return tagEnd + 1;
     if (RAW_TEXT.has(name)) {
       if (buf[tagEnd - 1] !== SLASH) {
         this.mode = 'raw';
@@ -347,6 +346,21 @@ function parseAttributes(text: string): Attributes {
     attributes[name] = decodeAttributeValue(match[2] ?? match[3] ?? match[4] ?? '');
   }
   return attributes;
+}
+
+/** The tag names the fast path acts on, by length. */
+const INTERESTING: ReadonlyArray<readonly string[]> = (() => {
+  const byLength: string[][] = [];
+  for (const name of [...RAW_TEXT, 'esi:include', 'esi:remove', 'fragment']) (byLength[name.length] ??= []).push(name);
+  return byLength;
+})();
+
+/** The lower-case name of the tag at `at` if it is one the fast path acts on. */
+function interestingTagName(buf: Buffer, at: number, length: number): string | undefined {
+  const candidates = INTERESTING[length];
+  if (candidates === undefined) return undefined;
+  for (const name of candidates) if (startsWithIgnoreCase(buf, at, name)) return name;
+  return undefined;
 }
 
 /** How many bytes at the end of `buf` could be the start of `pattern` (shorter than it). */
