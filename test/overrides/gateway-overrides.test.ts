@@ -1,4 +1,6 @@
+import http from 'node:http';
 import path from 'node:path';
+import { WebSocketServer, WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InlineConfig } from '../../src/config/types.js';
 import { FIXTURES } from '../config/helpers.js';
@@ -192,6 +194,32 @@ describe('overrides through the gateway', () => {
     // In prod mode the same path goes to production (which has no such file here).
     const prodAsset = await request(`${gateway.url}/assets/header/app.js`);
     expect(prodAsset.status).toBe(404);
+  });
+
+  it("a local fragment's dev-server websocket (HMR) under its asset prefix reaches the local service", async () => {
+    await setup();
+    // The local service: a dev server with an HMR socket under the fragment's asset prefix.
+    const hmrServer = http.createServer();
+    const wss = new WebSocketServer({ server: hmrServer, path: '/assets/header/@hmr' });
+    wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`local hmr: ${data}`)));
+    await new Promise<void>((resolve) => hmrServer.listen(0, '127.0.0.1', resolve));
+    servers.push({ close: () => new Promise<void>((resolve) => { wss.close(); hmrServer.closeAllConnections(); hmrServer.close(() => resolve()); }) });
+    const { port } = hmrServer.address() as import('node:net').AddressInfo;
+    await gateway.close();
+    gateway = await startGateway({
+      upstream: site.url,
+      fragments: { header: { src: '/fragments/header', local: `http://127.0.0.1:${port}`, assets: ['/assets/header/'] } },
+      local: ['header'],
+    });
+    const ws = new WebSocket(`${gateway.url.replace('http', 'ws')}/assets/header/@hmr`);
+    const reply = await new Promise<string>((resolve, reject) => {
+      ws.on('open', () => ws.send('update'));
+      ws.on('message', (data) => resolve(data.toString()));
+      ws.on('error', reject);
+    });
+    ws.close();
+    expect(reply).toBe('local hmr: update');
+    expect(site.requests.some((r) => r.path.includes('@hmr'))).toBe(false);
   });
 
   it('shadow mode serves production and reports how the local fragment differs', async () => {
