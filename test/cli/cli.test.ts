@@ -370,6 +370,18 @@ describe.concurrent('mfe-dev (dev)', () => {
     expect(page.text).not.toContain('data-mfe-dev-overlay');
   });
 
+  it('prints one line per composed page: method, path, status, time, and each fragment with its mode and time', async ({ onTestFinished }) => {
+    const { project, startDev } = session(onTestFinished);
+    const cwd = project({ 'mfe-dev.config.json': shopConfig() });
+    const { cli, url } = await startDev(['--port', '0'], cwd);
+    await request(`${url}/products/tent-2p?mfe-dev=footer=local`);
+    const [line] = await cli.waitFor(/GET \/products\/tent-2p\?mfe-dev=footer=local 200 \d+ms .*\n/);
+    const text = line.replace(/\x1b\[[0-9;]*m/g, '');
+    expect(text).toMatch(/header local \d+ms/);
+    expect(text).toMatch(/footer local \d+ms/);
+    expect(text).toMatch(/\/fragments\/cart prod \d+ms/);
+  });
+
   it('--host overrides the config host', async ({ onTestFinished }) => {
     const { project, startDev } = session(onTestFinished);
     const cwd = project({ 'mfe-dev.config.json': shopConfig({ host: 'localhost' }) });
