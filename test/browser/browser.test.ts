@@ -5,7 +5,6 @@
  * Chromium comes from Debian (`apt-get install chromium`), at /usr/bin/chromium.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
@@ -13,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHeaderService } from '../../examples/header-service/server.js';
 import { startShop } from '../../examples/shop/server.js';
 import { startGateway } from '../helpers/gateway.js';
+import { closedPort } from '../helpers/servers.js';
 
 const LOCAL_BANNER = 'LOCAL header from your machine';
 const CSP_VIOLATION = /Content.Security.Policy|Refused to/i;
@@ -274,11 +274,3 @@ describe('the shop through the gateway, in Chromium', () => {
   });
 });
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

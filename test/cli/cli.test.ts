@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeaderService } from '../../examples/header-service/server.js';
 import { startShop } from '../../examples/shop/server.js';
-import { listen, request, type TestServer } from '../helpers/servers.js';
+import { closedPort, listen, request, type TestServer } from '../helpers/servers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/mfe-dev.js');
@@ -174,14 +174,6 @@ async function modes(url: string): Promise<Record<string, string>> {
   return Object.fromEntries(state.fragments.map((f) => [f.name, f.mode]));
 }
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 // ── The servers behind the gateway ───────────────────────────────────────────────────────────
 

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Marker, ScanOptions } from '../../src/compose/scan-page.js';
-import { markersOf, scanChecked, show, splitAt, splitEvery } from './scan-harness.js';
+import { markersOf, scanChecked, show, splitAt, splitEvery, plantedPages, type Planted } from './scan-harness.js';
 
 /**
  * The byte-level fast path (include markers only) must find exactly what htmlparser2's
@@ -42,7 +42,7 @@ describe('fast include scanner', () => {
     '<style>a::after{content:"<!--esi x -->"}</style>', '<title><fragment src="/no"></title>', '<textarea><!--#include virtual="/no" --></textarea>',
     '<!DOCTYPE html>', '<?xml version="1.0"?>', '<![CDATA[ <esi:include src="/no"/> ]]>', '<input value="<!--#include virtual=/no -->">',
   );
-  const plantable: fc.Arbitrary<{ html: string; marker: Marker }>[] = [
+  const plantable: fc.Arbitrary<Planted>[] = [
     fc.constant({ html: '<!--#include virtual="/s" -->', marker: { type: 'ssi', src: '/s', attribute: 'virtual' } }),
     fc.constant({ html: "<!--# include file='/f.html'-->", marker: { type: 'ssi', src: '/f.html', attribute: 'file' } }),
     fc.constant({ html: '<esi:include src="/e?a=1&amp;b=2" alt="/alt"/>', marker: { type: 'esi-include', src: '/e?a=1&b=2', alt: '/alt' } }),
@@ -55,22 +55,7 @@ describe('fast include scanner', () => {
       marker: { type: 'tailor', src: '/u', fallbackSrc: '/v', primary: false, attributes: { src: '/u', 'fallback-src': '/v' } },
     })),
   ];
-  const plantedPage = fc
-    .tuple(fc.array(fc.tuple(fc.array(filler, { maxLength: 4 }), fc.oneof(...plantable)), { maxLength: 8 }), fc.array(filler, { maxLength: 4 }), fc.boolean())
-    .map(([pieces, tail, body]) => {
-      let html = '';
-      const planted: Marker[] = [];
-      for (const [before, marker] of pieces) {
-        html += before.join('') + marker.html;
-        planted.push(marker.marker);
-      }
-      html += tail.join('');
-      if (body) {
-        html += '</body>';
-        planted.push({ type: 'body-end' });
-      }
-      return { page: Buffer.from(html, 'utf8'), planted };
-    });
+  const plantedPage = plantedPages(plantable, filler);
   const cuts = fc.array(fc.nat({ max: 1500 }), { maxLength: 25 });
 
   it('reports exactly the planted markers, however the page is chunked, as the tokenizer does', () => {

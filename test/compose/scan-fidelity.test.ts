@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Marker, ScanOptions } from '../../src/compose/scan-page.js';
-import { markersOf, scanChecked, show, splitAt, splitEvery } from './scan-harness.js';
+import { markersOf, scanChecked, show, splitAt, splitEvery, plantedPages, type Planted } from './scan-harness.js';
 
 /**
  * The scanner must give back every byte it was given, in order, whatever the page and however
@@ -101,10 +101,6 @@ describe('generated pages (fast-check)', () => {
     '<!-- a comment -->', '<!---->', '<div class="x">', '</div>', '<img alt="日本" src=/i.png>', '</span>',
     `<script>var s = '<esi:include src="/no"/></fragment><!--#include virtual="/no" -->';</script>`, '<style>a::after{content:"<!--esi x -->"}</style>',
   );
-  interface Planted {
-    html: string;
-    marker: Marker;
-  }
   const plantable: fc.Arbitrary<Planted>[] = [
     fc.constant({ html: '<!--#include virtual="/s" -->', marker: { type: 'ssi', src: '/s', attribute: 'virtual' } }),
     fc.constant({ html: "<!--# include file='/f.html'-->", marker: { type: 'ssi', src: '/f.html', attribute: 'file' } }),
@@ -122,26 +118,7 @@ describe('generated pages (fast-check)', () => {
     fc.constant({ html: '<img srcset="/x.png 1x, /assets/h/b.png 2x">', marker: { type: 'asset-url', attribute: 'srcset', value: '/x.png 1x, /assets/h/b.png 2x' } }),
     fc.constant({ html: '<script type=importmap>{"imports":{}}</script>', marker: { type: 'importmap', json: '{"imports":{}}' } }),
   ];
-  const plantedPage = fc
-    .tuple(
-      fc.array(fc.tuple(fc.array(filler, { maxLength: 4 }), fc.oneof(...plantable)), { maxLength: 8 }),
-      fc.array(filler, { maxLength: 4 }),
-      fc.boolean(),
-    )
-    .map(([pieces, tail, body]) => {
-      let html = '';
-      const planted: Marker[] = [];
-      for (const [before, marker] of pieces) {
-        html += before.join('') + marker.html;
-        planted.push(marker.marker);
-      }
-      html += tail.join('');
-      if (body) {
-        html += '</body>';
-        planted.push({ type: 'body-end' });
-      }
-      return { page: Buffer.from(html, 'utf8'), planted };
-    });
+  const plantedPage = plantedPages(plantable, filler);
 
   it('reports exactly the planted markers, however the page is chunked', () => {
     const options: ScanOptions = { selectors: ['section.frag'], assetPrefixes: ['/assets/h/'], bodyEnd: true };

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { PageScanner, type Marker, type ScanOptions } from '../../src/compose/scan-page.js';
 
 /** What a scan produced, in call order. */
@@ -82,4 +83,33 @@ export function show(events: readonly Event[], encoding: BufferEncoding = 'utf8'
 
 export function markersOf(events: readonly Event[]): Array<Extract<Event, { marker: Marker }>> {
   return events.filter((event): event is Extract<Event, { marker: Marker }> => 'marker' in event);
+}
+
+/** A marker planted in a generated page: its source and what the scanner must report for it. */
+export interface Planted {
+  html: string;
+  marker: Marker;
+}
+
+/**
+ * Generated pages made of filler (which can neither create, hide nor break a marker) and planted
+ * markers, optionally ending with `</body>`; `planted` lists the markers in document order.
+ */
+export function plantedPages(plantable: readonly fc.Arbitrary<Planted>[], filler: fc.Arbitrary<string>): fc.Arbitrary<{ page: Buffer; planted: Marker[] }> {
+  return fc
+    .tuple(fc.array(fc.tuple(fc.array(filler, { maxLength: 4 }), fc.oneof(...plantable)), { maxLength: 8 }), fc.array(filler, { maxLength: 4 }), fc.boolean())
+    .map(([pieces, tail, body]) => {
+      let html = '';
+      const planted: Marker[] = [];
+      for (const [before, marker] of pieces) {
+        html += before.join('') + marker.html;
+        planted.push(marker.marker);
+      }
+      html += tail.join('');
+      if (body) {
+        html += '</body>';
+        planted.push({ type: 'body-end' });
+      }
+      return { page: Buffer.from(html, 'utf8'), planted };
+    });
 }

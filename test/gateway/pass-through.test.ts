@@ -4,7 +4,7 @@ import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startShop } from '../../examples/shop/server.js';
-import { listen, request, type TestServer } from '../helpers/servers.js';
+import { closedPort, listen, request, type TestServer } from '../helpers/servers.js';
 import { startGateway } from '../helpers/gateway.js';
 
 /**
@@ -158,7 +158,7 @@ describe('pass-through to production', () => {
   });
 
   it('answers 502 naming the upstream URL and the cause when production is down, and keeps running', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const local = await startGateway({ upstream: `http://127.0.0.1:${port}` });
     try {
       const response = await request(`${local.url}/some/page`);
@@ -184,15 +184,6 @@ describe('pass-through to production', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function rawRequest(url: string, text: string): Promise<string> {
   const { port } = new URL(url);
