@@ -4,6 +4,7 @@ import pc from 'picocolors';
 import { resolveConfig } from '../config/resolve-config.js';
 import type { InlineConfig } from '../config/types.js';
 import { describeNetworkError } from '../compose/fetch-fragment.js';
+import { localUrlFor } from '../compose/fragment-match.js';
 
 /**
  * `mfe-dev check`: is everything this config needs there? Validates the config, then asks
@@ -16,7 +17,10 @@ export async function runCheck(inline: InlineConfig): Promise<number> {
   for (const warning of config.warnings) out.push(`${pc.yellow('!')} ${warning}`);
   const targets: Array<{ label: string; url: string }> = [{ label: 'upstream', url: config.upstream + '/' }];
   for (const fragment of config.fragments.values()) {
-    if (fragment.local) targets.push({ label: `fragment '${fragment.name}' local`, url: new URL(fragment.src, fragment.local + '/').href });
+    if (fragment.local) {
+      const url = localUrlFor(fragment, new URL(fragment.src, config.upstream)).href;
+      targets.push({ label: `fragment '${fragment.name}' local`, url });
+    }
   }
   const results = await Promise.all(targets.map(async (t) => ({ ...t, result: await probe(t.url) })));
   let ok = true;
