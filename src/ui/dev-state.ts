@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { FragmentMode } from '../config/types.js';
 import type { ComposeEvents, PageEnd, ShadowResult } from '../compose/events.js';
 import type { Logger } from '../logger.js';
@@ -140,7 +141,7 @@ export function describeProvenance(from: { file: string; package?: string }): st
 
 function probe(origin: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const request = http.get(origin + '/', { timeout: 1000, agent: false }, (response) => {
+    const request = (origin.startsWith('https:') ? https : http).get(origin + '/', { timeout: 1000, agent: false }, (response) => {
       response.resume();
       resolve(true);
     });
