@@ -33,6 +33,11 @@ export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, context: Re
   if (headers.origin === context.gatewayOrigin) headers.origin = context.upstreamOrigin;
   if (typeof headers.referer === 'string') headers.referer = toUpstream(headers.referer, context);
   for (const [name, value] of Object.entries(context.presetHeaders)) headers[name.toLowerCase()] = value;
+  // A page comes back in an encoding the composer can read: browsers also offer zstd, which
+  // Node 20 cannot decompress, so HTML navigations offer only gzip, deflate and br.
+  if (typeof headers['accept-encoding'] === 'string' && /text\/html/.test(headers.accept ?? '')) {
+    headers['accept-encoding'] = decodableEncodings(headers['accept-encoding']);
+  }
   // A page cached while the header was `prod` must not come back as a 304 once it is `local`:
   // with any override active, HTML navigations are always fetched whole.
   const overridden = [...context.modes.values()].some((mode) => mode !== 'prod');
@@ -64,4 +69,15 @@ function toUpstream(url: string, context: RequestHeaderContext): string {
     return context.upstreamOrigin + url.slice(context.gatewayOrigin.length);
   }
   return url;
+}
+
+const DECODABLE = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'identity', '*']);
+
+/** `Accept-Encoding` without the codings the composer cannot decode (`zstd`…); q-values kept. */
+export function decodableEncodings(acceptEncoding: string): string {
+  return acceptEncoding
+    .split(',')
+    .filter((coding) => DECODABLE.has(coding.split(';')[0].trim().toLowerCase()))
+    .map((coding) => coding.trim())
+    .join(', ');
 }

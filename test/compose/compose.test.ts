@@ -321,6 +321,15 @@ describe('composition rules', () => {
     expect(Date.now() - started).toBeLessThan(1200);
   });
 
+  it('asks production for a page only in encodings it can decode (browsers also offer zstd)', async () => {
+    await setup({ '/p': page('P', 'x'), '/app.js': { body: 'js', type: 'text/javascript' } });
+    await request(gateway.url + '/p', { headers: { accept: 'text/html,application/xhtml+xml', 'accept-encoding': 'gzip, deflate, br, zstd' } });
+    await request(gateway.url + '/app.js', { headers: { accept: '*/*', 'accept-encoding': 'gzip, deflate, br, zstd' } });
+    expect(site.requests.find((r) => r.path === '/p')!.headers['accept-encoding']).toBe('gzip, deflate, br');
+    // Files the browser decodes itself keep what the browser offered.
+    expect(site.requests.find((r) => r.path === '/app.js')!.headers['accept-encoding']).toBe('gzip, deflate, br, zstd');
+  });
+
   it('never parses or buffers non-HTML, even when it looks like HTML', async () => {
     const text = 'x<!--#include virtual="/s" -->y';
     await setup({ '/t.txt': { body: text, type: 'text/plain' }, '/s': 'S' });
