@@ -13,7 +13,14 @@ export function serverTimingEntries(fragments: readonly FragmentEnd[]): string {
   return entries.join(', ');
 }
 
-/** Metric names are HTTP tokens: keep the name readable, replace anything else. */
+const metricNames = new Map<string, string>();
+
+/** Metric names are HTTP tokens: keep the name readable, replace anything else (once per name). */
 function tokenSafe(name: string): string {
-  return name.replace(/[^!#$%&'*+\-.^_`|~0-9A-Za-z]/g, '_');
+  let safe = metricNames.get(name);
+  if (safe === undefined) {
+    safe = name.replace(/[^!#$%&'*+\-.^_`|~0-9A-Za-z]/g, '_');
+    if (metricNames.size < 1000) metricNames.set(name, safe);
+  }
+  return safe;
 }
