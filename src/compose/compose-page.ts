@@ -127,6 +127,11 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       scanner.write(chunk);
       writer.flush();
     });
+    // Production cut the page short (the decompressor would otherwise wait forever).
+    upstream.on('error', () => undefined);
+    upstream.on('close', () => {
+      if (!upstream.complete && !body.destroyed) body.destroy(new Error('production closed the connection before the page was complete'));
+    });
     body.on('error', (error) => {
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });

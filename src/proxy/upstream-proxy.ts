@@ -105,6 +105,11 @@ function onUpstreamResponse(proxyRes: IncomingMessage, req: IncomingMessage, res
     res.writeHead(status, proxyRes.statusMessage, headers);
     proxyRes.pipe(res);
     if (proxyRes.headers.trailer) proxyRes.on('end', () => res.addTrailers(pairs(proxyRes.rawTrailers)));
+    // Production cut the response short: cut the browser's too, rather than leave it waiting.
+    proxyRes.on('error', () => undefined);
+    proxyRes.on('close', () => {
+      if (!proxyRes.complete) res.destroy();
+    });
     res.on('close', () => {
       if (!res.writableFinished) proxyRes.destroy();
     });

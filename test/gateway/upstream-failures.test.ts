@@ -1,0 +1,58 @@
+import zlib from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway } from '../helpers/gateway.js';
+import { listen, request, type TestServer } from '../helpers/servers.js';
+
+/**
+ * Production misbehaving mid-response (a reset connection after half a page) breaks that one
+ * response, never the gateway: the next request is served as usual.
+ */
+describe('production failing mid-response', () => {
+  let upstream: TestServer;
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+
+  beforeAll(async () => {
+    upstream = await listen((req, res) => {
+      const half = (type: string, body: Buffer, headers: Record<string, string> = {}) => {
+        res.writeHead(200, { 'content-type': type, 'content-length': String(body.length * 2), ...headers });
+        res.write(body);
+        setTimeout(() => res.socket?.destroy(), 20);
+      };
+      switch (req.url) {
+        case '/page':
+          return half('text/html', Buffer.from('<!DOCTYPE html><html><body><!--#include virtual="/frag" -->'.padEnd(4000, ' ')));
+        case '/page.gz':
+          return half('text/html', zlib.gzipSync(Buffer.from('<html><body>'.padEnd(50000, 'x'))).subarray(0, 2000), { 'content-encoding': 'gzip' });
+        case '/file.bin':
+          return half('application/octet-stream', Buffer.alloc(4000, 7));
+        case '/frag':
+          res.writeHead(200, { 'content-type': 'text/html' });
+          return res.end('FRAG');
+        default:
+          res.writeHead(200, { 'content-type': 'text/html' });
+          return res.end('<p>fine</p>');
+      }
+    });
+    gateway = await startGateway({ upstream: upstream.url });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await upstream.close();
+  });
+
+  for (const path of ['/page', '/page.gz', '/file.bin']) {
+    it(`${path}: the broken response ends, the gateway keeps serving`, async () => {
+      const started = Date.now();
+      const outcome = await request(gateway.url + path, { timeout: 5000 }).then(
+        (response) => `complete ${response.body.length}`,
+        (error: Error) => error.message,
+      );
+      // The browser learns at once that the response is broken (no hanging until a timeout).
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(outcome).not.toMatch(/^complete/);
+      const next = await request(gateway.url + '/ok');
+      expect(next.status).toBe(200);
+      expect(next.text).toBe('<p>fine</p>');
+    });
+  }
+});
