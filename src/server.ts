@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './logger.js';
 import { printPageLine, printReady } from './cli/print.js';
 import { createAssetRewriter } from './overrides/asset-rewrite.js';
 import { createLocalAssetProxy, findLocalAssetTarget } from './overrides/asset-routes.js';
-import { OVERRIDE_HEADERS, resolveSelection } from './overrides/index.js';
+import { resolveSelection } from './overrides/index.js';
 import { isAllowedHost, hostNotAllowedMessage } from './proxy/host-check.js';
 import { prepareUpstreamHeaders } from './proxy/request-headers.js';
 import { createUpstreamProxy } from './proxy/upstream-proxy.js';
@@ -47,7 +47,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const upstreamAgents = createAgents();
   const fragmentAgents = createAgents();
   const store = new DevStateStore(events, logger);
-  const localAssets = createLocalAssetProxy(fragmentAgents, logger);
+  const localAssetProxy = createLocalAssetProxy(fragmentAgents, logger);
   let pageIds = 0;
 
   // One state per config: a reload builds the next one whole, then swaps it in.
@@ -88,16 +88,19 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     attachContext(req, current.gateway, logger);
     next();
   });
-  // 3. mfe-dev's own pages: the dev page, its API and the overlay script.
-  const devPage = createDevPageHandler(store);
-  app.use(function localAssetsAndDevPage(req, res, next) {
+  // 3. Files of client-side fragments in local mode go to their local service.
+  app.use(function localAssets(req, res, next) {
     const context = getRequestContext(req)!;
+    const target = findLocalAssetTarget(context.state.config, context.selection.modes, context.selection.upstreamUrl);
+    if (target === undefined || target === 'not-found') return next();
+    localAssetProxy.handle(req, res, target);
+  });
+  // 4. mfe-dev's own pages: the dev page, its API, the overlay script (404 for anything else:
+  //    nothing of production is served under /__mfe-dev/).
+  const devPage = createDevPageHandler(store);
+  app.use(function devPages(req, res, next) {
     const url = req.url;
-    const asset = findLocalAssetTarget(context.state.config, context.selection.modes, context.selection.upstreamUrl);
-    if (asset === 'not-found') return devPage(req, res).catch(next);
-    // 4. Files of client-side fragments in local mode go to their local service.
-    if (asset) return localAssets.handle(req, res, asset);
-    if (url === DEV_PREFIX || url.startsWith(DEV_PREFIX + '/') || url.startsWith(DEV_PREFIX + '?')) return devPage(req, res).catch(next);
+    if (url === DEV_PREFIX || url.startsWith(DEV_PREFIX + '/') || url.startsWith(DEV_PREFIX + '?')) return void devPage(req, res).catch(next);
     next();
   });
   // 5. Everything else goes to production; HTML pages come back composed.
@@ -105,7 +108,6 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     const context = getRequestContext(req)!;
     req.url = context.selection.upstreamUrl;
     prepareUpstreamHeaders(req.headers, context.headers, req.method);
-    for (const name of OVERRIDE_HEADERS) delete req.headers[name];
     void current.proxy(req, res, next);
   });
   // ──────────────────────────────────────────────────────────────────────────────────────────
@@ -118,7 +120,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     if (!isAllowedHost(req.headers.host, current.gateway.config.host) || !req.url?.startsWith('/')) return void socket.destroy();
     const context = attachContext(req, current.gateway, logger);
     const asset = findLocalAssetTarget(context.state.config, context.selection.modes, context.selection.upstreamUrl);
-    if (asset && asset !== 'not-found') return localAssets.upgrade(req, socket, head, asset);
+    if (asset && asset !== 'not-found') return localAssetProxy.upgrade(req, socket, head, asset);
     if (asset === 'not-found' || req.url.startsWith(DEV_PREFIX)) return void socket.destroy();
     req.url = context.selection.upstreamUrl;
     prepareUpstreamHeaders(req.headers, context.headers, 'GET', true);

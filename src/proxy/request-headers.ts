@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { FragmentMode } from '../config/types.js';
+import { OVERRIDE_HEADERS } from '../overrides/index.js';
 
 /**
  * Headers of the requests the gateway makes: to upstream for the page or file, and to every
@@ -28,6 +29,8 @@ export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, context: Re
       if (name !== 'transfer-encoding' && name !== 'te') delete headers[name];
     }
   }
+  // mfe-dev's own headers are for the gateway; production never sees them.
+  for (const name of OVERRIDE_HEADERS) delete headers[name];
   if (context.cookieHeader === undefined) delete headers.cookie;
   else headers.cookie = context.cookieHeader;
   if (headers.origin === context.gatewayOrigin) headers.origin = context.upstreamOrigin;
