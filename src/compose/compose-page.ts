@@ -6,7 +6,7 @@ import type { RawHeaders } from '../proxy/response-headers.js';
 import { charsetFromContentType, sniffMetaCharset } from './charset.js';
 import { localErrorBox } from './error-box.js';
 import { localUrlFor } from './fragment-match.js';
-import { fetchAndCompose, reasonOf, replaceMarker, type PageContext } from './resolve-include.js';
+import { fetchAndCompose, reasonOf, replaceMarker, resolveInclude, type PageContext } from './resolve-include.js';
 import { PageScanner, type Marker, type ScanOptions } from './scan-page.js';
 import { serverTimingEntries } from './server-timing.js';
 import { OrderedWriter } from './ordered-writer.js';
@@ -41,6 +41,9 @@ const DECOMPRESSORS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.Brot
   br: () => zlib.createBrotliDecompress(),
 };
 
+/** A Tailor `primary` fragment in the first chunk of a page (Tailor templates put it early). */
+const PRIMARY_FRAGMENT = /<fragment\s[^>]*\bprimary\b/i;
+
 /** True when compose can read this content-encoding (else the page passes through untouched). */
 export function canDecode(contentEncoding: string | undefined): boolean {
   const encoding = contentEncoding?.trim().toLowerCase();
@@ -50,7 +53,11 @@ export function canDecode(contentEncoding: string | undefined): boolean {
 export function composePage(options: ComposePageOptions): Promise<void> {
   const { upstream, res, ctx } = options;
   const started = performance.now();
-  const status = upstream.statusCode ?? 200;
+  let status = upstream.statusCode ?? 200;
+  let statusMessage = upstream.statusMessage;
+  /** Tailor: a `primary` fragment decides the page's status, so the head waits for it. */
+  let holdForPrimary = false;
+  let primarySeen = false;
   const encoding = upstream.headers['content-encoding']?.trim().toLowerCase();
   const decompress = encoding && encoding !== 'identity' ? DECOMPRESSORS[encoding] : undefined;
   const body: Readable = decompress ? upstream.pipe(decompress()) : upstream;
@@ -65,7 +72,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       headerTiming = ctx.results.length;
       if (known) headers.push('Server-Timing', known);
       if (options.trailers) headers.push('Trailer', 'Server-Timing');
-      res.writeHead(status, upstream.statusMessage, headers);
+      res.writeHead(status, statusMessage, headers);
     },
     onBackpressure: (paused) => (paused ? body.pause() : body.resume()),
   });
@@ -79,11 +86,38 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   const scanner = new PageScanner(scanOptions, {
     bytes: (chunk) => writer.push(chunk),
     marker: (marker, raw) => {
+      if (marker.type === 'tailor' && marker.primary && !primarySeen && !writer.hasStarted) {
+        primarySeen = true;
+        writer.push(resolvePrimary(marker));
+        return;
+      }
       // The bytes before the first fragment leave before any fragment request is even built.
-      if (!writer.hasStarted) writer.flush();
+      if (!writer.hasStarted && !holdForPrimary) writer.flush();
       writer.push(replacePageMarker(marker, raw));
     },
   });
+
+  /**
+   * Tailor's primary fragment: nothing is written until it is resolved; if neither it nor its
+   * fallback could be had from production, the page is a 500, as Tailor answers.
+   */
+  function resolvePrimary(marker: Extract<Marker, { type: 'tailor' }>): Promise<Buffer> {
+    let decided!: () => void;
+    writer.holdUntil(new Promise<void>((resolve) => (decided = resolve)));
+    return resolveInclude(ctx, {
+      marker,
+      base: ctx.pageUrl,
+      depth: 0,
+      chain: [ctx.pageUrl.href],
+      onOutcome: (served) => {
+        if (!served) {
+          status = 500;
+          statusMessage = undefined;
+        }
+        decided();
+      },
+    });
+  }
 
   function replacePageMarker(marker: Marker, raw: Buffer): Buffer | Promise<Buffer> {
     switch (marker.type) {
@@ -119,7 +153,12 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         finish();
       }
     });
+    let first = true;
     body.on('data', (chunk: Buffer) => {
+      if (first) {
+        first = false;
+        holdForPrimary = PRIMARY_FRAGMENT.test(chunk.toString('latin1'));
+      }
       if (!charsetKnown) {
         ctx.charset = sniffMetaCharset(chunk);
         charsetKnown = true;
@@ -146,7 +185,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       void writer.end().then(() => {
         if (!res.headersSent) {
           writer.flush();
-          res.writeHead(status, upstream.statusMessage, [...options.headers]);
+          res.writeHead(status, statusMessage, [...options.headers]);
         }
         const late = ctx.results.slice(headerTiming);
         if (options.trailers && late.length > 0) res.addTrailers({ 'Server-Timing': serverTimingEntries(late) });

@@ -20,6 +20,8 @@ export class OrderedWriter {
   private readonly done: Promise<void>;
   private waitingForDrain = false;
   private started = false;
+  /** While set, nothing is written (the page's status is not known yet). */
+  private gate: Promise<void> | undefined;
 
   constructor(
     private readonly out: Writable,
@@ -53,8 +55,22 @@ export class OrderedWriter {
     );
   }
 
+  /** Write nothing until `until` settles (e.g. a Tailor primary fragment decides the status). */
+  holdUntil(until: Promise<unknown>): void {
+    const gate = until.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.gate = gate;
+    void gate.then(() => {
+      if (this.gate === gate) this.gate = undefined;
+      this.flush();
+    });
+  }
+
   /** Write everything that is ready at the head of the queue. */
   flush(): void {
+    if (this.gate) return;
     const ready: Buffer[] = [];
     let bytes = 0;
     while (this.head < this.queue.length && this.queue[this.head].ready) {

@@ -39,6 +39,12 @@ export type IncludeMarker = Extract<Marker, { type: 'ssi' | 'esi-include' | 'tai
 
 interface IncludeRequest {
   marker: IncludeMarker;
+  /**
+   * Told whether production's fragment (or its fallback) was served: a Tailor `primary`
+   * fragment decides the page's status. A local fragment always counts as served (its failure
+   * is the developer's box, and the page keeps production's status).
+   */
+  onOutcome?: (served: boolean) => void;
   /** Document the include appeared in (relative srcs resolve against it). */
   base: URL;
   depth: number;
@@ -50,23 +56,32 @@ export function resolveInclude(ctx: PageContext, request: IncludeRequest): Promi
   return resolveIncludeText(ctx, request).then((text) => (typeof text === 'string' ? Buffer.from(text, 'utf8') : text));
 }
 
-async function resolveIncludeText(ctx: PageContext, { marker, base, depth, chain }: IncludeRequest): Promise<Buffer | string> {
+function resolveIncludeText(ctx: PageContext, request: IncludeRequest): Promise<Buffer | string> {
+  const outcome = resolveIncludeOutcome(ctx, request);
+  const { onOutcome } = request;
+  if (onOutcome) void outcome.then(({ served }) => onOutcome(served));
+  return outcome.then(({ bytes }) => bytes);
+}
+
+async function resolveIncludeOutcome(ctx: PageContext, { marker, base, depth, chain }: IncludeRequest): Promise<{ bytes: Buffer | string; served: boolean }> {
+  const served = (bytes: Buffer | string) => ({ bytes, served: true });
+  const failed = (bytes: Buffer | string) => ({ bytes, served: false });
   let url: URL;
   try {
     url = new URL(marker.src, base);
   } catch {
-    return failureComment(marker.src, 'not a valid URL');
+    return failed(failureComment(marker.src, 'not a valid URL'));
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return failureComment(marker.src, `only http(s) includes are followed, not ${url.protocol}`);
+    return failed(failureComment(marker.src, `only http(s) includes are followed, not ${url.protocol}`));
   }
   if (chain.includes(url.href)) {
     const loop = [...chain, url.href].map((href) => new URL(href).pathname).join(' → ');
     emitError(ctx, fragmentInfo(ctx, undefined, 'prod', marker.src, url, depth), `include loop: ${loop}`, 0);
-    return failureComment(marker.src, `include loop not followed: ${loop}`);
+    return failed(failureComment(marker.src, `include loop not followed: ${loop}`));
   }
   if (depth >= MAX_INCLUDE_DEPTH) {
-    return failureComment(marker.src, `nested deeper than ${MAX_INCLUDE_DEPTH} includes; not followed`);
+    return failed(failureComment(marker.src, `nested deeper than ${MAX_INCLUDE_DEPTH} includes; not followed`));
   }
 
   const fragment = ctx.matchFragment(url);
@@ -77,10 +92,10 @@ async function resolveIncludeText(ctx: PageContext, { marker, base, depth, chain
   if (mode === 'local' && fragment?.local) {
     const localUrl = localUrlFor(fragment, url);
     const info = fragmentInfo(ctx, fragment.name, 'local', marker.src, localUrl, depth);
-    return fetchAndCompose(ctx, info, timeoutMs, nextChain, localUrl).catch((error: unknown) => {
+    return fetchAndCompose(ctx, info, timeoutMs, nextChain, localUrl).then(served, (error: unknown) => {
       const reason = reasonOf(error);
       emitFallback(ctx, info, 'error-box');
-      return localErrorBox(fragment.name, localUrl.href, reason);
+      return served(localErrorBox(fragment.name, localUrl.href, reason));
     });
   }
 
@@ -92,7 +107,7 @@ async function resolveIncludeText(ctx: PageContext, { marker, base, depth, chain
       .then(([p, l]) => compareShadow(ctx, fragment!.name, url.href, shadowLocal.url.href, p, l))
       .catch(() => undefined);
   }
-  return prod.catch((error: unknown) => productionFallback(ctx, info, marker, base, depth, nextChain, timeoutMs, reasonOf(error)));
+  return prod.then(served, (error: unknown) => productionFallback(ctx, info, marker, base, depth, nextChain, timeoutMs, reasonOf(error)));
 }
 
 /** Fetch a fragment, resolve the includes inside it, and transcode it into the page's charset. */
@@ -167,28 +182,28 @@ async function productionFallback(
   chain: readonly string[],
   timeoutMs: number,
   reason: string,
-): Promise<Buffer | string> {
+): Promise<{ bytes: Buffer | string; served: boolean }> {
   const fallbackSrc = marker.type === 'esi-include' ? marker.alt : marker.type === 'tailor' ? marker.fallbackSrc : undefined;
   if (fallbackSrc) {
     emitFallback(ctx, info, fallbackSrc);
     try {
       const fallbackUrl = new URL(fallbackSrc, base);
       const fallbackInfo = { ...info, src: fallbackSrc, url: fallbackUrl.href };
-      return await fetchAndCompose(ctx, fallbackInfo, timeoutMs, chain);
+      return { bytes: await fetchAndCompose(ctx, fallbackInfo, timeoutMs, chain), served: true };
     } catch (error) {
       reason = `${reason}; fallback ${fallbackSrc}: ${reasonOf(error)}`;
     }
   }
   if (marker.type === 'esi-include' && marker.onerror === 'continue') {
     emitFallback(ctx, info, 'continue');
-    return EMPTY;
+    return { bytes: EMPTY, served: false };
   }
   if (marker.type === 'ssi') {
     emitFallback(ctx, info, 'error-text');
-    return SSI_ERROR_TEXT + failureComment(marker.src, reason);
+    return { bytes: SSI_ERROR_TEXT + failureComment(marker.src, reason), served: false };
   }
   emitFallback(ctx, info, 'comment');
-  return failureComment(marker.src, reason);
+  return { bytes: failureComment(marker.src, reason), served: false };
 }
 
 function startShadow(ctx: PageContext, fragment: ResolvedFragment, url: URL, timeoutMs: number) {

@@ -205,6 +205,35 @@ describe('composition rules', () => {
     expect(parts[4]).toBe('[an error occurred while processing the directive]<!-- mfe-dev: include /down failed: HTTP 503 -->');
   });
 
+  it('Tailor primary: the page waits for it, and is a 500 when neither it nor its fallback can be had', async () => {
+    await setup({
+      '/ok': page('OK', '<fragment src="/fragments/nav"></fragment><fragment src="/main" primary></fragment>'),
+      '/broken': page('Broken', '<fragment src="/down" primary></fragment><fragment src="/fragments/nav"></fragment>'),
+      '/rescued': page('Rescued', '<fragment src="/down" fallback-src="/main" primary></fragment>'),
+      '/local-primary': page('Local', '<fragment src="/fragments/header" primary></fragment>'),
+      '/main': { body: 'MAIN', delay: 100 },
+      '/fragments/nav': 'NAV',
+      '/down': { body: 'no', status: 503 },
+    }, {}, { local: ['header'] });
+    await local.close(); // the local header service is down
+
+    const ok = await request(gateway.url + '/ok');
+    expect(ok.status).toBe(200);
+    expect(ok.text).toBe(page('OK', 'NAVMAIN'));
+    // The head waited for the primary, so what was resolved by then is in the header itself.
+    expect(ok.headers['server-timing']).toMatch(/^mfe-nav;desc=prod;dur=[\d.]+$/);
+    const broken = await request(gateway.url + '/broken');
+    expect(broken.status).toBe(500);
+    expect(broken.text).toContain('<!-- mfe-dev: include /down failed: HTTP 503 -->NAV');
+    const rescued = await request(gateway.url + '/rescued');
+    expect(rescued.status).toBe(200);
+    expect(rescued.text).toBe(page('Rescued', 'MAIN'));
+    // A local primary that fails is the developer's box; the page keeps production's status.
+    const localPrimary = await request(gateway.url + '/local-primary');
+    expect(localPrimary.status).toBe(200);
+    expect(localPrimary.text).toContain('data-mfe-dev-error="header"');
+  });
+
   it('a local fragment that fails becomes a visible box naming it, the URL and the reason; the page keeps its status', async () => {
     await setup(
       {
