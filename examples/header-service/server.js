@@ -16,6 +16,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { listenOn } from '../listen.js';
 
 const HEADER_JS = `// LOCAL header: proves the script came from your machine.
 const header = document.querySelector('header[data-fragment="header"]');
@@ -38,24 +39,7 @@ const HEADER_CSS = `.header--redesign { display: grid; grid-template-columns: au
  * @returns {Promise<{ url: string, port: number, close(): Promise<void> }>}
  */
 export async function startHeaderService({ port = 0, host = '127.0.0.1' } = {}) {
-  const server = http.createServer(handle);
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve(undefined);
-    });
-  });
-  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
-    port: address.port,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOn(http.createServer(handle), { port, host });
 }
 
 /**

@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { HEADER_JS, LOGO_PNG, SITE_CSS } from './assets.js';
 import * as html from './pages.js';
+import { listenOn } from '../listen.js';
 
 /** The domain production sets its cookies on: a gateway on 127.0.0.1 has to rewrite it. */
 export const COOKIE_DOMAIN = '.nordwind.example';
@@ -60,26 +61,9 @@ export async function startShop({ port = 0, host = '127.0.0.1' } = {}) {
   });
   const live = await attachLiveSocket(server);
 
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve(undefined);
-    });
-  });
-  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
-  origin = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-
-  return {
-    url: origin,
-    port: address.port,
-    close: () =>
-      new Promise((resolve) => {
-        live?.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const listening = await listenOn(server, { port, host, onClose: () => live?.close() });
+  origin = listening.url;
+  return listening;
 }
 
 /**

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Marker, ScanOptions } from '../../src/compose/scan-page.js';
-import { markersOf, scanChecked, show, splitAt, splitEvery, plantedPages, type Planted } from './scan-harness.js';
+import { markersOf, scanChecked, show, splitAt, splitEvery, plantedPages, type Planted, includePlantables } from './scan-harness.js';
 
 /**
  * The scanner must give back every byte it was given, in order, whatever the page and however
@@ -102,17 +102,7 @@ describe('generated pages (fast-check)', () => {
     `<script>var s = '<esi:include src="/no"/></fragment><!--#include virtual="/no" -->';</script>`, '<style>a::after{content:"<!--esi x -->"}</style>',
   );
   const plantable: fc.Arbitrary<Planted>[] = [
-    fc.constant({ html: '<!--#include virtual="/s" -->', marker: { type: 'ssi', src: '/s', attribute: 'virtual' } }),
-    fc.constant({ html: "<!--# include file='/f.html'-->", marker: { type: 'ssi', src: '/f.html', attribute: 'file' } }),
-    fc.constant({ html: '<esi:include src="/e?a=1&amp;b=2" alt="/alt"/>', marker: { type: 'esi-include', src: '/e?a=1&b=2', alt: '/alt' } }),
-    filler.map((inner) => ({ html: `<ESI:include src='/p' onerror="continue">${inner}</esi:include>`, marker: { type: 'esi-include', src: '/p', onerror: 'continue' } })),
-    filler.map((inner) => ({ html: `<esi:remove>${inner}</esi:remove>`, marker: { type: 'esi-remove' } })),
-    fc.constant({ html: '<!--esi <esi:include src="/in"/> -->', marker: { type: 'esi-comment', inner: Buffer.from(' <esi:include src="/in"/> ') } }),
-    fc.constant({ html: '<fragment src="/t" timeout="250" primary/>', marker: { type: 'tailor', src: '/t', timeout: 250, primary: true, attributes: { src: '/t', timeout: '250', primary: '' } } }),
-    filler.map((inner) => ({
-      html: `<fragment src=/u fallback-src="/v">${inner}</fragment>`,
-      marker: { type: 'tailor', src: '/u', fallbackSrc: '/v', primary: false, attributes: { src: '/u', 'fallback-src': '/v' } },
-    })),
+    ...includePlantables(filler),
     filler.map((inner) => ({ html: `<section class="frag">${inner}</section>`, marker: { type: 'element', selector: 'section.frag' } })),
     fc.constant({ html: '<link href="/assets/h/a.css">', marker: { type: 'asset-url', attribute: 'href', value: '/assets/h/a.css' } }),
     fc.constant({ html: '<img srcset="/x.png 1x, /assets/h/b.png 2x">', marker: { type: 'asset-url', attribute: 'srcset', value: '/x.png 1x, /assets/h/b.png 2x' } }),

@@ -113,3 +113,20 @@ export function plantedPages(plantable: readonly fc.Arbitrary<Planted>[], filler
       return { page: Buffer.from(html, 'utf8'), planted };
     });
 }
+
+/** Include markers to plant, each around `filler` where the marker is paired. */
+export function includePlantables(filler: fc.Arbitrary<string>): fc.Arbitrary<Planted>[] {
+  return [
+    fc.constant({ html: '<!--#include virtual="/s" -->', marker: { type: 'ssi', src: '/s', attribute: 'virtual' } }),
+    fc.constant({ html: "<!--# include file='/f.html'-->", marker: { type: 'ssi', src: '/f.html', attribute: 'file' } }),
+    fc.constant({ html: '<esi:include src="/e?a=1&amp;b=2" alt="/alt"/>', marker: { type: 'esi-include', src: '/e?a=1&b=2', alt: '/alt' } }),
+    filler.map((inner) => ({ html: `<ESI:include src='/p' onerror="continue">${inner}</esi:include>`, marker: { type: 'esi-include', src: '/p', onerror: 'continue' } })),
+    filler.map((inner) => ({ html: `<esi:remove>${inner}</esi:remove>`, marker: { type: 'esi-remove' } })),
+    fc.constant({ html: '<!--esi <esi:include src="/in"/> -->', marker: { type: 'esi-comment', inner: Buffer.from(' <esi:include src="/in"/> ') } }),
+    fc.constant({ html: '<fragment src="/t" timeout="250" primary/>', marker: { type: 'tailor', src: '/t', timeout: 250, primary: true, attributes: { src: '/t', timeout: '250', primary: '' } } }),
+    filler.map((inner) => ({
+      html: `<fragment src=/u fallback-src="/v">${inner}</fragment>`,
+      marker: { type: 'tailor', src: '/u', fallbackSrc: '/v', primary: false, attributes: { src: '/u', 'fallback-src': '/v' } },
+    })),
+  ];
+}
