@@ -8,7 +8,7 @@ import { ComposeEvents } from './compose/events.js';
 import { createAgents } from './compose/fetch-fragment.js';
 import { MfeDevError } from './errors.js';
 import { createGatewayState, type GatewayState } from './gateway-state.js';
-import { createLogger, type Logger } from './logger.js';
+import { createDebugger, createLogger, type Logger } from './logger.js';
 import { printPageLine, printReady } from './cli/print.js';
 import { createAssetRewriter } from './overrides/asset-rewrite.js';
 import { createLocalAssetProxy, findLocalAssetTarget } from './overrides/asset-routes.js';
@@ -66,6 +66,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   };
   let current = stateFor(initial);
   if (inline.logLevel !== 'silent') events.on('page:end', (page) => printPageLine(logger, page));
+  traceEvents(events);
 
   // ── The request path, in order ───────────────────────────────────────────────────────────
   const app = express();
@@ -197,6 +198,21 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     },
   };
   return server;
+}
+
+/**
+ * `DEBUG=mfe-dev:compose` (or `mfe-dev:*`) prints every fragment request as it starts, ends or
+ * fails, with its URL: the first thing to look at when a page does not look as expected.
+ */
+function traceEvents(events: ComposeEvents): void {
+  const debug = createDebugger('mfe-dev:compose');
+  if (!debug) return;
+  events.on('page:start', (page) => debug(`#${page.id} ${page.method} ${page.url}: composing`));
+  events.on('fragment:start', (f) => debug(`#${f.page.id} ${f.name ?? '(not configured)'} ${f.mode} → ${f.url}`));
+  events.on('fragment:end', (f) => debug(`#${f.page.id} ${f.name ?? '(not configured)'} ${f.failed ? 'failed' : f.status} in ${f.durationMs.toFixed(1)} ms ← ${f.url}`));
+  events.on('fragment:error', (f) => debug(`#${f.page.id} ${f.name ?? '(not configured)'} ${f.url}: ${f.reason}`));
+  events.on('fragment:fallback', (f) => debug(`#${f.page.id} ${f.src} replaced by ${f.fallback}`));
+  events.on('page:end', (p) => debug(`#${p.page.id} done: ${p.status} in ${p.durationMs.toFixed(1)} ms`));
 }
 
 function attachContext(req: IncomingMessage, state: GatewayState, logger: Logger): RequestContext {

@@ -6,7 +6,7 @@ import { canDecode, composePage } from '../compose/compose-page.js';
 import type { ComposeEvents } from '../compose/events.js';
 import { describeNetworkError, type Agents } from '../compose/fetch-fragment.js';
 import type { PageContext } from '../compose/resolve-include.js';
-import type { Logger } from '../logger.js';
+import { createDebugger, type Logger } from '../logger.js';
 import { getRequestContext, type RequestContext } from '../request-context.js';
 import { sendUpstreamErrorPage } from './error-page.js';
 import { fragmentRequestHeaders } from './request-headers.js';
@@ -72,6 +72,8 @@ function isServerResponse(value: unknown): value is ServerResponse {
   return value instanceof http.ServerResponse;
 }
 
+const debug = createDebugger('mfe-dev:proxy');
+
 function onUpstreamResponse(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse, options: UpstreamProxyOptions): void {
   const context = getRequestContext(req);
   if (!context) {
@@ -100,6 +102,7 @@ function onUpstreamResponse(proxyRes: IncomingMessage, req: IncomingMessage, res
       `${req.url}: production sent HTML with content-encoding '${proxyRes.headers['content-encoding']}', which mfe-dev cannot decode; it is passed through without composing.`,
     );
   }
+  debug?.(`${req.method} ${req.url} ← ${status} ${contentType ?? '(no type)'}${proxyRes.headers['content-encoding'] ? ` ${proxyRes.headers['content-encoding']}` : ''}: ${composable ? 'compose' : 'pass through'}`);
   if (!composable || !canDecode(proxyRes.headers['content-encoding'])) {
     const headers = withCookies(rewriteResponseHeaders(proxyRes.rawHeaders, headerContext), selection.setCookies);
     res.writeHead(status, proxyRes.statusMessage, headers);

@@ -77,10 +77,11 @@ function session(onTestFinished: OnFinished) {
     return dir;
   }
 
-  function startCli(args: string[], cwd: string): Cli {
+  function startCli(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Cli {
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     delete env.FORCE_COLOR;
     delete env.DEBUG;
+    Object.assign(env, extraEnv);
     const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -144,8 +145,8 @@ function session(onTestFinished: OnFinished) {
   }
 
   /** Starts `mfe-dev …` and waits for its URL; returns the URL and the running process. */
-  async function startDev(args: string[], cwd: string): Promise<{ cli: Cli; url: string }> {
-    const cli = startCli(args, cwd);
+  async function startDev(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<{ cli: Cli; url: string }> {
+    const cli = startCli(args, cwd, extraEnv);
     const [url] = await cli.waitFor(/http:\/\/127\.0\.0\.1:\d+/);
     // The fragment list is printed with the URL; wait for the end of the banner.
     await cli.waitFor(/Fragments\n(?:[^\n]+\n)+\n/);
@@ -372,6 +373,16 @@ describe.concurrent('mfe-dev (dev)', () => {
     expect(text).toMatch(/header local \d+ms/);
     expect(text).toMatch(/footer local \d+ms/);
     expect(text).toMatch(/\/fragments\/cart prod \d+ms/);
+  });
+
+  it('DEBUG=mfe-dev:* traces each upstream answer and each fragment request with its URL', async ({ onTestFinished }) => {
+    const { project, startDev } = session(onTestFinished);
+    const cwd = project({ 'mfe-dev.config.json': shopConfig() });
+    const { cli, url } = await startDev(['--port', '0'], cwd, { DEBUG: 'mfe-dev:*' });
+    await request(`${url}/products/tent-2p`);
+    await cli.waitFor(/mfe-dev:compose #\d+ done: 200/, 5000, 'stderr');
+    expect(cli.stderr()).toMatch(/mfe-dev:proxy GET \/products\/tent-2p ← 200 text\/html.*: compose/);
+    expect(cli.stderr()).toContain(`mfe-dev:compose #1 header local → ${headerService.url}/fragments/header`);
   });
 
   it('--host overrides the config host', async ({ onTestFinished }) => {
