@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
 import pc from 'picocolors';
+import { didYouMean, formatValue } from '../config/suggest.js';
 import type { InlineConfig } from '../config/types.js';
+import { checkOrigin } from '../config/urls.js';
 import { isMfeDevError } from '../errors.js';
 // Commands load what they need when they run, so `--help` and `--version` answer at once.
 const runCheck = async (inline: InlineConfig) => (await import('./check.js')).runCheck(inline);
@@ -102,7 +104,15 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
     inline.port = port;
   }
   if (typeof flags.host === 'string') inline.host = flags.host;
-  if (flags.upstream !== undefined) inline.upstream = String(flags.upstream);
+  if (flags.upstream !== undefined) {
+    const upstream = String(flags.upstream);
+    const problem = checkOrigin(upstream);
+    if (problem) {
+      const hint = problem.hint ? ` ${problem.hint}` : '';
+      throw new UsageError(`--upstream ${problem.message}, got ${formatValue(upstream)}.${didYouMean(problem.suggestion)}${hint}`);
+    }
+    inline.upstream = upstream;
+  }
   if (flags.overlay === false) inline.overlay = false;
   inline.cli = {
     local: list(flags.local) ?? [],

@@ -399,6 +399,14 @@ describe.concurrent('mfe-dev (dev)', () => {
 // ── Errors ───────────────────────────────────────────────────────────────────────────────────
 
 describe.concurrent('mfe-dev errors: exit 1 with a message that says what to fix', () => {
+  it('a bad --upstream names the flag and suggests the fix', async ({ onTestFinished }) => {
+    const { project, runCli } = session(onTestFinished);
+    const cwd = project({ 'mfe-dev.config.json': shopConfig() });
+    const { code, stderr } = await runCli(['--port', '0', '--upstream', 'localhost:3000'], cwd);
+    expect(code).toBe(1);
+    expect(stderr).toContain("--upstream must be an http(s) URL, got 'localhost:3000'. Did you mean 'http://localhost:3000'?");
+  });
+
   it('no config found', async ({ onTestFinished }) => {
     const { tempDir, runCli } = session(onTestFinished);
     const cwd = tempDir();
