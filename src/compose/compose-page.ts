@@ -34,6 +34,8 @@ export interface ComposePageOptions {
   trailers: boolean;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 const DECOMPRESSORS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress> = {
   gzip: () => zlib.createGunzip(),
   'x-gzip': () => zlib.createGunzip(),
@@ -88,7 +90,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     marker: (marker, raw) => {
       if (marker.type === 'tailor' && marker.primary && !primarySeen && !writer.hasStarted) {
         primarySeen = true;
-        writer.push(resolvePrimary(marker));
+        writer.push(track(resolvePrimary(marker)));
         return;
       }
       // The bytes before the first fragment leave before any fragment request is even built.
@@ -119,17 +121,39 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     });
   }
 
+  /** Fragments of this page still in flight: the overlay's decision waits for them. */
+  const inFlight: Promise<Buffer>[] = [];
+  function track(part: Buffer | Promise<Buffer>): Buffer | Promise<Buffer> {
+    if (!Buffer.isBuffer(part)) inFlight.push(part);
+    return part;
+  }
+
+  /**
+   * The overlay goes in only when this page really has a local or shadowed fragment (an
+   * include, an element, a client-side asset): a page without one stays byte for byte
+   * production's. Nested includes are known once the fragments before `</body>` are resolved,
+   * which the writer waits for anyway.
+   */
+  function overlayAtBodyEnd(): Buffer | Promise<Buffer> {
+    const tag = () => (ctx.overridden ? Buffer.from(options.overlayTag ?? '', 'latin1') : EMPTY);
+    if (inFlight.length === 0) return tag();
+    return Promise.allSettled(inFlight).then(tag);
+  }
+
   function replacePageMarker(marker: Marker, raw: Buffer): Buffer | Promise<Buffer> {
     switch (marker.type) {
       case 'element':
-        return replaceElement(ctx, selectorByKey.get(marker.selector), raw);
+        return track(replaceElement(ctx, selectorByKey.get(marker.selector), raw));
       case 'body-end':
-        return Buffer.from(options.overlayTag ?? '', 'latin1');
+        return overlayAtBodyEnd();
       case 'asset-url':
-      case 'importmap':
-        return options.rewriteAsset ? options.rewriteAsset(marker, raw) : raw;
+      case 'importmap': {
+        const rewritten = options.rewriteAsset ? options.rewriteAsset(marker, raw) : raw;
+        if (rewritten !== raw) ctx.overridden = true;
+        return rewritten;
+      }
       default:
-        return replaceMarker(ctx, marker, raw, ctx.pageUrl, 0, [ctx.pageUrl.href]);
+        return track(replaceMarker(ctx, marker, raw, ctx.pageUrl, 0, [ctx.pageUrl.href]));
     }
   }
 
@@ -199,6 +223,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
 function replaceElement(ctx: PageContext, fragment: ResolvedFragment | undefined, raw: Buffer): Buffer | Promise<Buffer> {
   if (!fragment?.local) return raw;
   const mode = ctx.modes.get(fragment.name) ?? 'prod';
+  if (mode !== 'prod') ctx.overridden = true;
   const includeUrl = new URL(fragment.src, ctx.pageUrl);
   includeUrl.search = ctx.pageUrl.search;
   const localUrl = localUrlFor(fragment, includeUrl);

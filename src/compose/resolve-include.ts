@@ -33,6 +33,8 @@ export interface PageContext {
   events: ComposeEvents;
   /** Every fragment resolved for this page, in completion order (feeds Server-Timing). */
   results: FragmentEnd[];
+  /** Set once a fragment of this page is served or shadowed from a local service. */
+  overridden: boolean;
 }
 
 export type IncludeMarker = Extract<Marker, { type: 'ssi' | 'esi-include' | 'tailor' }>;
@@ -86,6 +88,7 @@ async function resolveIncludeOutcome(ctx: PageContext, { marker, base, depth, ch
 
   const fragment = ctx.matchFragment(url);
   const mode: FragmentMode = (fragment && ctx.modes.get(fragment.name)) ?? 'prod';
+  if (mode !== 'prod' && fragment?.local) ctx.overridden = true;
   const timeoutMs = fragment?.timeout ?? (marker.type === 'tailor' ? marker.timeout : undefined) ?? DEFAULT_FRAGMENT_TIMEOUT_MS;
   const nextChain = [...chain, url.href];
 

@@ -136,6 +136,7 @@ function onUpstreamResponse(proxyRes: IncomingMessage, req: IncomingMessage, res
     agents: options.fragmentAgents,
     events: options.events,
     results: [],
+    overridden: false,
   };
   options.events.emit('page:start', ctx.page);
   const rewriter = options.assetRewriter(context);

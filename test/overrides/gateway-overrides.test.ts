@@ -243,6 +243,10 @@ describe('overrides through the gateway', () => {
     const localPage = await request(`${gateway.url}/?mfe-dev=header=local`);
     expect(localPage.text).toContain('<script src="/__mfe-dev/overlay.js" data-mfe-dev-overlay defer></script></body>');
     expect(localPage.text.replace(/<script src="\/__mfe-dev\/overlay.js"[^>]*><\/script>/, '')).toBe(page('Home', 'LOCAL-HEADER|PROD-FOOTER'));
+    // A page without the local fragment has nothing of the developer's: no overlay either.
+    site.routes.set('/plain', { body: page('Plain', '<!--#include virtual="/fragments/footer" -->') });
+    const plain = await request(`${gateway.url}/plain?mfe-dev=header=local`);
+    expect(plain.text).toBe(page('Plain', 'PROD-FOOTER'));
     const script = await request(`${gateway.url}/__mfe-dev/overlay.js`);
     expect(script.headers['content-type']).toMatch(/javascript/);
   });
