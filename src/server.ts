@@ -78,7 +78,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   //    Absolute-form request lines (`GET http://other.example/ HTTP/1.1`) are refused: the
   //    gateway is a reverse proxy for one upstream, never a forward proxy.
   app.use(function hostCheck(req, res, next) {
-    if (!isAllowedHost(req.headers.host, current.gateway.config.host)) {
+    if (!isAllowedHost(req.headers.host, current.gateway.config)) {
       res.status(403).type('text/plain').send(hostNotAllowedMessage(req.headers.host));
     } else if (!req.url.startsWith('/')) {
       res.status(400).type('text/plain').send(`mfe-dev is not a forward proxy: it only serves paths of ${current.gateway.config.upstream}.\n`);
@@ -118,7 +118,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   // HTTP request is still proxied.
   httpServer.on('upgrade', function upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
     socket.on('error', () => socket.destroy());
-    if (!isAllowedHost(req.headers.host, current.gateway.config.host) || !req.url?.startsWith('/')) return void socket.destroy();
+    if (!isAllowedHost(req.headers.host, current.gateway.config) || !req.url?.startsWith('/')) return void socket.destroy();
     const context = attachContext(req, current.gateway, logger);
     const asset = findLocalAssetTarget(context.state.config, context.selection.modes, context.selection.upstreamUrl);
     if (asset && asset !== 'not-found') return localAssetProxy.upgrade(req, socket, head, asset);

@@ -48,8 +48,8 @@ function describeMap<T extends ResolvedFragment | ResolvedPreset>(
  */
 export function describeConfigChanges(prev: ResolvedConfig, next: ResolvedConfig): string[] {
   const lines: string[] = [];
-  for (const key of ['upstream', 'port', 'host', 'overlay'] as const) {
-    if (prev[key] !== next[key]) lines.push(`${key}: ${show(prev[key])} → ${show(next[key])}`);
+  for (const key of ['upstream', 'port', 'host', 'overlay', 'allowedHosts'] as const) {
+    if (!same(prev[key], next[key])) lines.push(`${key}: ${show(prev[key])} → ${show(next[key])}`);
   }
   lines.push(...describeMap('fragment', prev.fragments, next.fragments, ['src', 'selector', 'local', 'assets', 'timeout']));
   lines.push(...describeMap('preset', prev.presets, next.presets, ['description', 'local', 'prod', 'shadow', 'headers', 'cookies']));

@@ -18,6 +18,7 @@ export interface MergedConfig {
   port?: FromLayer<number>;
   host?: FromLayer<string>;
   overlay?: FromLayer<boolean>;
+  allowedHosts?: FromLayer<string[] | true>;
   local?: FromLayer<string[]>;
   shadow?: FromLayer<string[]>;
   fragments: Map<string, FromLayer<FragmentConfig>>;
@@ -35,7 +36,7 @@ export function displayLayer(layer: ConfigLayer, base: string): string {
   return layer.package ? `${layer.package} (${relative})` : relative;
 }
 
-const SCALARS = ['upstream', 'port', 'host', 'overlay', 'local', 'shadow'] as const;
+const SCALARS = ['upstream', 'port', 'host', 'overlay', 'allowedHosts', 'local', 'shadow'] as const;
 
 /** Merges `layers` (weakest first). `base` is the folder warnings are relative to. */
 export function mergeLayers(layers: ConfigLayer[], base: string): MergedConfig {

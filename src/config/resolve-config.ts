@@ -205,6 +205,7 @@ export async function resolveConfig(inline: InlineConfig = {}): Promise<Resolved
     upstream,
     port: merged.port?.value ?? CONFIG_DEFAULTS.port,
     host: merged.host?.value ?? CONFIG_DEFAULTS.host,
+    allowedHosts: merged.allowedHosts?.value ?? [],
     fragments,
     presets,
     modes: { cli, config },

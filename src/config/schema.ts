@@ -93,6 +93,11 @@ export const userConfigSchema = z.strictObject({
     .union([z.string(), z.array(z.string())], { error: 'must be a file path or package name, or a list of them' })
     .optional(),
   overlay: z.boolean({ error: 'must be true or false' }).optional(),
+  allowedHosts: z
+    .union([z.literal(true), z.array(z.string().min(1, { error: 'must not be empty' }))], {
+      error: "must be a list of host names (e.g. ['local.example.com']) or true",
+    })
+    .optional(),
 });
 
 const TOP_KEYS = Object.keys(userConfigSchema.shape);

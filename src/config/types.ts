@@ -89,6 +89,15 @@ export interface UserConfig {
    * @default '127.0.0.1'
    */
   host?: string;
+  /**
+   * Host names, besides localhost, `*.localhost` and IP addresses, that the gateway answers to,
+   * e.g. a name mapped to 127.0.0.1 in /etc/hosts so production's cookie domain applies. A name
+   * starting with `.` allows it and its subdomains; `true` allows any (not recommended: another
+   * site could then use the gateway, and your production session, through DNS rebinding).
+   * @default []
+   * @example ['local.example.com', '.dev.example.com']
+   */
+  allowedHosts?: string[] | true;
   /** The site's fragments, by name. */
   fragments?: Record<string, FragmentConfig>;
   /** Fragments served by their local service by default. */
@@ -173,6 +182,8 @@ export interface ResolvedConfig {
   upstream: string;
   port: number;
   host: string;
+  /** Extra host names the gateway answers to (see {@link UserConfig.allowedHosts}). */
+  allowedHosts: string[] | true;
   fragments: Map<string, ResolvedFragment>;
   presets: Map<string, ResolvedPreset>;
   /**

@@ -5,17 +5,22 @@ import { isIP } from 'node:net';
  * production session, so it answers only to names of this machine (and IP literals, which a
  * rebinding attack cannot use).
  */
-export function isAllowedHost(hostHeader: string | undefined, configuredHost: string): boolean {
+export function isAllowedHost(hostHeader: string | undefined, config: { host: string; allowedHosts: readonly string[] | true }): boolean {
   if (!hostHeader) return false;
+  if (config.allowedHosts === true) return true;
   const hostname = hostnameOf(hostHeader).toLowerCase();
   if (isIP(hostname)) return true;
   if (hostname === 'localhost' || hostname.endsWith('.localhost')) return true;
-  return hostname === configuredHost.toLowerCase();
+  if (hostname === config.host.toLowerCase()) return true;
+  return config.allowedHosts.some((allowed) => {
+    const name = allowed.toLowerCase();
+    return name.startsWith('.') ? hostname === name.slice(1) || hostname.endsWith(name) : hostname === name;
+  });
 }
 
 export function hostNotAllowedMessage(hostHeader: string | undefined): string {
   const host = hostHeader ?? '(none)';
-  return `mfe-dev: blocked a request for host '${host}'. The gateway only answers to localhost, *.localhost and IP addresses, so that other sites cannot use it to reach production with your session. Open it as http://localhost:PORT, or set \`host\` in the config to '${hostnameOf(host)}' to allow that name.\n`;
+  return `mfe-dev: blocked a request for host '${host}'. The gateway only answers to localhost, *.localhost and IP addresses, so that other sites cannot use it to reach production with your session. Open it as http://localhost:PORT, or add '${hostnameOf(host)}' to \`allowedHosts\` in the config.\n`;
 }
 
 function hostnameOf(hostHeader: string): string {

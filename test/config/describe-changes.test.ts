@@ -20,6 +20,7 @@ function config(overrides: Partial<ResolvedConfig> = {}): ResolvedConfig {
     fragments: new Map([['header', header]]),
     presets: new Map(),
     modes: { cli: { local: [], prod: [], shadow: [], presets: [] }, config: { local: ['header'], prod: [], shadow: [], presets: [] } },
+    allowedHosts: [],
     overlay: true,
     warnings: [],
     ...overrides,

@@ -185,6 +185,27 @@ describe('pass-through to production', () => {
 });
 
 
+describe('allowedHosts', () => {
+  it('answers to names listed in allowedHosts (a leading dot allows subdomains) and to no others', async () => {
+    const shop = await startShop();
+    const gateway = await startGateway({ upstream: shop.url, allowedHosts: ['local.nordwind.example', '.dev.example'] });
+    try {
+      const port = new URL(gateway.url).port;
+      const status = async (host: string) => (await request(`${gateway.url}/assets/site.css`, { headers: { host: `${host}:${port}` } })).status;
+      expect(await status('local.nordwind.example')).toBe(200);
+      expect(await status('shop.dev.example')).toBe(200);
+      expect(await status('dev.example')).toBe(200);
+      expect(await status('www.nordwind.example')).toBe(403);
+      expect(await status('evil-dev.example')).toBe(403);
+      const blocked = await request(`${gateway.url}/`, { headers: { host: `www.nordwind.example:${port}` } });
+      expect(blocked.text).toContain("add 'www.nordwind.example' to `allowedHosts`");
+    } finally {
+      await gateway.close();
+      await shop.close();
+    }
+  });
+});
+
 function rawRequest(url: string, text: string): Promise<string> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {

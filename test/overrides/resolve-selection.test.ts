@@ -52,6 +52,7 @@ function makeConfig(options: FactoryOptions = {}): ResolvedConfig {
       ]),
     ),
     modes: { cli: layer(options.cli), config: layer(options.config) },
+    allowedHosts: [],
     overlay: true,
     warnings: [],
   };

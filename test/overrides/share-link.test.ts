@@ -59,6 +59,7 @@ describe('shareLink', () => {
         ['checkout', { name: 'checkout', local: ['footer'], prod: [], shadow: [], headers: {}, cookies: {}, from: { file: '/c.ts' } }],
       ]),
       modes: { cli: { local: [], prod: [], shadow: [], presets: [] }, config: { local: [], prod: [], shadow: [], presets: [] } },
+      allowedHosts: [],
       overlay: true,
       warnings: [],
     };
