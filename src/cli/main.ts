@@ -123,6 +123,11 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
 
   const { createDevServer } = await import('../server.js');
   const server = await createDevServer(inline);
+  // A bug in one request must not take the developer's gateway down: report it loudly, go on.
+  const reportBug = (error: unknown) =>
+    server.logger.error(`mfe-dev: internal error (please report it, with the page that caused it):\n${(error as Error)?.stack ?? String(error)}`);
+  process.on('unhandledRejection', reportBug);
+  process.on('uncaughtException', reportBug);
   try {
     await server.listen();
   } catch (error) {

@@ -173,6 +173,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     res.on('close', () => {
       if (!res.writableFinished) {
         // The browser went away: stop reading production's page.
+        writer.abort();
         upstream.destroy();
         finish();
       }
@@ -196,6 +197,8 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       if (!upstream.complete && !body.destroyed) body.destroy(new Error('production closed the connection before the page was complete'));
     });
     body.on('error', (error) => {
+      // Whatever fragments are still in flight, this response is answered here.
+      writer.abort();
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(`mfe-dev: could not read the page from production: ${reasonOf(error)}\n`);

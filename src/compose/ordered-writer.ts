@@ -20,6 +20,7 @@ export class OrderedWriter {
   private readonly done: Promise<void>;
   private waitingForDrain = false;
   private started = false;
+  private aborted = false;
   /** While set, nothing is written (the page's status is not known yet). */
   private gate: Promise<void> | undefined;
 
@@ -55,6 +56,17 @@ export class OrderedWriter {
     );
   }
 
+  /**
+   * Stop for good: the response was answered otherwise (an error page) or is gone. Parts that
+   * resolve later are dropped, and `end()` resolves at once.
+   */
+  abort(): void {
+    this.aborted = true;
+    this.queue.length = 0;
+    this.head = 0;
+    this.finished?.();
+  }
+
   /** Write nothing until `until` settles (e.g. a Tailor primary fragment decides the status). */
   holdUntil(until: Promise<unknown>): void {
     const gate = until.then(
@@ -70,7 +82,7 @@ export class OrderedWriter {
 
   /** Write everything that is ready at the head of the queue. */
   flush(): void {
-    if (this.gate) return;
+    if (this.gate || this.aborted) return;
     const ready: Buffer[] = [];
     let bytes = 0;
     while (this.head < this.queue.length && this.queue[this.head].ready) {

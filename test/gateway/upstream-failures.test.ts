@@ -25,6 +25,20 @@ describe('production failing mid-response', () => {
           return half('text/html', zlib.gzipSync(Buffer.from('<html><body>'.padEnd(50000, 'x'))).subarray(0, 2000), { 'content-encoding': 'gzip' });
         case '/file.bin':
           return half('application/octet-stream', Buffer.alloc(4000, 7));
+        case '/corrupt.gz': {
+          // The page starts with an include (so nothing has been written when it fails), then
+          // its gzip stream is cut: the decompressor fails while the fragment is still pending.
+          const gz = zlib.gzipSync(Buffer.from('<!--#include virtual="/slow" -->'.padEnd(60000, 'x')));
+          const body = gz.subarray(0, gz.length - 40);
+          res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip', 'content-length': String(body.length) });
+          return res.end(body);
+        }
+        case '/slow':
+          setTimeout(() => {
+            res.writeHead(200, { 'content-type': 'text/html' });
+            res.end('SLOW');
+          }, 300);
+          return;
         case '/frag':
           res.writeHead(200, { 'content-type': 'text/html' });
           return res.end('FRAG');
@@ -38,6 +52,15 @@ describe('production failing mid-response', () => {
   afterAll(async () => {
     await gateway.close();
     await upstream.close();
+  });
+
+  it('a page whose compression breaks before anything was written is a 502; the late fragment changes nothing', async () => {
+    const response = await request(gateway.url + '/corrupt.gz', { headers: { 'accept-encoding': 'gzip' } });
+    expect(response.status).toBe(502);
+    expect(response.text).toMatch(/could not read the page from production/);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the fragment arrives after the 502
+    const next = await request(gateway.url + '/ok');
+    expect(next.text).toBe('<p>fine</p>');
   });
 
   for (const path of ['/page', '/page.gz', '/file.bin']) {
