@@ -1,4 +1,4 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import express from 'express';
 import { resolveConfig } from './config/resolve-config.js';
@@ -237,4 +237,3 @@ function attachContext(req: IncomingMessage, state: GatewayState, logger: Logger
   return context;
 }
 
-export type { ServerResponse };

@@ -1,5 +1,4 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
 import type { Socket } from 'node:net';
 import { createProxyMiddleware, type Plugin, type RequestHandler } from 'http-proxy-middleware';
 import { canDecode, composePage } from '../compose/compose-page.js';
@@ -165,4 +164,3 @@ function pairs(raw: readonly string[]): [string, string][] {
   return out;
 }
 
-export { https };

@@ -4,7 +4,7 @@ import { startShop } from '../../examples/shop/server.js';
 import { startHeaderService } from '../../examples/header-service/server.js';
 import { startSite, page, type FakeSite } from '../fixtures/site.js';
 import { startGateway } from '../helpers/gateway.js';
-import { listen, request } from '../helpers/servers.js';
+import { request } from '../helpers/servers.js';
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>;
 
@@ -388,4 +388,3 @@ describe('events', () => {
   });
 });
 
-void listen;

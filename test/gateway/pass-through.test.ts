@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import zlib from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startShop } from '../../examples/shop/server.js';
 import { closedPort, listen, request, type TestServer } from '../helpers/servers.js';
