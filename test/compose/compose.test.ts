@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startShop } from '../../examples/shop/server.js';
 import { startHeaderService } from '../../examples/header-service/server.js';
@@ -357,6 +358,34 @@ describe('composition rules', () => {
     expect(site.requests.find((r) => r.path === '/p')!.headers['accept-encoding']).toBe('gzip, deflate, br');
     // Files the browser decodes itself keep what the browser offered.
     expect(site.requests.find((r) => r.path === '/app.js')!.headers['accept-encoding']).toBe('gzip, deflate, br, zstd');
+  });
+
+  it('HEAD and 304 pass through untouched; a POST answered with HTML is composed; HTTP/1.0 clients get no trailers', async () => {
+    await setup({
+      '/p': { body: (req) => (req.method === 'POST' ? page('Posted', '<!--#include virtual="/fragments/nav" -->') : page('P', '<!--#include virtual="/fragments/nav" -->')) },
+      '/cached': { body: '', status: 304, headers: { etag: '"v1"' } },
+      '/fragments/nav': 'NAV',
+    });
+    const head = await request(gateway.url + '/p', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+    expect(head.headers['content-length']).toBe(String(Buffer.byteLength(page('P', '<!--#include virtual="/fragments/nav" -->'))));
+    const notModified = await request(gateway.url + '/cached', { headers: { 'if-none-match': '"v1"' } });
+    expect(notModified.status).toBe(304);
+    expect(notModified.headers.etag).toBe('"v1"');
+    const posted = await request(gateway.url + '/p', { method: 'POST', body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(posted.text).toBe(page('Posted', 'NAV'));
+
+    const http10 = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(new URL(gateway.url).port), '127.0.0.1', () => socket.write('GET /p HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n'));
+      let data = '';
+      socket.on('data', (chunk) => (data += chunk.toString('latin1')));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(http10).toMatch(/^HTTP\/1\.1 200/);
+    expect(http10).not.toMatch(/transfer-encoding|trailer:/i);
+    expect(http10.split('\r\n\r\n')[1]).toBe(page('P', 'NAV'));
   });
 
   it('never parses or buffers non-HTML, even when it looks like HTML', async () => {
