@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { createWarnOnce } from './warn-once.js';
 
 /**
  * Terminal output. Everything the gateway says goes through one logger so tests can silence it
@@ -10,42 +11,28 @@ export interface Logger {
   error(message: string): void;
   /** A warning printed once per process however often it happens (e.g. a bad override per request). */
   warnOnce(message: string): void;
-  /** The most recent distinct warnings, newest last, for the dev page. */
+  /** The most recent distinct warnings given to `warnOnce`, newest last, for the dev page. */
   recentWarnings(): string[];
 }
 
 export type LogLevel = 'info' | 'silent';
 
-const MAX_REMEMBERED = 500;
-const MAX_RECENT = 50;
-
 export function createLogger(level: LogLevel = 'info'): Logger {
-  const seen = new Set<string>();
-  const recent: string[] = [];
   const silent = level === 'silent';
-  const remember = (message: string) => {
-    recent.push(message);
-    if (recent.length > MAX_RECENT) recent.shift();
-  };
   const logger: Logger = {
     info(message) {
       if (!silent) process.stdout.write(message + '\n');
     },
     warn(message) {
-      remember(message);
       if (!silent) process.stderr.write(pc.yellow(message) + '\n');
     },
     error(message) {
       if (!silent) process.stderr.write(pc.red(message) + '\n');
     },
-    warnOnce(message) {
-      if (seen.has(message)) return;
-      if (seen.size >= MAX_REMEMBERED) seen.clear();
-      seen.add(message);
-      logger.warn(message);
-    },
-    recentWarnings: () => [...recent],
+    warnOnce: (message) => void once(message),
+    recentWarnings: () => once.recent(),
   };
+  const once = createWarnOnce((message) => logger.warn(message));
   return logger;
 }
 

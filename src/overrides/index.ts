@@ -15,7 +15,5 @@ export {
 export type { ModePair, ParsedModes, ParsedPresetNames, SplitQuery } from './parse-selection.js';
 export { resolveSelection } from './resolve-selection.js';
 export type { ModeSource, Selection, SelectionRequest } from './resolve-selection.js';
-export { createWarnOnce } from './warn-once.js';
-export type { WarnOnce, WarnOnceOptions } from './warn-once.js';
 export { shareLink } from './share-link.js';
 export type { ShareableSelection } from './share-link.js';

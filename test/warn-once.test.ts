@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createWarnOnce } from '../../src/overrides/index.js';
+import { createWarnOnce } from '../src/warn-once.js';
 
 describe('createWarnOnce', () => {
   it('logs each distinct warning once', () => {

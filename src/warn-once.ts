@@ -1,5 +1,5 @@
 /**
- * Override warnings repeat on every request that carries the same cookie or header; the
+ * Used by the logger's `warnOnce`. Override warnings repeat on every request that carries the same cookie or header; the
  * terminal should see each one once. Memory stays bounded: past `maxKeys` distinct warnings the
  * oldest is forgotten (and would be logged again if it came back).
  */
