@@ -1,10 +1,8 @@
-import http from 'node:http';
-import https from 'node:https';
 import pc from 'picocolors';
 import { resolveConfig } from '../config/resolve-config.js';
 import type { InlineConfig } from '../config/types.js';
-import { describeNetworkError } from '../compose/fetch-fragment.js';
 import { localUrlFor } from '../compose/fragment-match.js';
+import { probeHttp } from '../probe.js';
 
 /**
  * `mfe-dev check`: is everything this config needs there? Validates the config, then asks
@@ -22,7 +20,7 @@ export async function runCheck(inline: InlineConfig): Promise<number> {
       targets.push({ label: `fragment '${fragment.name}' local`, url });
     }
   }
-  const results = await Promise.all(targets.map(async (t) => ({ ...t, result: await probe(t.url) })));
+  const results = await Promise.all(targets.map(async (t) => ({ ...t, result: await probeHttp(t.url, 5000) })));
   let ok = true;
   for (const { label, url, result } of results) {
     if (result.ok) out.push(`${pc.green('✓')} ${label} ${url} answered HTTP ${result.status}`);
@@ -35,14 +33,3 @@ export async function runCheck(inline: InlineConfig): Promise<number> {
   return ok ? 0 : 1;
 }
 
-function probe(url: string): Promise<{ ok: true; status: number } | { ok: false; reason: string }> {
-  return new Promise((resolve) => {
-    const client = url.startsWith('https:') ? https : http;
-    const request = client.get(url, { timeout: 5000, agent: false }, (response) => {
-      response.resume();
-      resolve({ ok: true, status: response.statusCode ?? 0 });
-    });
-    request.on('timeout', () => request.destroy(Object.assign(new Error('no answer within 5000 ms'), { code: 'ETIMEDOUT' })));
-    request.on('error', (error) => resolve({ ok: false, reason: describeNetworkError(error) }));
-  });
-}

@@ -1,10 +1,9 @@
-import http from 'node:http';
-import https from 'node:https';
 import type { FragmentMode } from '../config/types.js';
 import type { ComposeEvents, PageEnd, ShadowResult } from '../compose/events.js';
 import type { Logger } from '../logger.js';
 import { shareLink, type Selection } from '../overrides/index.js';
 import type { GatewayState } from '../gateway-state.js';
+import { probeHttp } from '../probe.js';
 
 /**
  * What the dev page and `/__mfe-dev/api/state` show: the browser's own modes and presets,
@@ -129,7 +128,7 @@ export class DevStateStore {
     const origin = new URL(local).origin;
     const cached = this.health.get(origin);
     if (cached && Date.now() - cached.at < HEALTH_TTL_MS) return cached.value;
-    const value = probe(origin);
+    const value = probeHttp(origin + '/', 1000).then((result) => result.ok);
     this.health.set(origin, { at: Date.now(), value });
     return value;
   }
@@ -139,13 +138,3 @@ export function describeProvenance(from: { file: string; package?: string }): st
   return from.package ? `${from.package} (${from.file})` : from.file;
 }
 
-function probe(origin: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const request = (origin.startsWith('https:') ? https : http).get(origin + '/', { timeout: 1000, agent: false }, (response) => {
-      response.resume();
-      resolve(true);
-    });
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', () => resolve(false));
-  });
-}
