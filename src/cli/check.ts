@@ -32,4 +32,3 @@ export async function runCheck(inline: InlineConfig): Promise<number> {
   process.stdout.write(out.join('\n') + '\n');
   return ok ? 0 : 1;
 }
-

@@ -137,4 +137,3 @@ export class DevStateStore {
 export function describeProvenance(from: { file: string; package?: string }): string {
   return from.package ? `${from.package} (${from.file})` : from.file;
 }
-
