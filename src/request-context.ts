@@ -12,7 +12,6 @@ export interface RequestContext {
   headers: RequestHeaderContext;
   /** The URL as the browser sent it (before override parameters were stripped). */
   originalUrl: string;
-  started: number;
 }
 
 const CONTEXT = Symbol('mfe-dev.request');

@@ -224,7 +224,6 @@ function attachContext(req: IncomingMessage, state: GatewayState, logger: Logger
     selection,
     gatewayOrigin,
     originalUrl: req.url ?? '/',
-    started: performance.now(),
     headers: {
       upstreamOrigin: state.upstreamOrigin,
       gatewayOrigin,

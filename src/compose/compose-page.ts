@@ -4,13 +4,11 @@ import zlib from 'node:zlib';
 import type { ResolvedFragment } from '../config/types.js';
 import type { RawHeaders } from '../proxy/response-headers.js';
 import { charsetFromContentType, sniffMetaCharset } from './charset.js';
-import { localErrorBox } from './error-box.js';
 import { localUrlFor } from './fragment-match.js';
-import { fetchAndCompose, reasonOf, replaceMarker, resolveInclude, type PageContext } from './resolve-include.js';
+import { compareWithLocal, DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude, type PageContext } from './resolve-include.js';
 import { PageScanner, type Marker, type ScanOptions } from './scan-page.js';
 import { serverTimingEntries } from './server-timing.js';
 import { OrderedWriter } from './ordered-writer.js';
-import { compareShadow } from './shadow-compare.js';
 
 /**
  * The streaming page path: production's HTML flows through the scanner as it arrives; untouched
@@ -226,22 +224,17 @@ export function composePage(options: ComposePageOptions): Promise<void> {
 function replaceElement(ctx: PageContext, fragment: ResolvedFragment | undefined, raw: Buffer): Buffer | Promise<Buffer> {
   if (!fragment?.local) return raw;
   const mode = ctx.modes.get(fragment.name) ?? 'prod';
-  if (mode !== 'prod') ctx.overridden = true;
+  if (mode === 'prod') return raw;
+  ctx.overridden = true;
+  // The local service answers for the fragment's `src`, with the page's query.
   const includeUrl = new URL(fragment.src, ctx.pageUrl);
   includeUrl.search = ctx.pageUrl.search;
   const localUrl = localUrlFor(fragment, includeUrl);
-  const info = { page: ctx.page, name: fragment.name, mode, src: fragment.src, url: localUrl.href, depth: 0 };
-  if (mode === 'local') {
-    return fetchAndCompose(ctx, info, fragment.timeout ?? 3000, [ctx.pageUrl.href]).catch((error: unknown) => {
-      ctx.events.emit('fragment:fallback', { ...info, fallback: 'error-box' });
-      return Buffer.from(localErrorBox(fragment.name, localUrl.href, reasonOf(error)), 'utf8');
-    });
-  }
+  const timeoutMs = fragment.timeout ?? DEFAULT_FRAGMENT_TIMEOUT_MS;
   if (mode === 'shadow') {
-    const local = fetchAndCompose(ctx, { ...info, mode: 'shadow' }, fragment.timeout ?? 3000, [ctx.pageUrl.href]);
-    void Promise.allSettled([Promise.resolve(raw), local])
-      .then(([p, l]) => compareShadow(ctx, fragment.name, ctx.pageUrl.href, localUrl.href, p, l))
-      .catch(() => undefined);
+    compareWithLocal(ctx, fragment.name, Promise.resolve(raw), ctx.pageUrl.href, localUrl, timeoutMs);
+    return raw;
   }
-  return raw;
+  const info = { page: ctx.page, name: fragment.name, mode, src: fragment.src, url: localUrl.href, depth: 0 };
+  return fetchLocal(ctx, info, localUrl, timeoutMs, [ctx.pageUrl.href]).then((bytes) => (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes));
 }

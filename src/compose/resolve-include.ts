@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { FragmentMode, ResolvedConfig, ResolvedFragment } from '../config/types.js';
+import type { FragmentMode } from '../config/types.js';
 import { transcode } from './charset.js';
 import { SSI_ERROR_TEXT, failureComment, localErrorBox } from './error-box.js';
 import type { ComposeEvents, FragmentEnd, FragmentInfo, PageInfo } from './events.js';
@@ -20,7 +20,6 @@ export const DEFAULT_FRAGMENT_TIMEOUT_MS = 3000;
 
 export interface PageContext {
   page: PageInfo;
-  config: ResolvedConfig;
   matchFragment: FragmentMatcher;
   modes: ReadonlyMap<string, FragmentMode>;
   /** Headers for every fragment request (forwarded from the browser, plus presets'). */
@@ -95,21 +94,12 @@ async function resolveIncludeOutcome(ctx: PageContext, { marker, base, depth, ch
   if (mode === 'local' && fragment?.local) {
     const localUrl = localUrlFor(fragment, url);
     const info = fragmentInfo(ctx, fragment.name, 'local', marker.src, localUrl, depth);
-    return fetchAndCompose(ctx, info, timeoutMs, nextChain, localUrl).then(served, (error: unknown) => {
-      const reason = reasonOf(error);
-      emitFallback(ctx, info, 'error-box');
-      return served(localErrorBox(fragment.name, localUrl.href, reason));
-    });
+    return fetchLocal(ctx, info, localUrl, timeoutMs, nextChain).then(served);
   }
 
   const info = fragmentInfo(ctx, fragment?.name, mode, marker.src, url, depth);
-  const shadowLocal = mode === 'shadow' && fragment?.local ? startShadow(ctx, fragment, url, timeoutMs) : undefined;
   const prod = fetchAndCompose(ctx, info, timeoutMs, nextChain, url);
-  if (shadowLocal) {
-    void Promise.allSettled([prod, shadowLocal.body])
-      .then(([p, l]) => compareShadow(ctx, fragment!.name, url.href, shadowLocal.url.href, p, l))
-      .catch(() => undefined);
-  }
+  if (mode === 'shadow' && fragment?.local) compareWithLocal(ctx, fragment.name, prod, url.href, localUrlFor(fragment, url), timeoutMs);
   return prod.then(served, (error: unknown) => productionFallback(ctx, info, marker, base, depth, nextChain, timeoutMs, reasonOf(error)));
 }
 
@@ -209,13 +199,28 @@ async function productionFallback(
   return { bytes: failureComment(marker.src, reason), served: false };
 }
 
-function startShadow(ctx: PageContext, fragment: ResolvedFragment, url: URL, timeoutMs: number) {
-  const localUrl = localUrlFor(fragment, url);
-  const body = fetchFragment({ url: localUrl, headers: ctx.fragmentHeaders, timeoutMs, agents: ctx.agents }).then((f) =>
+/**
+ * A local fragment: its bytes, or the developer's error box naming the URL and the reason. The
+ * page's status is never touched by a local failure.
+ */
+export function fetchLocal(ctx: PageContext, info: FragmentInfo, localUrl: URL, timeoutMs: number, chain: readonly string[]): Promise<Buffer | string> {
+  return fetchAndCompose(ctx, info, timeoutMs, chain, localUrl).catch((error: unknown) => {
+    emitFallback(ctx, info, 'error-box');
+    return localErrorBox(info.name!, localUrl.href, reasonOf(error));
+  });
+}
+
+/**
+ * Shadow mode: production's bytes are served; the local service is asked too, and the two are
+ * compared once both are in. Never delays or changes the page.
+ */
+export function compareWithLocal(ctx: PageContext, name: string, prod: Promise<Buffer>, prodUrl: string, localUrl: URL, timeoutMs: number): void {
+  const local = fetchFragment({ url: localUrl, headers: ctx.fragmentHeaders, timeoutMs, agents: ctx.agents }).then((f) =>
     transcode(f.body, f.charset, ctx.charset),
   );
-  body.catch(() => undefined);
-  return { url: localUrl, body };
+  void Promise.allSettled([prod, local])
+    .then(([p, l]) => compareShadow(ctx, name, prodUrl, localUrl.href, p, l))
+    .catch(() => undefined);
 }
 
 function fragmentInfo(ctx: PageContext, name: string | undefined, mode: FragmentMode, src: string, url: URL, depth: number): FragmentInfo {
@@ -234,5 +239,4 @@ function reasonOf(error: unknown): string {
   return error instanceof FragmentFetchError ? error.reason : error instanceof Error ? error.message : String(error);
 }
 
-/** Exported for selector mode, which fetches a local fragment the same way. */
-export { fetchAndCompose, reasonOf };
+export { reasonOf };

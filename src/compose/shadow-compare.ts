@@ -47,8 +47,14 @@ export function diffLines(prod: string[], local: string[], limit = 12): string[]
     endProd--;
     endLocal--;
   }
-  const out = [...prod.slice(start, endProd).map((l) => `- ${l}`), ...local.slice(start, endLocal).map((l) => `+ ${l}`)];
-  return out.length > limit ? [...out.slice(0, limit), `… ${out.length - limit} more lines`] : out;
+  // Both sides get a share of the lines shown: what production has and what local has instead.
+  const removed = prod.slice(start, endProd).map((l) => `- ${l}`);
+  const added = local.slice(start, endLocal).map((l) => `+ ${l}`);
+  const total = removed.length + added.length;
+  if (total <= limit) return [...removed, ...added];
+  const keepRemoved = Math.min(removed.length, Math.max(Math.ceil(limit / 2), limit - added.length));
+  const keepAdded = Math.min(added.length, limit - keepRemoved);
+  return [...removed.slice(0, keepRemoved), ...added.slice(0, keepAdded), `… ${total - keepRemoved - keepAdded} more lines`];
 }
 
 export async function compareShadow(

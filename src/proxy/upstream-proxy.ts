@@ -126,7 +126,6 @@ function onUpstreamResponse(proxyRes: IncomingMessage, req: IncomingMessage, res
   const pageUrl = new URL(req.url ?? '/', state.upstreamOrigin);
   const ctx: PageContext = {
     page: { id: options.nextPageId(), url: context.originalUrl, method: req.method ?? 'GET' },
-    config: state.config,
     matchFragment: state.matchFragment,
     modes: selection.modes,
     fragmentHeaders: fragmentRequestHeaders(req.headers, context.headers, req.headers.host ?? ''),

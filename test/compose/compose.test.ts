@@ -98,6 +98,15 @@ describe('composing the shop through its dialects', () => {
     // In prod mode the page is untouched.
     const prod = await request(gateway.url + '/about');
     expect(prod.text).toBe(direct.text);
+
+    // In shadow mode too, and the local answer is compared with production's element.
+    const compared = new Promise<{ name: string; equal: boolean; diff: string[] }>((resolve) => gateway.events.once('shadow:result', resolve));
+    const shadowed = await request(gateway.url + '/about', { headers: { 'x-mfe-dev': 'header=shadow' } });
+    expect(shadowed.text).toBe(direct.text);
+    const result = await compared;
+    expect(result.name).toBe('header');
+    expect(result.equal).toBe(false);
+    expect(result.diff.some((line) => line.startsWith('+ ') && line.includes('header--redesign'))).toBe(true);
   });
 
   it('reports each fragment in Server-Timing (trailer, since the page streams)', async () => {
