@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { widenCsp } from '../../src/proxy/csp.js';
+import { rewriteLocation, rewriteResponseHeaders } from '../../src/proxy/response-headers.js';
+import { rewriteSetCookie } from '../../src/proxy/set-cookie.js';
+
+/** Production's headers, made to work on http://127.0.0.1:4400: each rule, table-driven. */
+describe('rewriteSetCookie (plain-http gateway)', () => {
+  it.each([
+    ['session=abc; Domain=.shop.example; Path=/; Secure; HttpOnly; SameSite=None', 'session=abc; Path=/; HttpOnly; SameSite=Lax'],
+    ['a=1; domain=shop.example; secure', 'a=1'],
+    ['a=1; Path=/; SameSite=Strict', 'a=1; Path=/; SameSite=Strict'],
+    ['a=1; Partitioned; Secure; SameSite=none', 'a=1; SameSite=Lax'],
+    ['a="x;y"; Path=/', 'a="x;y"; Path=/'],
+    ['theme=dark; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Max-Age=60', 'theme=dark; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Max-Age=60'],
+  ])('%s → %s', (input, expected) => {
+    expect(rewriteSetCookie(input, { secureGateway: false })).toBe(expected);
+  });
+
+  it('keeps Secure and SameSite=None on an https gateway, dropping only Domain', () => {
+    expect(rewriteSetCookie('a=1; Domain=x.example; Secure; SameSite=None', { secureGateway: true })).toBe('a=1; Secure; SameSite=None');
+  });
+});
+
+describe('rewriteLocation', () => {
+  const upstream = 'https://www.shop.example';
+  const gateway = 'http://127.0.0.1:4400';
+  it.each([
+    ['https://www.shop.example/account?x=1', 'http://127.0.0.1:4400/account?x=1'],
+    ['https://www.shop.example', 'http://127.0.0.1:4400'],
+    ['http://www.shop.example/login', 'http://127.0.0.1:4400/login'],
+    ['//www.shop.example/cart#top', 'http://127.0.0.1:4400/cart#top'],
+    ['HTTPS://WWW.SHOP.EXAMPLE/A', 'http://127.0.0.1:4400/A'],
+    ['/relative/path', '/relative/path'],
+    ['https://login.shop.example/sso', 'https://login.shop.example/sso'],
+    ['https://www.shop.example.evil.example/', 'https://www.shop.example.evil.example/'],
+  ])('%s → %s', (location, expected) => {
+    expect(rewriteLocation(location, upstream, gateway)).toBe(expected);
+  });
+});
+
+describe('widenCsp', () => {
+  const context = {
+    upstreamOrigin: 'https://www.shop.example',
+    gatewayOrigin: 'http://127.0.0.1:4400',
+    localOrigins: ['http://127.0.0.1:3001'],
+    secureGateway: false,
+  };
+  const widened = 'http://127.0.0.1:4400 ws://127.0.0.1:4400 http://127.0.0.1:3001 ws://127.0.0.1:3001';
+  it.each([
+    ["default-src 'self'", `default-src 'self' ${widened}`],
+    ["script-src https://www.shop.example https://cdn.example; img-src *", `script-src https://www.shop.example https://cdn.example ${widened}; img-src *`],
+    ["script-src 'nonce-abc' 'strict-dynamic'", "script-src 'nonce-abc' 'strict-dynamic'"],
+    ["object-src 'none'", "object-src 'none'"],
+    ["default-src 'self'; upgrade-insecure-requests; block-all-mixed-content", `default-src 'self' ${widened}`],
+    ["default-src 'self', frame-ancestors 'self'", `default-src 'self' ${widened}, frame-ancestors 'self' ${widened}`],
+  ])('%s', (policy, expected) => {
+    expect(widenCsp(policy, context)).toBe(expected);
+  });
+});
+
+describe('rewriteResponseHeaders', () => {
+  it("keeps production's names, order and repeats; drops hop-by-hop headers and HSTS", () => {
+    const raw = [
+      'Content-Type', 'text/html',
+      'Set-Cookie', 'a=1; Domain=.shop.example',
+      'Connection', 'keep-alive',
+      'Strict-Transport-Security', 'max-age=1',
+      'Set-Cookie', 'b=2',
+      'X-Custom', 'v',
+      'Transfer-Encoding', 'chunked',
+    ];
+    const out = rewriteResponseHeaders(raw, {
+      upstreamOrigin: 'https://www.shop.example',
+      gatewayOrigin: 'http://127.0.0.1:4400',
+      localOrigins: [],
+      secureGateway: false,
+    });
+    expect(out).toEqual(['Content-Type', 'text/html', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'X-Custom', 'v']);
+  });
+});
