@@ -229,7 +229,7 @@ function attachContext(req: IncomingMessage, state: GatewayState, logger: Logger
       gatewayOrigin,
       cookieHeader: selection.upstreamCookieHeader,
       presetHeaders: selection.headers,
-      modes: selection.modes,
+      overridden: [...selection.modes.values()].some((mode) => mode !== 'prod'),
     },
   };
   setRequestContext(req, context);

@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import type { FragmentMode } from '../config/types.js';
 import { OVERRIDE_HEADERS } from '../overrides/index.js';
 
 /**
@@ -14,7 +13,8 @@ export interface RequestHeaderContext {
   cookieHeader: string | undefined;
   /** Headers of active presets. */
   presetHeaders: Readonly<Record<string, string>>;
-  modes: ReadonlyMap<string, FragmentMode>;
+  /** Some fragment is `local` or `shadow` for this request. */
+  overridden: boolean;
 }
 
 /**
@@ -43,8 +43,7 @@ export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, context: Re
   }
   // A page cached while the header was `prod` must not come back as a 304 once it is `local`:
   // with any override active, HTML navigations are always fetched whole.
-  const overridden = [...context.modes.values()].some((mode) => mode !== 'prod');
-  if (overridden && (method === 'GET' || method === 'HEAD') && /text\/html/.test(headers.accept ?? '')) {
+  if (context.overridden && (method === 'GET' || method === 'HEAD') && /text\/html/.test(headers.accept ?? '')) {
     delete headers['if-none-match'];
     delete headers['if-modified-since'];
   }

@@ -96,13 +96,14 @@ function onUpstreamResponse(proxyRes: IncomingMessage, req: IncomingMessage, res
     status !== 304 &&
     !/^\s*attachment/i.test(proxyRes.headers['content-disposition'] ?? '');
 
-  if (composable && !canDecode(proxyRes.headers['content-encoding'])) {
+  const decodable = canDecode(proxyRes.headers['content-encoding']);
+  if (composable && !decodable) {
     options.logger.warnOnce(
       `${req.url}: production sent HTML with content-encoding '${proxyRes.headers['content-encoding']}', which mfe-dev cannot decode; it is passed through without composing.`,
     );
   }
   debug?.(`${req.method} ${req.url} ← ${status} ${contentType ?? '(no type)'}${proxyRes.headers['content-encoding'] ? ` ${proxyRes.headers['content-encoding']}` : ''}: ${composable ? 'compose' : 'pass through'}`);
-  if (!composable || !canDecode(proxyRes.headers['content-encoding'])) {
+  if (!composable || !decodable) {
     const headers = withCookies(rewriteResponseHeaders(proxyRes.rawHeaders, headerContext), selection.setCookies);
     res.writeHead(status, proxyRes.statusMessage, headers);
     proxyRes.pipe(res);
@@ -118,7 +119,7 @@ function onUpstreamResponse(proxyRes: IncomingMessage, req: IncomingMessage, res
     return;
   }
 
-  const overridden = [...selection.modes.values()].some((mode) => mode !== 'prod');
+  const { overridden } = context.headers;
   const headers = withCookies(
     rewriteResponseHeaders(proxyRes.rawHeaders, headerContext, { drop: overridden ? BODY_AND_VALIDATORS_CHANGE : BODY_CHANGES }),
     selection.setCookies,
