@@ -7,6 +7,7 @@ import type { InlineConfig, ResolvedConfig } from './config/types.js';
 import { ComposeEvents } from './compose/events.js';
 import { createAgents } from './compose/fetch-fragment.js';
 import { MfeDevError } from './errors.js';
+import { badTargetMessage, upstreamUrlFor } from './http/request-target.js';
 import { createGatewayState, type GatewayState } from './gateway-state.js';
 import { createDebugger, createLogger, type Logger } from './logger.js';
 import { printPageLine, printReady } from './cli/print.js';
@@ -80,8 +81,8 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   app.use(function hostCheck(req, res, next) {
     if (!isAllowedHost(req.headers.host, current.gateway.config)) {
       res.status(403).type('text/plain').send(hostNotAllowedMessage(req.headers.host));
-    } else if (!req.url.startsWith('/')) {
-      res.status(400).type('text/plain').send(`mfe-dev is not a forward proxy: it only serves paths of ${current.gateway.config.upstream}.\n`);
+    } else if (!upstreamUrlFor(current.gateway.upstreamOrigin, req.url)) {
+      res.status(400).type('text/plain').send(badTargetMessage(current.gateway.upstreamOrigin));
     } else next();
   });
   // 2. Decide this request's modes and presets (query > header > cookie > CLI > config).
@@ -111,6 +112,13 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     prepareUpstreamHeaders(req.headers, context.headers, req.method);
     void current.proxy(req, res, next);
   });
+  // Anything that threw on the way: a plain 500 for the browser (never a stack trace), the
+  // details in the terminal.
+  app.use(function internalError(error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) {
+    logger.error(`${req.method} ${req.originalUrl}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (res.headersSent) return void res.destroy();
+    res.status(500).type('text/plain').send('mfe-dev: internal error while handling this request; the terminal shows the details.\n');
+  });
   // ──────────────────────────────────────────────────────────────────────────────────────────
 
   const httpServer = http.createServer(app);
@@ -118,11 +126,11 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   // HTTP request is still proxied.
   httpServer.on('upgrade', function upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
     socket.on('error', () => socket.destroy());
-    if (!isAllowedHost(req.headers.host, current.gateway.config) || !req.url?.startsWith('/')) return void socket.destroy();
+    if (!isAllowedHost(req.headers.host, current.gateway.config) || !upstreamUrlFor(current.gateway.upstreamOrigin, req.url ?? '')) return void socket.destroy();
     const context = attachContext(req, current.gateway, logger);
     const asset = findLocalAssetTarget(context.state.config, context.selection.modes, context.selection.upstreamUrl);
     if (asset && asset !== 'not-found') return localAssetProxy.upgrade(req, socket, head, asset);
-    if (asset === 'not-found' || req.url.startsWith(DEV_PREFIX)) return void socket.destroy();
+    if (asset === 'not-found' || req.url!.startsWith(DEV_PREFIX)) return void socket.destroy();
     req.url = context.selection.upstreamUrl;
     prepareUpstreamHeaders(req.headers, context.headers, 'GET', true);
     current.proxy.upgrade(req, socket, head);

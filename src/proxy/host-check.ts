@@ -7,8 +7,9 @@ import { isIP } from 'node:net';
  */
 export function isAllowedHost(hostHeader: string | undefined, config: { host: string; allowedHosts: readonly string[] | true }): boolean {
   if (!hostHeader) return false;
+  const hostname = parseHost(hostHeader)?.toLowerCase();
+  if (hostname === undefined) return false;
   if (config.allowedHosts === true) return true;
-  const hostname = hostnameOf(hostHeader).toLowerCase();
   if (isIP(hostname)) return true;
   if (hostname === 'localhost' || hostname.endsWith('.localhost')) return true;
   if (hostname === config.host.toLowerCase()) return true;
@@ -23,8 +24,21 @@ export function hostNotAllowedMessage(hostHeader: string | undefined): string {
   return `mfe-dev: blocked a request for host '${host}'. The gateway only answers to localhost, *.localhost and IP addresses, so that other sites cannot use it to reach production with your session. Open it as http://localhost:PORT, or add '${hostnameOf(host)}' to \`allowedHosts\` in the config.\n`;
 }
 
+/** `[v6]`, `[v6]:port` (an IPv6 literal and nothing but a port after `]`). */
+const BRACKETED = /^\[([0-9a-f:.]+)\](?::\d{1,5})?$/i;
+/** A DNS name or IPv4 address, optionally with a port. */
+const NAME = /^([a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?\.?)(?::\d{1,5})?$/i;
+
+/**
+ * The host name of a `Host` header, or `undefined` when the header is not a valid
+ * `host[:port]` (RFC 9110 §7.2): `[::1]evil.example` is not an IPv6 literal with a port.
+ */
+export function parseHost(hostHeader: string): string | undefined {
+  const bracketed = BRACKETED.exec(hostHeader);
+  if (bracketed) return isIP(bracketed[1]) === 6 ? bracketed[1] : undefined;
+  return NAME.exec(hostHeader)?.[1];
+}
+
 function hostnameOf(hostHeader: string): string {
-  if (hostHeader.startsWith('[')) return hostHeader.slice(1, hostHeader.indexOf(']'));
-  const colon = hostHeader.lastIndexOf(':');
-  return colon === -1 ? hostHeader : hostHeader.slice(0, colon);
+  return parseHost(hostHeader) ?? hostHeader.replace(/[^\x21-\x7e]/g, '?');
 }

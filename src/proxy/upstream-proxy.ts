@@ -6,6 +6,7 @@ import type { ComposeEvents } from '../compose/events.js';
 import { describeNetworkError, type Agents } from '../compose/fetch-fragment.js';
 import type { PageContext } from '../compose/resolve-include.js';
 import { createDebugger, type Logger } from '../logger.js';
+import { badTargetMessage, upstreamUrlFor } from '../http/request-target.js';
 import { getRequestContext, type RequestContext } from '../request-context.js';
 import { sendUpstreamErrorPage } from './error-page.js';
 import { fragmentRequestHeaders } from './request-headers.js';
@@ -41,7 +42,7 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandl
   const handleResponses: Plugin = (proxyServer) => {
     proxyServer.on('proxyRes', (proxyRes, req, res) => onUpstreamResponse(proxyRes, req, res as ServerResponse, options));
     proxyServer.on('error', (error, req, resOrSocket) => {
-      const url = new URL(req.url ?? '/', target).href;
+      const url = upstreamUrlFor(target.origin, req.url ?? '/')?.href ?? target.origin;
       const reason = describeNetworkError(error);
       if (isServerResponse(resOrSocket)) {
         options.logger.error(`${req.method} ${req.url} → 502: could not reach ${url}: ${reason}`);
@@ -124,7 +125,13 @@ function onUpstreamResponse(proxyRes: IncomingMessage, req: IncomingMessage, res
     rewriteResponseHeaders(proxyRes.rawHeaders, headerContext, { drop: overridden ? BODY_AND_VALIDATORS_CHANGE : BODY_CHANGES }),
     selection.setCookies,
   );
-  const pageUrl = new URL(req.url ?? '/', state.upstreamOrigin);
+  const pageUrl = upstreamUrlFor(state.upstreamOrigin, req.url ?? '/');
+  if (!pageUrl) {
+    // Checked when the request arrived (step 1 of the request path); kept as a guard.
+    res.writeHead(400, { 'content-type': 'text/plain' }).end(badTargetMessage(state.upstreamOrigin));
+    proxyRes.destroy();
+    return;
+  }
   const ctx: PageContext = {
     page: { id: options.nextPageId(), url: context.originalUrl, method: req.method ?? 'GET' },
     matchFragment: state.matchFragment,

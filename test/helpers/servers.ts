@@ -114,3 +114,25 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+/**
+ * Sends `requestHead` (request line and headers, `\r\n`-separated, without the final blank line)
+ * byte for byte on a fresh connection with `Connection: close`, and resolves with the status and
+ * the whole answer. For request-targets no URL API would produce (`//host/x`, `/\host`).
+ */
+export function rawRequest(port: number, requestHead: string, timeoutMs = 10_000): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no complete answer to ${JSON.stringify(requestHead.split('\r\n')[0])} within ${timeoutMs} ms`)));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+      if (status) resolve({ status: Number(status[1]), text });
+      else reject(new Error(`no HTTP answer to ${JSON.stringify(requestHead.split('\r\n')[0])}: ${JSON.stringify(text.slice(0, 200))}`));
+    });
+    socket.write(`${requestHead}\r\nConnection: close\r\n\r\n`);
+  });
+}
