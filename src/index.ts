@@ -7,7 +7,7 @@
  * is evaluated on every load and hot reload, so the gateway itself is loaded on first use.
  */
 import type { InlineConfig, ResolvedConfig } from './config/types.js';
-import type { DevServer } from './server.js';
+import type { DevServer } from './server/index.js';
 
 export { defineConfig, type UserConfigExport } from './config/define-config.js';
 export type {
@@ -22,7 +22,7 @@ export type {
   ResolvedPreset,
   UserConfig,
 } from './config/types.js';
-export type { DevServer } from './server.js';
+export type { DevServer } from './server/index.js';
 export { ComposeEvents } from './compose/events.js';
 export type { ComposeEventMap, FragmentEnd, FragmentError, FragmentFallback, FragmentInfo, PageEnd, PageInfo, ShadowResult } from './compose/events.js';
 export { MfeDevError, type MfeDevErrorCode } from './errors.js';
@@ -30,7 +30,7 @@ export type { Selection } from './overrides/index.js';
 
 /** Resolve the config (file, `extends`, inline options) and create the gateway; call `listen()` next. */
 export async function createDevServer(inline: InlineConfig = {}): Promise<DevServer> {
-  return (await import('./server.js')).createDevServer(inline);
+  return (await import('./server/index.js')).createDevServer(inline);
 }
 
 /** Find, load, merge and validate the config as the gateway would, without starting it. */

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { describeNetworkError } from './compose/fetch-fragment.js';
+import { describeNetworkError } from './http/network-error.js';
 
 /**
  * Is anything answering HTTP at `url`? Any HTTP response counts (a 404 still means the service

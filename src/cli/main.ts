@@ -121,7 +121,7 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
     presets: list(flags.preset) ?? [],
   };
 
-  const { createDevServer } = await import('../server.js');
+  const { createDevServer } = await import('../server/index.js');
   const server = await createDevServer(inline);
   // A bug in one request must not take the developer's gateway down: report it loudly, go on.
   const reportBug = (error: unknown) =>

@@ -1,24 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import zlib from 'node:zlib';
 import type { ResolvedFragment } from '../config/types.js';
-import type { RawHeaders } from '../proxy/response-headers.js';
-import { charsetFromContentType, sniffMetaCharset } from './charset.js';
+import { createDecoder } from '../http/encodings.js';
+import type { RawHeaders } from '../http/raw-headers.js';
+import { charsetFromContentType, sniffMetaCharset } from '../html/charset.js';
+import { PageScanner, type Marker, type ScanOptions } from '../html/scan-page.js';
 import { localUrlFor } from './fragment-match.js';
-import { compareWithLocal, DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude, type PageContext } from './resolve-include.js';
-import { PageScanner, type Marker, type ScanOptions } from './scan-page.js';
-import { serverTimingEntries } from './server-timing.js';
 import { OrderedWriter } from './ordered-writer.js';
+import { createPageContext, type PageContext, type PageContextOptions } from './page-context.js';
+import { compareWithLocal, DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude } from './resolve-include.js';
+import { serverTimingEntries } from './server-timing.js';
 
 /**
  * The streaming page path: production's HTML flows through the scanner as it arrives; untouched
  * bytes leave at once, every fragment is requested the moment its marker is seen, and the
  * writer emits parts in document order. Nothing of the page is ever re-serialised.
  */
-export interface ComposePageOptions {
+export interface ComposePageOptions extends PageContextOptions {
   upstream: IncomingMessage;
   res: ServerResponse;
-  ctx: PageContext;
   /** Response headers already made to work on the gateway (no length or encoding). */
   headers: RawHeaders;
   /** Non-prod fragments that have a selector: their elements are found in composed pages. */
@@ -34,33 +34,21 @@ export interface ComposePageOptions {
 
 const EMPTY = Buffer.alloc(0);
 
-const DECOMPRESSORS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress> = {
-  gzip: () => zlib.createGunzip(),
-  'x-gzip': () => zlib.createGunzip(),
-  deflate: () => zlib.createInflate(),
-  br: () => zlib.createBrotliDecompress(),
-};
-
 /** A Tailor `primary` fragment in the first chunk of a page (Tailor templates put it early). */
 const PRIMARY_FRAGMENT = /<fragment\s[^>]*\bprimary\b/i;
 
-/** True when compose can read this content-encoding (else the page passes through untouched). */
-export function canDecode(contentEncoding: string | undefined): boolean {
-  const encoding = contentEncoding?.trim().toLowerCase();
-  return !encoding || encoding === 'identity' || encoding in DECOMPRESSORS;
-}
-
 export function composePage(options: ComposePageOptions): Promise<void> {
-  const { upstream, res, ctx } = options;
+  const { upstream, res } = options;
+  const ctx = createPageContext(options);
+  ctx.events.emit('page:start', ctx.page);
   const started = performance.now();
   let status = upstream.statusCode ?? 200;
   let statusMessage = upstream.statusMessage;
   /** Tailor: a `primary` fragment decides the page's status, so the head waits for it. */
   let holdForPrimary = false;
   let primarySeen = false;
-  const encoding = upstream.headers['content-encoding']?.trim().toLowerCase();
-  const decompress = encoding && encoding !== 'identity' ? DECOMPRESSORS[encoding] : undefined;
-  const body: Readable = decompress ? upstream.pipe(decompress()) : upstream;
+  const decoder = createDecoder(upstream.headers['content-encoding']);
+  const body: Readable = decoder ? upstream.pipe(decoder) : upstream;
   ctx.charset = charsetFromContentType(upstream.headers['content-type']);
   let charsetKnown = ctx.charset !== undefined;
   let headerTiming = 0;

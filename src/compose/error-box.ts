@@ -1,19 +1,18 @@
+import { ERROR_BOX_CSS_PATH } from '../http/routes.js';
+import { escapeHtml } from '../html/escape-html.js';
+
 /**
  * What replaces a fragment that could not be had. The local box is meant to be seen (the
  * developer broke or stopped their service); production failures follow their dialect and,
  * where the dialect says nothing, leave an HTML comment that names the src and the reason.
  */
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** `--` cannot appear inside an HTML comment. */
 function commentSafe(text: string): string {
   return text.replace(/--/g, '‐‐').replace(/>/g, '&gt;');
 }
 
-/** Served at `/__mfe-dev/error-box.css`; see {@link localErrorBox}. */
+/** Served at `ERROR_BOX_CSS_PATH` (`/__mfe-dev/error-box.css`); see {@link localErrorBox}. */
 export const ERROR_BOX_CSS = `[data-mfe-dev-error]{all:initial!important;display:block!important;box-sizing:border-box!important;margin:8px!important;padding:12px 16px!important;border:2px dashed #d33!important;border-radius:6px!important;background:#fff5f5!important;color:#611!important;font:14px/1.4 system-ui,sans-serif!important}
 [data-mfe-dev-error] strong{font:inherit!important;font-weight:700!important;display:block!important}
 [data-mfe-dev-error] code{font:12px ui-monospace,monospace!important;word-break:break-all!important}
@@ -31,7 +30,7 @@ const BOX_STYLE =
 export function localErrorBox(name: string, url: string, reason: string): string {
   return (
     `<div data-mfe-dev-error="${escapeHtml(name)}" role="alert" style="${BOX_STYLE}">` +
-    `<link rel="stylesheet" href="/__mfe-dev/error-box.css">` +
+    `<link rel="stylesheet" href="${ERROR_BOX_CSS_PATH}">` +
     `<strong style="font:inherit;font-weight:700;display:block">mfe-dev: local fragment “${escapeHtml(name)}” failed</strong>` +
     `<code style="font:12px ui-monospace,monospace">${escapeHtml(url)}</code>: ${escapeHtml(reason)}` +
     `</div>`

@@ -1,8 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
-import zlib from 'node:zlib';
-import { promisify } from 'node:util';
-import { charsetFromContentType } from './charset.js';
+import type { Agents } from '../http/agents.js';
+import { bufferDecoder } from '../http/encodings.js';
+import { describeNetworkError } from '../http/network-error.js';
+import { charsetFromContentType } from '../html/charset.js';
 
 /**
  * One fragment request: GET with the page's forwarded headers, a deadline for the whole
@@ -14,11 +15,6 @@ export interface FetchFragmentOptions {
   headers: http.OutgoingHttpHeaders;
   timeoutMs: number;
   agents: Agents;
-}
-
-export interface Agents {
-  http: http.Agent;
-  https: https.Agent;
 }
 
 export interface FetchedFragment {
@@ -38,19 +34,6 @@ export class FragmentFetchError extends Error {
     this.name = 'FragmentFetchError';
   }
 }
-
-/** Keep-alive agents shared by every fragment request of a gateway. */
-export function createAgents(): Agents {
-  const options = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' as const };
-  return { http: new http.Agent(options), https: new https.Agent(options) };
-}
-
-const decoders: Record<string, (buf: Buffer) => Promise<Buffer>> = {
-  gzip: promisify(zlib.gunzip),
-  'x-gzip': promisify(zlib.gunzip),
-  deflate: promisify(zlib.inflate),
-  br: promisify(zlib.brotliDecompress),
-};
 
 export function fetchFragment({ url, headers, timeoutMs, agents }: FetchFragmentOptions): Promise<FetchedFragment> {
   return new Promise((resolve, reject) => {
@@ -82,8 +65,8 @@ export function fetchFragment({ url, headers, timeoutMs, agents }: FetchFragment
         }
         const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
         const encoding = response.headers['content-encoding']?.trim().toLowerCase();
-        const decode = encoding && encoding !== 'identity' ? decoders[encoding] : undefined;
-        if (encoding && encoding !== 'identity' && !decode) {
+        const decode = bufferDecoder(encoding);
+        if (decode === undefined) {
           reject(new FragmentFetchError(`unsupported content-encoding '${encoding}'`, status));
           return;
         }
@@ -96,31 +79,4 @@ export function fetchFragment({ url, headers, timeoutMs, agents }: FetchFragment
     });
     request.end();
   });
-}
-
-/** Network errors in words a developer recognises. */
-export function describeNetworkError(error: unknown): string {
-  const err = error as NodeJS.ErrnoException | undefined;
-  switch (err?.code) {
-    case 'ECONNREFUSED':
-      return 'connection refused (is the service running?)';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `host not found (${err.message})`;
-    case 'ECONNRESET':
-      return 'connection reset';
-    case 'ETIMEDOUT':
-      return 'connection timed out';
-    case 'EPROTO':
-    case 'ERR_SSL_WRONG_VERSION_NUMBER':
-      return `TLS error: ${err.message}`;
-    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
-    case 'CERT_HAS_EXPIRED':
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return `TLS certificate error: ${err.message}`;
-    default:
-      return err?.message ?? String(error);
-  }
 }

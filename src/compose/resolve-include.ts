@@ -1,12 +1,11 @@
-import type { OutgoingHttpHeaders } from 'node:http';
 import type { FragmentMode } from '../config/types.js';
-import { transcode } from './charset.js';
+import { transcode } from '../html/charset.js';
+import { scanBuffer, type Marker } from '../html/scan-page.js';
 import { SSI_ERROR_TEXT, failureComment, localErrorBox } from './error-box.js';
-import type { ComposeEvents, FragmentEnd, FragmentInfo, PageInfo } from './events.js';
-import { fetchFragment, FragmentFetchError, type Agents, type FetchedFragment } from './fetch-fragment.js';
-import { localUrlFor, type FragmentMatcher } from './fragment-match.js';
-import { scanBuffer, type Marker } from './scan-page.js';
-import { compareShadow } from './shadow-compare.js';
+import type { FragmentEnd, FragmentInfo } from './events.js';
+import { fetchFragment, FragmentFetchError, type FetchedFragment } from './fetch-fragment.js';
+import { localUrlFor } from './fragment-match.js';
+import type { PageContext } from './page-context.js';
 
 /**
  * Turns one include marker into the bytes that replace it, the way the production edge would:
@@ -17,24 +16,6 @@ import { compareShadow } from './shadow-compare.js';
 /** Nesting deeper than this is reported instead of followed (production edges stop at ~5–10). */
 export const MAX_INCLUDE_DEPTH = 10;
 export const DEFAULT_FRAGMENT_TIMEOUT_MS = 3000;
-
-export interface PageContext {
-  page: PageInfo;
-  matchFragment: FragmentMatcher;
-  modes: ReadonlyMap<string, FragmentMode>;
-  /** Headers for every fragment request (forwarded from the browser, plus presets'). */
-  fragmentHeaders: OutgoingHttpHeaders;
-  /** The page's URL on upstream (relative includes resolve against it). */
-  pageUrl: URL;
-  /** Canonical charset of the page; fragments are transcoded into it. */
-  charset: string | undefined;
-  agents: Agents;
-  events: ComposeEvents;
-  /** Every fragment resolved for this page, in completion order (feeds Server-Timing). */
-  results: FragmentEnd[];
-  /** Set once a fragment of this page is served or shadowed from a local service. */
-  overridden: boolean;
-}
 
 export type IncludeMarker = Extract<Marker, { type: 'ssi' | 'esi-include' | 'tailor' }>;
 
@@ -215,11 +196,14 @@ export function fetchLocal(ctx: PageContext, info: FragmentInfo, localUrl: URL, 
  * compared once both are in. Never delays or changes the page.
  */
 export function compareWithLocal(ctx: PageContext, name: string, prod: Promise<Buffer>, prodUrl: string, localUrl: URL, timeoutMs: number): void {
+  const compareShadow = ctx.compareShadow;
+  if (!compareShadow) return;
   const local = fetchFragment({ url: localUrl, headers: ctx.fragmentHeaders, timeoutMs, agents: ctx.agents }).then((f) =>
     transcode(f.body, f.charset, ctx.charset),
   );
   void Promise.allSettled([prod, local])
-    .then(([p, l]) => compareShadow(ctx, name, prodUrl, localUrl.href, p, l))
+    .then(([p, l]) => compareShadow({ page: ctx.page, name, prodUrl, localUrl: localUrl.href, charset: ctx.charset, prod: p, local: l }))
+    .then((result) => ctx.events.emit('shadow:result', result))
     .catch(() => undefined);
 }
 

@@ -3,7 +3,7 @@
  * problem names the file, the key path in backticks, the bad value and, where it can, the fix.
  */
 import { z } from 'zod';
-import { compileSelectors } from '../compose/element-matcher.js';
+import { compileSelectors } from '../html/element-matcher.js';
 import { MfeDevError } from '../errors.js';
 import type { UserConfig } from './types.js';
 import { closest, didYouMean, formatList, formatValue } from './suggest.js';

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { escapeHtml } from '../compose/error-box.js';
+import { escapeHtml } from '../html/escape-html.js';
 
 /**
  * The page shown when production cannot be reached: which URL, why, and what to try. The

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { decodableEncodings } from '../http/encodings.js';
 import { OVERRIDE_HEADERS } from '../overrides/index.js';
 
 /**
@@ -71,15 +72,4 @@ function toUpstream(url: string, context: RequestHeaderContext): string {
     return context.upstreamOrigin + url.slice(context.gatewayOrigin.length);
   }
   return url;
-}
-
-const DECODABLE = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'identity', '*']);
-
-/** `Accept-Encoding` without the codings the composer cannot decode (`zstd`…); q-values kept. */
-export function decodableEncodings(acceptEncoding: string): string {
-  return acceptEncoding
-    .split(',')
-    .filter((coding) => DECODABLE.has(coding.split(';')[0].trim().toLowerCase()))
-    .map((coding) => coding.trim())
-    .join(', ');
 }

@@ -1,3 +1,4 @@
+import type { RawHeaders } from '../http/raw-headers.js';
 import { widenCsp, type CspContext } from './csp.js';
 import { rewriteSetCookie } from './set-cookie.js';
 
@@ -17,9 +18,6 @@ const HOP_BY_HOP = new Set([
   'te',
   'trailer',
 ]);
-
-/** A flat `[name, value, name, value…]` list, as `writeHead` accepts it. */
-export type RawHeaders = string[];
 
 export interface RewriteOptions {
   /** Drop these too (lower-case names), e.g. `content-length` when the body changes. */
@@ -74,12 +72,4 @@ export function rewriteLocation(location: string, upstreamOrigin: string, gatewa
     }
   }
   return location;
-}
-
-/** Read one header from a raw list (first match, case-insensitive). */
-export function rawHeader(rawHeaders: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i].length === name.length && rawHeaders[i].toLowerCase() === name) return rawHeaders[i + 1];
-  }
-  return undefined;
 }

@@ -1,40 +1,37 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ERROR_BOX_CSS, escapeHtml } from '../compose/error-box.js';
-import { getRequestContext } from '../request-context.js';
+import { ERROR_BOX_CSS } from '../compose/error-box.js';
+import { DEV_PAGE_PATH, DEV_PREFIX, ERROR_BOX_CSS_PATH, OVERLAY_SCRIPT_PATH, STATE_API_PATH } from '../http/routes.js';
+import { escapeHtml } from '../html/escape-html.js';
+import type { RequestContext } from '../server/request-context.js';
 import type { DevStateJson, DevStateStore } from './dev-state.js';
 import { OVERLAY_SCRIPT } from './overlay-script.js';
 
 /**
- * `/__mfe-dev/`: the gateway's own pages. Nothing of production is served under this prefix.
- * - `/__mfe-dev/`            the dev page (HTML): modes, presets, health, recent pages, shadow diffs
- * - `/__mfe-dev/api/state`   the same as JSON, for the requesting browser
- * - `/__mfe-dev/overlay.js`  the overlay injected into pages with local or shadow fragments
- * - `/__mfe-dev/error-box.css` styles of the box that replaces a failed local fragment
+ * The gateway's own pages under `/__mfe-dev` (see http/routes.ts for the paths): the dev page,
+ * its JSON state, the overlay script and the error box's stylesheet. Anything else there is a 404.
+ * The caller hands over what it decided about the request (modes, presets, cookies to set).
  */
-export const DEV_PREFIX = '/__mfe-dev';
-
 export function createDevPageHandler(store: DevStateStore) {
-  return async function devPage(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const context = getRequestContext(req)!;
+  return async function devPage(req: IncomingMessage, res: ServerResponse, context: RequestContext): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return send(res, 405, 'text/plain; charset=utf-8', `${req.method} is not supported on ${path}\n`, context.selection.setCookies);
     }
-    if (path === `${DEV_PREFIX}/overlay.js`) {
+    if (path === OVERLAY_SCRIPT_PATH) {
       return send(res, 200, 'text/javascript; charset=utf-8', OVERLAY_SCRIPT, context.selection.setCookies);
     }
-    if (path === `${DEV_PREFIX}/error-box.css`) {
+    if (path === ERROR_BOX_CSS_PATH) {
       return send(res, 200, 'text/css; charset=utf-8', ERROR_BOX_CSS, context.selection.setCookies);
     }
-    if (path === `${DEV_PREFIX}/api/state`) {
+    if (path === STATE_API_PATH) {
       const state = await store.snapshot(context.state, context.selection, context.gatewayOrigin);
       return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(state, null, 2), context.selection.setCookies);
     }
-    if (path === DEV_PREFIX || path === `${DEV_PREFIX}/`) {
+    if (path === DEV_PREFIX || path === DEV_PAGE_PATH) {
       const state = await store.snapshot(context.state, context.selection, context.gatewayOrigin);
       return send(res, 200, 'text/html; charset=utf-8', renderDevPage(state), context.selection.setCookies);
     }
-    send(res, 404, 'text/plain; charset=utf-8', `mfe-dev has no page at ${path}. The dev page is ${DEV_PREFIX}/\n`, context.selection.setCookies);
+    send(res, 404, 'text/plain; charset=utf-8', `mfe-dev has no page at ${path}. The dev page is ${DEV_PAGE_PATH}\n`, context.selection.setCookies);
   };
 }
 

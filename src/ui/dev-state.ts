@@ -2,7 +2,7 @@ import type { FragmentMode } from '../config/types.js';
 import type { ComposeEvents, PageEnd, ShadowResult } from '../compose/events.js';
 import type { Logger } from '../logger.js';
 import { shareLink, type Selection } from '../overrides/index.js';
-import type { GatewayState } from '../gateway-state.js';
+import type { GatewayState } from '../server/gateway-state.js';
 import { probeHttp } from '../probe.js';
 
 /**

@@ -1,3 +1,5 @@
+import { DEV_PAGE_PATH, STATE_API_PATH } from '../http/routes.js';
+
 /**
  * The dev overlay: a small badge in the page's corner that says which fragments are not from
  * production, and links to the dev page. It lives in a shadow root so the page's styles and the
@@ -14,9 +16,9 @@ export const OVERLAY_SCRIPT = `(() => {
   const sheet = new CSSStyleSheet();
   sheet.replaceSync('a{all:initial;display:block;font:12px/1.4 system-ui,sans-serif;background:#111;color:#fff;padding:6px 10px;border-radius:6px;box-shadow:0 2px 8px #0004;cursor:pointer}b{font-weight:700;color:#5fd}i{color:#fc6;font-style:normal}');
   root.adoptedStyleSheets = [sheet];
-  root.innerHTML = '<a href="/__mfe-dev/" title="mfe-dev: open the dev page">mfe-dev</a>';
+  root.innerHTML = '<a href="${DEV_PAGE_PATH}" title="mfe-dev: open the dev page">mfe-dev</a>';
   document.body.appendChild(host);
-  fetch('/__mfe-dev/api/state', { credentials: 'same-origin' })
+  fetch('${STATE_API_PATH}', { credentials: 'same-origin' })
     .then((r) => r.json())
     .then((state) => {
       const parts = state.fragments

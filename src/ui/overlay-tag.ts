@@ -1,7 +1,5 @@
-import { escapeHtml } from '../compose/error-box.js';
-
-/** Path of the overlay script the tag loads (served by the dev page routes). */
-export const OVERLAY_SCRIPT_PATH = '/__mfe-dev/overlay.js';
+import { OVERLAY_SCRIPT_PATH } from '../http/routes.js';
+import { escapeHtml } from '../html/escape-html.js';
 
 /**
  * The one tag mfe-dev adds to a page: the dev overlay's script, before `</body>`, on pages where

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHeaderService } from '../../examples/header-service/server.js';
 import { startShop } from '../../examples/shop/server.js';
-import { createDevServer, type DevServer } from '../../src/server.js';
+import { createDevServer, type DevServer } from '../../src/server/index.js';
 import { listen, request, type TestServer } from '../helpers/servers.js';
 
 const LOCAL_HEADER = 'LOCAL header from your machine';

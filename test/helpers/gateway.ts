@@ -1,4 +1,4 @@
-import { createDevServer, type DevServer } from '../../src/server.js';
+import { createDevServer, type DevServer } from '../../src/server/index.js';
 import type { InlineConfig } from '../../src/config/types.js';
 
 /**

@@ -11,7 +11,7 @@ import {
   parseSsiInclude,
   tailorMarker,
 } from './marker-attributes.js';
-import type { Marker, ScanSink } from './scan-page.js';
+import type { Marker, ScanSink } from './markers.js';
 
 /**
  * The scanner's engine: htmlparser2's tokenizer callbacks turned into markers and byte runs.

@@ -1,5 +1,6 @@
 import type { AnyNode } from 'domhandler';
-import type { PageContext } from './resolve-include.js';
+import type { ShadowComparison } from '../compose/page-context.js';
+import type { ShadowResult } from '../compose/events.js';
 
 /**
  * Shadow mode: production's fragment is served, the local one is fetched too, and the two are
@@ -57,25 +58,17 @@ export function diffLines(prod: string[], local: string[], limit = 12): string[]
   return [...removed.slice(0, keepRemoved), ...added.slice(0, keepAdded), `… ${total - keepRemoved - keepAdded} more lines`];
 }
 
-export async function compareShadow(
-  ctx: PageContext,
-  name: string,
-  prodUrl: string,
-  localUrl: string,
-  prod: PromiseSettledResult<Buffer>,
-  local: PromiseSettledResult<Buffer>,
-): Promise<void> {
-  const base = { page: ctx.page, name, prodUrl, localUrl };
+/** Compare a shadowed fragment's two answers: the result the dev page shows (`shadow:result`). */
+export async function compareShadow({ page, name, prodUrl, localUrl, charset, prod, local }: ShadowComparison): Promise<ShadowResult> {
+  const base = { page, name, prodUrl, localUrl };
   if (prod.status === 'rejected' || local.status === 'rejected') {
     const error = prod.status === 'rejected' ? `production failed: ${String(prod.reason?.message ?? prod.reason)}` : `local failed: ${String((local as PromiseRejectedResult).reason?.message ?? (local as PromiseRejectedResult).reason)}`;
-    ctx.events.emit('shadow:result', { ...base, equal: false, summary: error, diff: [], error });
-    return;
+    return { ...base, equal: false, summary: error, diff: [], error };
   }
-  const charset = ctx.charset ?? 'utf-8';
-  const decode = (buf: Buffer) => new TextDecoder(charset).decode(buf);
+  const decode = (buf: Buffer) => new TextDecoder(charset ?? 'utf-8').decode(buf);
   const [prodLines, localLines] = await Promise.all([normaliseFragment(decode(prod.value)), normaliseFragment(decode(local.value))]);
   const diff = diffLines(prodLines, localLines);
   const equal = diff.length === 0;
   const summary = equal ? 'same as production' : `${diff.filter((l) => l.startsWith('- ')).length} production line(s) differ from ${diff.filter((l) => l.startsWith('+ ')).length} local line(s)`;
-  ctx.events.emit('shadow:result', { ...base, equal, summary, diff });
+  return { ...base, equal, summary, diff };
 }

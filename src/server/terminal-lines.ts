@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import type { ResolvedConfig } from '../config/types.js';
 import type { PageEnd } from '../compose/events.js';
+import { DEV_PAGE_PATH } from '../http/routes.js';
 import type { Logger } from '../logger.js';
 import { resolveSelection } from '../overrides/index.js';
 
@@ -13,7 +14,7 @@ export function printReady(logger: Logger, config: ResolvedConfig, url: string, 
     '',
     `  ➜  Local:    ${pc.cyan(url + '/')}`,
     `  ➜  Upstream: ${config.upstream}`,
-    `  ➜  Dev page: ${url}/__mfe-dev/`,
+    `  ➜  Dev page: ${url}${DEV_PAGE_PATH}`,
     '',
   ];
   const fragments = [...config.fragments.values()];

@@ -1,25 +1,24 @@
 import http, { type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import express from 'express';
-import { resolveConfig } from './config/resolve-config.js';
-import { watchConfig } from './config/watch.js';
-import type { InlineConfig, ResolvedConfig } from './config/types.js';
-import { ComposeEvents } from './compose/events.js';
-import { createAgents } from './compose/fetch-fragment.js';
-import { MfeDevError } from './errors.js';
-import { badTargetMessage, upstreamUrlFor } from './http/request-target.js';
-import { createGatewayState, type GatewayState } from './gateway-state.js';
-import { createDebugger, createLogger, type Logger } from './logger.js';
-import { printPageLine, printReady } from './cli/print.js';
-import { createAssetRewriter } from './overrides/asset-rewrite.js';
-import { createLocalAssetProxy, findLocalAssetTarget } from './overrides/asset-routes.js';
-import { resolveSelection } from './overrides/index.js';
-import { isAllowedHost, hostNotAllowedMessage } from './proxy/host-check.js';
-import { prepareUpstreamHeaders } from './proxy/request-headers.js';
-import { createUpstreamProxy } from './proxy/upstream-proxy.js';
-import { getRequestContext, setRequestContext, type RequestContext } from './request-context.js';
-import { createDevPageHandler, DEV_PREFIX } from './ui/dev-page.js';
-import { DevStateStore } from './ui/dev-state.js';
+import { ComposeEvents } from '../compose/events.js';
+import { resolveConfig } from '../config/resolve-config.js';
+import type { InlineConfig, ResolvedConfig } from '../config/types.js';
+import { watchConfig } from '../config/watch.js';
+import { MfeDevError } from '../errors.js';
+import { createAgents, destroyAgents } from '../http/agents.js';
+import { DEV_PREFIX } from '../http/routes.js';
+import { createDebugger, createLogger, type Logger } from '../logger.js';
+import { createLocalAssetProxy } from '../proxy/local-asset-proxy.js';
+import { createUpstreamProxy } from '../proxy/upstream-proxy.js';
+import { compareShadow } from '../shadow/shadow-compare.js';
+import { createDevPageHandler } from '../ui/dev-page.js';
+import { DevStateStore } from '../ui/dev-state.js';
+import { createGatewayState } from './gateway-state.js';
+import { getRequestContext } from './request-context.js';
+import { attachContext, isOwnPath, localAssetTarget, prepareUpstreamRequest, refusal } from './request-steps.js';
+import { createPageResponder } from './respond-to-page.js';
+import { printPageLine, printReady } from './terminal-lines.js';
 
 /**
  * The gateway. `createDevServer()` resolves the config; `listen()` starts serving; every config
@@ -50,40 +49,28 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const store = new DevStateStore(events, logger);
   const localAssetProxy = createLocalAssetProxy(fragmentAgents, logger);
   let pageIds = 0;
+  // Production answered: compose the page, or pass the bytes through (server/respond-to-page.ts).
+  const respondToPage = createPageResponder({ events, logger, fragmentAgents, nextPageId: () => ++pageIds, compareShadow });
 
   // One state per config: a reload builds the next one whole, then swaps it in.
-  const stateFor = (config: ResolvedConfig) => {
-    const gateway = createGatewayState(config);
-    const proxy = createUpstreamProxy({
-      upstream: config.upstream,
-      events,
-      logger,
-      upstreamAgents,
-      fragmentAgents,
-      nextPageId: () => ++pageIds,
-      assetRewriter: (context) => createAssetRewriter(context.state.config, context.selection.modes),
-    });
-    return { gateway, proxy };
-  };
+  const stateFor = (config: ResolvedConfig) => ({
+    gateway: createGatewayState(config),
+    proxy: createUpstreamProxy({ upstream: config.upstream, logger, agents: upstreamAgents, onResponse: respondToPage }),
+  });
   let current = stateFor(initial);
   if (inline.logLevel !== 'silent') events.on('page:end', (page) => printPageLine(logger, page));
   traceEvents(events);
 
-  // ── The request path, in order ───────────────────────────────────────────────────────────
+  // ── The request path, in order (the steps are in ./request-steps.ts) ───────────────────────
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', false);
-  // 1. Refuse hosts other than this machine's names (DNS rebinding would turn the gateway,
-  //    and the production session cookies it holds, into someone else's proxy).
-  //    Absolute-form request lines (`GET http://other.example/ HTTP/1.1`) are refused: the
-  //    gateway is a reverse proxy for one upstream, never a forward proxy.
+  // 1. Refuse other hosts and anything but a path (the gateway is no forward proxy).
   app.use(function hostCheck(req, res, next) {
-    if (!isAllowedHost(req.headers.host, current.gateway.config)) {
-      res.status(403).type('text/plain').send(hostNotAllowedMessage(req.headers.host));
-    } else if (!upstreamUrlFor(current.gateway.upstreamOrigin, req.url)) {
-      res.status(400).type('text/plain').send(badTargetMessage(current.gateway.upstreamOrigin));
-    } else next();
+    const refused = refusal(req, current.gateway);
+    if (refused) res.status(refused.status).type('text/plain').send(refused.message);
+    else next();
   });
   // 2. Decide this request's modes and presets (query > header > cookie > CLI > config).
   app.use(function overrides(req, _res, next) {
@@ -92,8 +79,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   });
   // 3. Files of client-side fragments in local mode go to their local service.
   app.use(function localAssets(req, res, next) {
-    const context = getRequestContext(req)!;
-    const target = findLocalAssetTarget(context.state.config, context.selection.modes, context.selection.upstreamUrl);
+    const target = localAssetTarget(getRequestContext(req)!);
     if (target === undefined || target === 'not-found') return next();
     localAssetProxy.handle(req, res, target);
   });
@@ -101,15 +87,12 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   //    nothing of production is served under /__mfe-dev/).
   const devPage = createDevPageHandler(store);
   app.use(function devPages(req, res, next) {
-    const url = req.url;
-    if (url === DEV_PREFIX || url.startsWith(DEV_PREFIX + '/') || url.startsWith(DEV_PREFIX + '?')) return void devPage(req, res).catch(next);
+    if (isOwnPath(req.url)) return void devPage(req, res, getRequestContext(req)!).catch(next);
     next();
   });
   // 5. Everything else goes to production; HTML pages come back composed.
   app.use(function upstream(req, res, next) {
-    const context = getRequestContext(req)!;
-    req.url = context.selection.upstreamUrl;
-    prepareUpstreamHeaders(req.headers, context.headers, req.method);
+    prepareUpstreamRequest(req, getRequestContext(req)!, false);
     void current.proxy(req, res, next);
   });
   // Anything that threw on the way: a plain 500 for the browser (never a stack trace), the
@@ -122,17 +105,16 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   // ──────────────────────────────────────────────────────────────────────────────────────────
 
   const httpServer = http.createServer(app);
-  // Websockets (HMR, live updates): wired explicitly so an upgrade that arrives before any
-  // HTTP request is still proxied.
+  // Websockets (HMR, live updates): the same steps, wired explicitly so an upgrade that arrives
+  // before any HTTP request is still proxied. A refused or unroutable upgrade is closed.
   httpServer.on('upgrade', function upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
     socket.on('error', () => socket.destroy());
-    if (!isAllowedHost(req.headers.host, current.gateway.config) || !upstreamUrlFor(current.gateway.upstreamOrigin, req.url ?? '')) return void socket.destroy();
-    const context = attachContext(req, current.gateway, logger);
-    const asset = findLocalAssetTarget(context.state.config, context.selection.modes, context.selection.upstreamUrl);
+    if (refusal(req, current.gateway)) return void socket.destroy(); // 1
+    const context = attachContext(req, current.gateway, logger); // 2
+    const asset = localAssetTarget(context); // 3
     if (asset && asset !== 'not-found') return localAssetProxy.upgrade(req, socket, head, asset);
-    if (asset === 'not-found' || req.url!.startsWith(DEV_PREFIX)) return void socket.destroy();
-    req.url = context.selection.upstreamUrl;
-    prepareUpstreamHeaders(req.headers, context.headers, 'GET', true);
+    if (asset === 'not-found' || req.url!.startsWith(DEV_PREFIX)) return void socket.destroy(); // 4: no websockets of mfe-dev's own
+    prepareUpstreamRequest(req, context, true); // 5
     current.proxy.upgrade(req, socket, head);
   });
 
@@ -199,10 +181,8 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
       });
-      for (const agents of [upstreamAgents, fragmentAgents]) {
-        agents.http.destroy();
-        agents.https.destroy();
-      }
+      destroyAgents(upstreamAgents);
+      destroyAgents(fragmentAgents);
     },
   };
   return server;
@@ -222,25 +202,3 @@ function traceEvents(events: ComposeEvents): void {
   events.on('fragment:fallback', (f) => debug(`#${f.page.id} ${f.src} replaced by ${f.fallback}`));
   events.on('page:end', (p) => debug(`#${p.page.id} done: ${p.status} in ${p.durationMs.toFixed(1)} ms`));
 }
-
-function attachContext(req: IncomingMessage, state: GatewayState, logger: Logger): RequestContext {
-  const selection = resolveSelection(state.config, { url: req.url ?? '/', headers: req.headers });
-  for (const warning of selection.warnings) logger.warnOnce(warning);
-  const gatewayOrigin = `http://${req.headers.host ?? `${state.config.host}:${state.config.port}`}`;
-  const context: RequestContext = {
-    state,
-    selection,
-    gatewayOrigin,
-    originalUrl: req.url ?? '/',
-    headers: {
-      upstreamOrigin: state.upstreamOrigin,
-      gatewayOrigin,
-      cookieHeader: selection.upstreamCookieHeader,
-      presetHeaders: selection.headers,
-      overridden: [...selection.modes.values()].some((mode) => mode !== 'prod'),
-    },
-  };
-  setRequestContext(req, context);
-  return context;
-}
-

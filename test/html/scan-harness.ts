@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { PageScanner, type Marker, type ScanOptions } from '../../src/compose/scan-page.js';
+import { PageScanner, type Marker, type ScanOptions } from '../../src/html/scan-page.js';
 
 /** What a scan produced, in call order. */
 export type Event = { bytes: Buffer } | { marker: Marker; raw: Buffer; start: number; end: number };

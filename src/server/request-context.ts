@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { GatewayState } from './gateway-state.js';
-import type { Selection } from './overrides/index.js';
-import type { RequestHeaderContext } from './proxy/request-headers.js';
+import type { Selection } from '../overrides/index.js';
+import type { RequestHeaderContext } from '../proxy/request-headers.js';
 
 /** What the gateway decided about one browser request, carried from middleware to proxy. */
 export interface RequestContext {

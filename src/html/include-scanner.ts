@@ -8,7 +8,7 @@ import {
   tailorMarker,
   type Attributes,
 } from './marker-attributes.js';
-import type { Marker, ScanSink } from './scan-page.js';
+import type { Marker, ScanSink } from './markers.js';
 
 /**
  * The fast path of the page scanner, for pages where only include markers (and `</body>`)

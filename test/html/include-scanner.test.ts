@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ScanOptions } from '../../src/compose/scan-page.js';
+import type { ScanOptions } from '../../src/html/scan-page.js';
 import { markersOf, scanChecked, show, splitAt, splitEvery, plantedPages, type Planted, includePlantables } from './scan-harness.js';
 
 /**

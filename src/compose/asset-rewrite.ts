@@ -1,5 +1,6 @@
 import type { FragmentMode, ResolvedConfig, ResolvedFragment } from '../config/types.js';
-import type { Marker } from '../compose/scan-page.js';
+import { LOCAL_ASSET_ROUTE } from '../http/routes.js';
+import type { Marker } from '../html/scan-page.js';
 
 /**
  * Client-side fragments: the scripts, styles and modules a fragment loads in the browser. In
@@ -11,9 +12,9 @@ import type { Marker } from '../compose/scan-page.js';
  *
  * Prefixes that are paths on the site (`/assets/header/`) need no rewriting: the browser already
  * asks the gateway, which routes them. Only the prefix of a matching value changes; the rest of
- * the attribute (entities, query, fragment) stays as production wrote it.
+ * the attribute (entities, query, fragment) stays as production wrote it. The local service's
+ * files themselves are proxied by proxy/local-asset-proxy.ts.
  */
-export const LOCAL_ASSET_ROUTE = '/__mfe-dev/local/';
 
 export interface AssetRewriter {
   /** Prefixes the scanner must report (absolute and scheme-relative forms). */

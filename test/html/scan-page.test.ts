@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PageScanner, scanBuffer, type Marker, type ScanOptions } from '../../src/compose/scan-page.js';
+import { PageScanner, scanBuffer, type Marker, type ScanOptions } from '../../src/html/scan-page.js';
 import { scanChecked, show, splitEvery, type Shown } from './scan-harness.js';
 
 interface Case {

@@ -1,5 +1,5 @@
-import type { ResolvedConfig, ResolvedFragment } from './config/types.js';
-import { createFragmentMatcher, type FragmentMatcher } from './compose/fragment-match.js';
+import type { ResolvedConfig, ResolvedFragment } from '../config/types.js';
+import { createFragmentMatcher, type FragmentMatcher } from '../compose/fragment-match.js';
 
 /**
  * Everything the request path derives from one config, computed once per (re)load and swapped

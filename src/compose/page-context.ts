@@ -1,0 +1,76 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { FragmentMode } from '../config/types.js';
+import type { Agents } from '../http/agents.js';
+import type { ComposeEvents, FragmentEnd, PageInfo, ShadowResult } from './events.js';
+import type { FragmentMatcher } from './fragment-match.js';
+
+/**
+ * The state of one page being composed. Created by `createPageContext` when composition starts
+ * and changed only by the engine (compose/): the page's charset once known, each fragment's
+ * result, whether anything local was served.
+ */
+export interface PageContext {
+  page: PageInfo;
+  matchFragment: FragmentMatcher;
+  modes: ReadonlyMap<string, FragmentMode>;
+  /** Headers for every fragment request (forwarded from the browser, plus presets'). */
+  fragmentHeaders: OutgoingHttpHeaders;
+  /** The page's URL on upstream (relative includes resolve against it). */
+  pageUrl: URL;
+  /** Canonical charset of the page; fragments are transcoded into it. */
+  charset: string | undefined;
+  agents: Agents;
+  events: ComposeEvents;
+  /** Compares a shadowed fragment's two answers (see `CompareShadow`); none: shadow mode only serves production. */
+  compareShadow: CompareShadow | undefined;
+  /** Every fragment resolved for this page, in completion order (feeds Server-Timing). */
+  results: FragmentEnd[];
+  /** Set once a fragment of this page is served or shadowed from a local service. */
+  overridden: boolean;
+}
+
+/** What the engine is given about a page before composing it. */
+export interface PageContextOptions {
+  page: PageInfo;
+  matchFragment: FragmentMatcher;
+  modes: ReadonlyMap<string, FragmentMode>;
+  fragmentHeaders: OutgoingHttpHeaders;
+  pageUrl: URL;
+  agents: Agents;
+  events: ComposeEvents;
+  compareShadow?: CompareShadow;
+}
+
+/** A shadowed fragment's two answers, both settled: production's (served) and local's (compared). */
+export interface ShadowComparison {
+  page: PageInfo;
+  name: string;
+  prodUrl: string;
+  localUrl: string;
+  /** The page's charset (both bodies are in it). */
+  charset: string | undefined;
+  prod: PromiseSettledResult<Buffer>;
+  local: PromiseSettledResult<Buffer>;
+}
+
+/**
+ * Shadow comparison is not compose's job: the engine hands both answers to this callback
+ * (shadow/ provides it) and emits the result as `shadow:result`.
+ */
+export type CompareShadow = (comparison: ShadowComparison) => Promise<ShadowResult>;
+
+export function createPageContext(options: PageContextOptions): PageContext {
+  return {
+    page: options.page,
+    matchFragment: options.matchFragment,
+    modes: options.modes,
+    fragmentHeaders: options.fragmentHeaders,
+    pageUrl: options.pageUrl,
+    charset: undefined,
+    agents: options.agents,
+    events: options.events,
+    compareShadow: options.compareShadow,
+    results: [],
+    overridden: false,
+  };
+}

@@ -1,0 +1,60 @@
+import zlib from 'node:zlib';
+import { promisify } from 'node:util';
+
+/**
+ * The content-codings the gateway can read, in one place: the page composer decodes them as a
+ * stream, fragment bodies are decoded whole, and HTML navigations offer production only these.
+ * (Browsers also offer zstd, which Node 20 cannot decompress.)
+ */
+const STREAM_DECODERS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress> = {
+  gzip: () => zlib.createGunzip(),
+  'x-gzip': () => zlib.createGunzip(),
+  deflate: () => zlib.createInflate(),
+  br: () => zlib.createBrotliDecompress(),
+};
+
+const BUFFER_DECODERS: Record<string, (buf: Buffer) => Promise<Buffer>> = {
+  gzip: promisify(zlib.gunzip),
+  'x-gzip': promisify(zlib.gunzip),
+  deflate: promisify(zlib.inflate),
+  br: promisify(zlib.brotliDecompress),
+};
+
+/** Codings an `Accept-Encoding` may keep: the decodable ones, `identity` and `*`. */
+const ACCEPTABLE = new Set([...Object.keys(STREAM_DECODERS), 'identity', '*']);
+
+/** The coding named by a Content-Encoding value, lower case; undefined for none or `identity`. */
+function codingOf(contentEncoding: string | undefined): string | undefined {
+  const encoding = contentEncoding?.trim().toLowerCase();
+  return encoding && encoding !== 'identity' ? encoding : undefined;
+}
+
+/** True when the gateway can read this content-encoding (else a page passes through untouched). */
+export function canDecode(contentEncoding: string | undefined): boolean {
+  const coding = codingOf(contentEncoding);
+  return coding === undefined || coding in STREAM_DECODERS;
+}
+
+/** A decompressing stream for this content-encoding; undefined when the body is not encoded (or cannot be read). */
+export function createDecoder(contentEncoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
+  const coding = codingOf(contentEncoding);
+  return coding === undefined ? undefined : STREAM_DECODERS[coding]?.();
+}
+
+/**
+ * The whole-buffer decoder for this content-encoding: `null` when the body is not encoded,
+ * undefined when the coding is unknown.
+ */
+export function bufferDecoder(contentEncoding: string | undefined): ((buf: Buffer) => Promise<Buffer>) | null | undefined {
+  const coding = codingOf(contentEncoding);
+  return coding === undefined ? null : BUFFER_DECODERS[coding];
+}
+
+/** `Accept-Encoding` without the codings the gateway cannot decode (`zstd`…); q-values kept. */
+export function decodableEncodings(acceptEncoding: string): string {
+  return acceptEncoding
+    .split(',')
+    .filter((coding) => ACCEPTABLE.has(coding.split(';')[0].trim().toLowerCase()))
+    .map((coding) => coding.trim())
+    .join(', ');
+}

@@ -1,0 +1,20 @@
+/**
+ * `/__mfe-dev`: the gateway's own paths, named once. Nothing of production is served under
+ * this prefix.
+ * - `/__mfe-dev/`              the dev page (HTML)
+ * - `/__mfe-dev/api/state`     the same as JSON, for the requesting browser
+ * - `/__mfe-dev/overlay.js`    the overlay injected into pages with local or shadow fragments
+ * - `/__mfe-dev/error-box.css` styles of the box that replaces a failed local fragment
+ * - `/__mfe-dev/local/NAME/…`  a local client-side fragment's files (absolute asset URLs rewritten)
+ */
+export const DEV_PREFIX = '/__mfe-dev';
+export const DEV_PAGE_PATH = `${DEV_PREFIX}/`;
+export const STATE_API_PATH = `${DEV_PREFIX}/api/state`;
+export const OVERLAY_SCRIPT_PATH = `${DEV_PREFIX}/overlay.js`;
+export const ERROR_BOX_CSS_PATH = `${DEV_PREFIX}/error-box.css`;
+export const LOCAL_ASSET_ROUTE = `${DEV_PREFIX}/local/`;
+
+/** True for `/__mfe-dev` itself and anything under it (path or query). */
+export function isDevPath(url: string): boolean {
+  return url === DEV_PREFIX || url.startsWith(DEV_PREFIX + '/') || url.startsWith(DEV_PREFIX + '?');
+}

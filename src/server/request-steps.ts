@@ -1,0 +1,71 @@
+import type { IncomingMessage } from 'node:http';
+import { badTargetMessage, upstreamUrlFor } from '../http/request-target.js';
+import { isDevPath } from '../http/routes.js';
+import type { Logger } from '../logger.js';
+import { resolveSelection } from '../overrides/index.js';
+import { findLocalAssetTarget, type LocalAssetTarget } from '../overrides/local-asset-target.js';
+import { hostNotAllowedMessage, isAllowedHost } from '../proxy/host-check.js';
+import { prepareUpstreamHeaders } from '../proxy/request-headers.js';
+import type { GatewayState } from './gateway-state.js';
+import { setRequestContext, type RequestContext } from './request-context.js';
+
+/**
+ * The steps of the request path, one function each, shared by HTTP requests and websocket
+ * upgrades (server/index.ts wires them in order for both).
+ */
+
+export interface Refusal {
+  status: 400 | 403;
+  message: string;
+}
+
+/**
+ * 1. Refuse hosts other than this machine's names (DNS rebinding would turn the gateway, and the
+ *    production session cookies it holds, into someone else's proxy), and request targets that
+ *    cannot be a path on upstream (`http://other/`, `//other/x` is a path): the gateway is a
+ *    reverse proxy for one upstream, never a forward proxy.
+ */
+export function refusal(req: IncomingMessage, state: GatewayState): Refusal | undefined {
+  if (!isAllowedHost(req.headers.host, state.config)) return { status: 403, message: hostNotAllowedMessage(req.headers.host) };
+  if (!upstreamUrlFor(state.upstreamOrigin, req.url ?? '')) return { status: 400, message: badTargetMessage(state.upstreamOrigin) };
+  return undefined;
+}
+
+/** 2. Decide this request's modes and presets (query > header > cookie > CLI > config). */
+export function attachContext(req: IncomingMessage, state: GatewayState, logger: Logger): RequestContext {
+  const selection = resolveSelection(state.config, { url: req.url ?? '/', headers: req.headers });
+  for (const warning of selection.warnings) logger.warnOnce(warning);
+  const gatewayOrigin = `http://${req.headers.host ?? `${state.config.host}:${state.config.port}`}`;
+  const context: RequestContext = {
+    state,
+    selection,
+    gatewayOrigin,
+    originalUrl: req.url ?? '/',
+    headers: {
+      upstreamOrigin: state.upstreamOrigin,
+      gatewayOrigin,
+      cookieHeader: selection.upstreamCookieHeader,
+      presetHeaders: selection.headers,
+      overridden: [...selection.modes.values()].some((mode) => mode !== 'prod'),
+    },
+  };
+  setRequestContext(req, context);
+  return context;
+}
+
+/**
+ * 3. Files of client-side fragments in local mode go to their local service: the target, or
+ *    `'not-found'` for a `/__mfe-dev/local/` path of no configured local fragment.
+ */
+export function localAssetTarget(context: RequestContext): LocalAssetTarget | 'not-found' | undefined {
+  return findLocalAssetTarget(context.state.config, context.selection.modes, context.selection.upstreamUrl);
+}
+
+/** 4. mfe-dev's own pages: nothing of production is served under `/__mfe-dev`. */
+export const isOwnPath = isDevPath;
+
+/** 5. Everything else goes to production: the URL without override parameters, headers as production expects them. */
+export function prepareUpstreamRequest(req: IncomingMessage, context: RequestContext, upgrade: boolean): void {
+  req.url = context.selection.upstreamUrl;
+  prepareUpstreamHeaders(req.headers, context.headers, upgrade ? 'GET' : (req.method ?? 'GET'), upgrade);
+}

@@ -1,0 +1,101 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createAssetRewriter } from '../compose/asset-rewrite.js';
+import { composePage } from '../compose/compose-page.js';
+import type { ComposeEvents } from '../compose/events.js';
+import type { CompareShadow } from '../compose/page-context.js';
+import type { Agents } from '../http/agents.js';
+import { canDecode } from '../http/encodings.js';
+import { rawHeader } from '../http/raw-headers.js';
+import { badTargetMessage, upstreamUrlFor } from '../http/request-target.js';
+import { createDebugger, type Logger } from '../logger.js';
+import { BODY_AND_VALIDATORS_CHANGE, BODY_CHANGES, gatewayResponseHeaders, passThrough } from '../proxy/pass-through.js';
+import { fragmentRequestHeaders } from '../proxy/request-headers.js';
+import { overlayTag } from '../ui/overlay-tag.js';
+import { getRequestContext } from './request-context.js';
+
+/**
+ * The product's main decision, made once production has answered: is this a page to compose,
+ * or bytes to pass through? HTML (not HEAD, not 204/304, not an attachment) in an encoding the
+ * gateway can read is composed; everything else passes through untouched but for its headers.
+ */
+export interface PageResponderOptions {
+  events: ComposeEvents;
+  logger: Logger;
+  /** Keep-alive agents for fragment requests. */
+  fragmentAgents: Agents;
+  nextPageId: () => number;
+  /** Compares shadowed fragments (shadow/). */
+  compareShadow: CompareShadow;
+}
+
+const COMPOSABLE_TYPE = /^\s*(text\/html|application\/xhtml\+xml)\b/i;
+
+const debug = createDebugger('mfe-dev:proxy');
+
+export function createPageResponder(options: PageResponderOptions) {
+  return function respondToPage(upstream: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
+    const context = getRequestContext(req);
+    if (!context) {
+      // Cannot happen: every proxied request went through the overrides step first.
+      res.destroy();
+      return;
+    }
+    const { state, selection } = context;
+    const status = upstream.statusCode ?? 502;
+    const headerContext = {
+      upstreamOrigin: state.upstreamOrigin,
+      gatewayOrigin: context.gatewayOrigin,
+      localOrigins: state.localOrigins,
+      secureGateway: false,
+    };
+    const contentType = upstream.headers['content-type'];
+    const composable =
+      COMPOSABLE_TYPE.test(contentType ?? '') &&
+      req.method !== 'HEAD' &&
+      status !== 204 &&
+      status !== 304 &&
+      !/^\s*attachment/i.test(upstream.headers['content-disposition'] ?? '');
+
+    const decodable = canDecode(upstream.headers['content-encoding']);
+    if (composable && !decodable) {
+      options.logger.warnOnce(
+        `${req.url}: production sent HTML with content-encoding '${upstream.headers['content-encoding']}', which mfe-dev cannot decode; it is passed through without composing.`,
+      );
+    }
+    debug?.(`${req.method} ${req.url} ← ${status} ${contentType ?? '(no type)'}${upstream.headers['content-encoding'] ? ` ${upstream.headers['content-encoding']}` : ''}: ${composable ? 'compose' : 'pass through'}`);
+    if (!composable || !decodable) {
+      passThrough(upstream, res, gatewayResponseHeaders(upstream, headerContext, selection.setCookies));
+      return;
+    }
+
+    const { overridden } = context.headers;
+    const headers = gatewayResponseHeaders(upstream, headerContext, selection.setCookies, overridden ? BODY_AND_VALIDATORS_CHANGE : BODY_CHANGES);
+    const pageUrl = upstreamUrlFor(state.upstreamOrigin, req.url ?? '/');
+    if (!pageUrl) {
+      // Checked when the request arrived (step 1 of the request path); kept as a guard.
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(badTargetMessage(state.upstreamOrigin));
+      upstream.destroy();
+      return;
+    }
+    const rewriter = createAssetRewriter(state.config, selection.modes);
+    const showOverlay = state.config.overlay && overridden;
+    void composePage({
+      upstream,
+      res,
+      page: { id: options.nextPageId(), url: context.originalUrl, method: req.method ?? 'GET' },
+      pageUrl,
+      matchFragment: state.matchFragment,
+      modes: selection.modes,
+      fragmentHeaders: fragmentRequestHeaders(req.headers, context.headers, req.headers.host ?? ''),
+      agents: options.fragmentAgents,
+      events: options.events,
+      compareShadow: options.compareShadow,
+      headers,
+      selectorFragments: state.selectorFragments.filter((f) => (selection.modes.get(f.name) ?? 'prod') !== 'prod'),
+      overlayTag: showOverlay ? overlayTag(rawHeader(upstream.rawHeaders, 'content-security-policy')) : undefined,
+      rewriteAsset: rewriter?.rewrite,
+      assetPrefixes: rewriter?.prefixes,
+      trailers: req.httpVersionMajor === 1 && req.httpVersionMinor >= 1,
+    });
+  };
+}
