@@ -80,7 +80,7 @@ const riskyPiece = fc.oneof(
 );
 const riskyPage = fc.array(riskyPiece, { maxLength: 60 }).map((pieces) => Buffer.concat(pieces));
 const cuts = fc.array(fc.nat({ max: 2000 }), { maxLength: 25 });
-/** `SCAN_FUZZ=50 npx vitest run test/compose/scan-fidelity` runs the properties 50 times longer. */
+/** `SCAN_FUZZ=50 npx vitest run test/html/scan-fidelity` runs the properties 50 times longer. */
 const fuzz = Math.max(1, Number(process.env.SCAN_FUZZ) || 1);
 
 describe('generated pages (fast-check)', () => {
