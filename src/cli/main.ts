@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
 import pc from 'picocolors';
-import { didYouMean, formatValue } from '../config/suggest.js';
+import { closest, didYouMean, formatValue } from '../config/suggest.js';
 import type { InlineConfig } from '../config/types.js';
 import { checkOrigin } from '../config/urls.js';
 import { isMfeDevError } from '../errors.js';
@@ -67,8 +67,19 @@ export async function main(argv: string[]): Promise<number> {
     await cli.runMatchedCommand();
     return run ? await run() : 0;
   } catch (error) {
-    return reportError(error);
+    return reportError(withFlagSuggestion(error, cli));
   }
+}
+
+/** `Unknown option --loacl` → `… Did you mean --local?`, from the flags of the command given. */
+function withFlagSuggestion(error: unknown, cli: ReturnType<typeof cac>): unknown {
+  const unknown = (error as Error)?.name === 'CACError' ? /^Unknown option `(-{1,2}[^`]+)`/.exec((error as Error).message)?.[1] : undefined;
+  if (!unknown) return error;
+  const command = cli.matchedCommand ?? cli.commands.find((c) => c.name === '');
+  const flags = [...(command?.options ?? []), ...cli.globalCommand.options].flatMap((o) => o.rawName.match(/--[\w-]+/g) ?? []);
+  const suggestion = closest(unknown, flags);
+  const message = `unknown option '${unknown}'.${suggestion ? ` Did you mean ${suggestion}?` : ''} See mfe-dev${command?.name ? ` ${command.name}` : ''} --help.`;
+  return new UsageError(message);
 }
 
 class UsageError extends Error {}

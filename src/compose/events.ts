@@ -40,6 +40,8 @@ export interface FragmentEnd extends FragmentInfo {
   durationMs: number;
   /** True when the bytes served are a fallback or an error box rather than the fragment. */
   failed: boolean;
+  /** Why it failed (`connection refused`, `timed out after 3000 ms`, `HTTP 503`…), when it did. */
+  reason?: string;
 }
 
 export interface FragmentError extends FragmentInfo {

@@ -93,9 +93,10 @@ async function fetchAndCompose(ctx: PageContext, info: FragmentInfo, timeoutMs: 
     fetched = await fetchFragment({ url, headers: ctx.fragmentHeaders, timeoutMs, agents: ctx.agents });
   } catch (error) {
     const durationMs = performance.now() - started;
-    emitError(ctx, info, reasonOf(error), durationMs);
+    const reason = reasonOf(error);
+    emitError(ctx, info, reason, durationMs);
     const status = error instanceof FragmentFetchError ? (error.status ?? 0) : 0;
-    const end: FragmentEnd = { ...info, status, durationMs, failed: true };
+    const end: FragmentEnd = { ...info, status, durationMs, failed: true, reason };
     ctx.results.push(end);
     ctx.events.emit('fragment:end', end);
     throw error;

@@ -18,7 +18,7 @@ import { createGatewayState } from './gateway-state.js';
 import { getRequestContext } from './request-context.js';
 import { attachContext, isOwnPath, localAssetTarget, prepareUpstreamRequest, refusal } from './request-steps.js';
 import { createPageResponder } from './respond-to-page.js';
-import { printPageLine, printReady } from './terminal-lines.js';
+import { printPageLine, printReady, warnAboutDownLocalServices } from './terminal-lines.js';
 
 /**
  * The gateway. `createDevServer()` resolves the config; `listen()` starts serving; every config
@@ -167,7 +167,11 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           const shownHost = host.includes(':') ? `[${host}]` : host;
           url = `http://${shownHost}:${realPort}`;
           watcher = startWatching();
-          if (inline.logLevel !== 'silent') printReady(logger, server.config, url, performance.now() - startedAt);
+          if (inline.logLevel !== 'silent') {
+            printReady(logger, server.config, url, performance.now() - startedAt);
+            // After the banner, never before it: a down service must not delay the start.
+            void warnAboutDownLocalServices(logger, server.config);
+          }
           resolve(server);
         };
         httpServer.once('error', onError);

@@ -4,6 +4,7 @@ import type { PageEnd } from '../compose/events.js';
 import { DEV_PAGE_PATH } from '../http/routes.js';
 import type { Logger } from '../logger.js';
 import { resolveSelection } from '../overrides/index.js';
+import { probeHttp } from '../probe.js';
 
 /** What the terminal shows: the ready banner and one line per composed page. */
 
@@ -39,8 +40,28 @@ export function printPageLine(logger: Logger, end: PageEnd): void {
   const fragments = end.fragments
     .filter((f) => f.depth === 0 || f.name !== undefined)
     .map((f) => {
-      const label = `${f.name ?? new URL(f.url).pathname} ${f.mode} ${Math.round(f.durationMs)}ms${f.failed ? ' ✗' : ''}`;
+      const label = `${f.name ?? new URL(f.url).pathname} ${f.mode} ${Math.round(f.durationMs)}ms${f.failed ? ` ✗ ${f.reason ?? 'failed'}` : ''}`;
       return f.failed ? pc.red(label) : f.mode === 'local' ? pc.bold(pc.green(label)) : f.mode === 'shadow' ? pc.yellow(label) : pc.dim(label);
     });
   logger.info(`${pc.dim(end.page.method)} ${end.page.url} ${status} ${Math.round(end.durationMs)}ms${fragments.length ? '  ' + fragments.join(pc.dim(' · ')) : ''}`);
+}
+
+/**
+ * One warning per local service that does not answer at start, for the fragments a request that
+ * says nothing serves locally or shadows: the developer learns it before the first page shows an
+ * error box.
+ */
+export async function warnAboutDownLocalServices(logger: Logger, config: ResolvedConfig): Promise<void> {
+  const defaults = resolveSelection(config, { url: '/', headers: {} }).modes;
+  const used = [...config.fragments.values()].filter((f) => f.local && (defaults.get(f.name) ?? 'prod') !== 'prod');
+  const byService = new Map<string, string[]>();
+  for (const f of used) byService.set(f.local!, [...(byService.get(f.local!) ?? []), f.name]);
+  await Promise.all(
+    [...byService].map(async ([local, names]) => {
+      const result = await probeHttp(local, 2000);
+      if (result.ok) return;
+      const which = names.length === 1 ? `fragment '${names[0]}'` : `fragments ${names.map((n) => `'${n}'`).join(', ')}`;
+      logger.warn(`the local service of ${which} at ${local} is not answering (${result.reason}). Start its dev server; until then pages show an error box where it goes.`);
+    }),
+  );
 }

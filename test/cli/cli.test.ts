@@ -488,6 +488,36 @@ describe.concurrent('mfe-dev errors: exit 1 with a message that says what to fix
     expect(stderr).toContain("Did you mean 'header'?");
   });
 
+  it('a mistyped flag suggests the closest one', async ({ onTestFinished }) => {
+    const { project, runCli } = session(onTestFinished);
+    const cwd = project({ 'mfe-dev.config.json': shopConfig() });
+    const dev = await runCli(['--loacl', 'header'], cwd);
+    expect(dev.code).toBe(1);
+    expect(dev.stdout).not.toContain('http://127.0.0.1');
+    expect(dev.stderr).toContain("'--loacl'");
+    expect(dev.stderr).toContain('Did you mean --local?');
+    const check = await runCli(['check', '--confg', 'x.json'], cwd);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain('Did you mean --config?');
+  });
+
+  it('warns at start when a local service in use is down, and the page line says why its fragment failed', async ({ onTestFinished }) => {
+    const { project, startDev } = session(onTestFinished);
+    const config = shopConfig();
+    const dead = `http://127.0.0.1:${deadPort}`;
+    (config.fragments as Record<string, Record<string, unknown>>).footer.local = dead;
+    const cwd = project({ 'mfe-dev.config.json': config });
+    const { cli, url } = await startDev(['--port', '0', '--local', 'footer'], cwd);
+    const [warning] = await cli.waitFor(/[^\n]*not answering[^\n]*\n/, 10_000, 'stderr');
+    expect(warning).toContain("'footer'");
+    expect(warning).toContain(dead);
+    expect(warning).toMatch(/refused/);
+    expect(cli.stderr()).not.toMatch(/'header'[^\n]*not answering/);
+    await request(`${url}/products/tent-2p`);
+    const [line] = await cli.waitFor(/GET \/products\/tent-2p 200 [^\n]*\n/);
+    expect(stripAnsi(line)).toMatch(/footer local \d+ms ✗ [^·]*refused/);
+  });
+
   it('an unknown fragment on --shadow', async ({ onTestFinished }) => {
     const { project, runCli } = session(onTestFinished);
     const cwd = project({ 'mfe-dev.config.json': shopConfig() });
