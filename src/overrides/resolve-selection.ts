@@ -36,6 +36,11 @@ export interface Selection {
   modes: Map<string, FragmentMode>;
   /** Where each fragment's mode came from, for the dev page. */
   sources: Map<string, ModeSource>;
+  /**
+   * This browser's own explicit `NAME=MODE` choices, the ones its `mfe-dev` cookie keeps (as this
+   * request set or left them): a link that changes one fragment keeps the others.
+   */
+  browserPairs: Map<string, FragmentMode>;
   /** Active presets in the order they apply (weakest source first; later wins). */
   presets: ResolvedPreset[];
   /** Headers (names lower-cased) to add to the upstream request and every fragment request. */
@@ -162,6 +167,7 @@ export function resolveSelection(config: ResolvedConfig, request: SelectionReque
   return {
     modes,
     sources,
+    browserPairs: new Map((query.modes !== undefined ? layers[0] : layers[2]).explicit),
     presets,
     headers: Object.fromEntries(headers),
     cookies: Object.fromEntries(cookies),

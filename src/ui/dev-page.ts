@@ -47,6 +47,13 @@ function send(res: ServerResponse, status: number, type: string, body: string, s
 
 const MODES = ['prod', 'local', 'shadow'] as const;
 
+/** This browser's pairs with one fragment's mode changed: a click changes that fragment only. */
+function pairsWith(pairs: Record<string, string>, name: string, mode: string): string {
+  return Object.entries({ ...pairs, [name]: mode })
+    .map(([n, m]) => `${n}=${m}`)
+    .join('|');
+}
+
 function renderDevPage(state: DevStateJson): string {
   const e = escapeHtml;
   const fragmentRows = state.fragments
@@ -56,7 +63,7 @@ function renderDevPage(state: DevStateJson): string {
           ? `<strong class="mode ${mode}">${mode}</strong>`
           : mode !== 'prod' && !f.local
             ? `<span class="off" title="no local URL configured">${mode}</span>`
-            : `<a href="?mfe-dev=${encodeURIComponent(`${f.name}=${mode}`)}">${mode}</a>`,
+            : `<a href="?mfe-dev=${encodeURIComponent(pairsWith(state.browserPairs, f.name, mode))}">${mode}</a>`,
       ).join(' ');
       const health = f.healthy === null ? '—' : f.healthy ? '<span class="ok">up</span>' : '<span class="bad">down</span>';
       return `<tr><td><code>${e(f.name)}</code></td><td>${links}</td><td>${e(f.source)}</td><td><code>${e(f.src)}</code>${f.selector ? `<br><small>${e(f.selector)}</small>` : ''}</td><td>${f.local ? `<code>${e(f.local)}</code>` : '—'}</td><td>${health}</td><td><small>${e(f.from)}</small></td></tr>`;
@@ -75,7 +82,7 @@ function renderDevPage(state: DevStateJson): string {
     .join('');
   const warnings = state.warnings.length ? `<section class="warn"><h2>Warnings</h2><ul>${state.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></section>` : '';
   const pages = state.recentPages
-    .map((p) => `<li><code>${e(p.url)}</code> ${p.status} · ${p.durationMs} ms · ${p.fragments.map((f) => `${e(f.name ?? '?')} <span class="mode ${f.mode}">${f.mode}</span> ${f.durationMs} ms${f.failed ? ' <span class="bad">failed</span>' : ''}`).join(' · ')}</li>`)
+    .map((p) => `<li><a href="${e(p.url)}"><code>${e(p.url)}</code></a> ${p.status} · ${p.durationMs} ms · ${p.fragments.map((f) => `${e(f.name ?? '?')} <span class="mode ${f.mode}">${f.mode}</span> ${f.durationMs} ms${f.failed ? ' <span class="bad">failed</span>' : ''}`).join(' · ')}</li>`)
     .join('');
   const shadows = state.shadow
     .map((s) => `<li><code>${e(s.name)}</code> on <code>${e(s.page)}</code>: ${s.equal ? '<span class="ok">same as production</span>' : `<span class="bad">${e(s.summary)}</span>`}${s.diff.length ? `<pre>${s.diff.map(e).join('\n')}</pre>` : ''}</li>`)

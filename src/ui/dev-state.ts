@@ -36,6 +36,8 @@ export interface DevStateJson {
     from: string;
   }>;
   warnings: string[];
+  /** This browser's explicit `NAME=MODE` choices (its `mfe-dev` cookie). */
+  browserPairs: Record<string, FragmentMode>;
   shareLink: string;
   recentPages: Array<{ url: string; status: number; durationMs: number; fragments: Array<{ name: string | null; mode: FragmentMode; durationMs: number; failed: boolean }> }>;
   shadow: Array<{ name: string; page: string; equal: boolean; summary: string; diff: string[]; error: string | null }>;
@@ -51,6 +53,7 @@ export class DevStateStore {
 
   constructor(events: ComposeEvents, private readonly logger: Logger) {
     events.on('page:end', (page) => {
+      if (!looksLikeADocument(page.page.url)) return;
       this.pages.push(page);
       if (this.pages.length > KEEP) this.pages.shift();
     });
@@ -99,6 +102,7 @@ export class DevStateStore {
         from: describeProvenance(p.from),
       })),
       warnings: [...new Set([...selection.warnings, ...this.logger.recentWarnings()])],
+      browserPairs: Object.fromEntries(selection.browserPairs),
       shareLink: shareLink(gatewayOrigin + '/', {
         modes: Object.fromEntries(fragments.filter((f) => f.mode !== 'prod').map((f) => [f.name, f.mode])),
         presets: selection.presets.map((p) => p.name),
@@ -136,4 +140,15 @@ export class DevStateStore {
 
 export function describeProvenance(from: { file: string; package?: string }): string {
   return from.package ? `${from.package} (${from.file})` : from.file;
+}
+
+/**
+ * Recent pages list what a developer navigated to: a path with a file extension other than
+ * .html (production's HTML 404 for `/favicon.ico` or a `.js.map`) is not one.
+ */
+function looksLikeADocument(url: string): boolean {
+  const path = url.split(/[?#]/)[0];
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  const dot = last.lastIndexOf('.');
+  return dot <= 0 || /^\.(html?|xhtml|shtml|php|aspx?|jsp)$/i.test(last.slice(dot));
 }
