@@ -158,7 +158,8 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     };
     res.on('close', () => {
       if (!res.writableFinished) {
-        // The browser went away: stop reading production's page.
+        // The browser went away: stop reading production's page, cancel its fragment requests.
+        ctx.cancel.abort();
         writer.abort();
         upstream.destroy();
         finish();

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import zlib from 'node:zlib';
+import { createDecoder } from './encodings.js';
 
 /**
  * Reads a response body, decompressed, up to a byte limit. Past the limit it stops reading and
@@ -14,27 +14,22 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-const DECOMPRESSORS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress> = {
-  gzip: () => zlib.createGunzip(),
-  'x-gzip': () => zlib.createGunzip(),
-  deflate: () => zlib.createInflate(),
-  br: () => zlib.createBrotliDecompress(),
-};
-
-/** Content-codings `readCappedBody` can decompress (lower-case); `identity` needs nothing. */
-export function canDecompress(encoding: string | undefined): boolean {
-  return !encoding || encoding === 'identity' || encoding in DECOMPRESSORS;
+/** The body's compression is broken (the bytes are not the content-coding they claim). */
+export class BodyDecodeError extends Error {
+  constructor(readonly coding: string, cause: unknown) {
+    super(`could not decompress ${coding} body: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'BodyDecodeError';
+  }
 }
 
 /**
  * The decompressed body of `response`, rejecting with `BodyTooLargeError` once it exceeds
- * `limit` bytes, or with the stream's error (a cut connection, broken compression).
- * @param encoding the response's content-coding, trimmed and lower-cased (must be decodable)
+ * `limit` bytes, with `BodyDecodeError` for broken compression, or with the connection's error.
+ * @param contentEncoding the response's Content-Encoding (check it with `canDecode` first)
  */
-export function readCappedBody(response: IncomingMessage, encoding: string | undefined, limit: number): Promise<Buffer> {
+export function readCappedBody(response: IncomingMessage, contentEncoding: string | undefined, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const make = encoding && encoding !== 'identity' ? DECOMPRESSORS[encoding] : undefined;
-    const decoder = make?.();
+    const decoder = createDecoder(contentEncoding);
     const body: Readable = decoder ? response.pipe(decoder) : response;
     const chunks: Buffer[] = [];
     let size = 0;
@@ -52,8 +47,8 @@ export function readCappedBody(response: IncomingMessage, encoding: string | und
       if (size > limit) return fail(new BodyTooLargeError(limit));
       chunks.push(chunk);
     });
-    body.on('error', fail);
-    if (decoder) response.on('error', fail);
+    response.on('error', fail);
+    decoder?.on('error', (error) => fail(new BodyDecodeError(contentEncoding!.trim().toLowerCase(), error)));
     response.on('aborted', () => fail(new Error('the connection closed before the body was complete')));
     response.on('close', () => {
       if (!response.complete) fail(new Error('the connection closed before the body was complete'));
