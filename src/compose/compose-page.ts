@@ -185,6 +185,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     });
     body.on('error', (error) => {
       // Whatever fragments are still in flight, this response is answered here.
+      ctx.cancel.abort();
       writer.abort();
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });

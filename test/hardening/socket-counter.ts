@@ -14,14 +14,18 @@ export interface CountingServer {
   open(): number;
   /** Request paths in arrival order (upgrades included). */
   paths: string[];
+  /** True once every connection that carried a request whose path starts with `prefix` is closed. */
+  closedFor(prefix: string): boolean;
   close(): Promise<void>;
 }
 
 export async function countingServer(handler: http.RequestListener, onUpgrade?: (req: http.IncomingMessage, socket: net.Socket) => void): Promise<CountingServer> {
   const sockets = new Set<net.Socket>();
   const paths: string[] = [];
+  const carriers: Array<{ path: string; socket: net.Socket }> = [];
   const server = http.createServer((req, res) => {
     paths.push(req.url ?? '');
+    carriers.push({ path: req.url ?? '', socket: req.socket });
     handler(req, res);
   });
   server.keepAliveTimeout = 60_000;
@@ -31,6 +35,7 @@ export async function countingServer(handler: http.RequestListener, onUpgrade?: 
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
     paths.push(req.url ?? '');
+    carriers.push({ path: req.url ?? '', socket });
     socket.on('error', () => undefined);
     onUpgrade?.(req, socket);
   });
@@ -42,6 +47,7 @@ export async function countingServer(handler: http.RequestListener, onUpgrade?: 
     server,
     open: () => sockets.size,
     paths,
+    closedFor: (prefix) => carriers.filter((c) => c.path.startsWith(prefix)).every((c) => c.socket.destroyed),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
