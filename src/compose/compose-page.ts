@@ -202,8 +202,9 @@ export function composePage(options: ComposePageOptions): Promise<void> {
           writer.flush();
           res.writeHead(status, statusMessage, [...options.headers]);
         }
-        const late = ctx.results.slice(headerTiming);
-        if (options.trailers && late.length > 0) res.addTrailers({ 'Server-Timing': serverTimingEntries(late) });
+        // A trailer only with content: unconfigured includes have no entry.
+        const late = serverTimingEntries(ctx.results.slice(headerTiming));
+        if (options.trailers && late) res.addTrailers({ 'Server-Timing': late });
         res.end(finish);
       });
     });

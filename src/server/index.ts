@@ -55,7 +55,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   // One state per config: a reload builds the next one whole, then swaps it in.
   const stateFor = (config: ResolvedConfig) => ({
     gateway: createGatewayState(config),
-    proxy: createUpstreamProxy({ upstream: config.upstream, logger, agents: upstreamAgents, onResponse: respondToPage }),
+    proxy: createUpstreamProxy({ upstream: config.upstream, logger, agents: upstreamAgents, pageTimeoutMs: config.pageTimeout, onResponse: respondToPage }),
   });
   let current = stateFor(initial);
   if (inline.logLevel !== 'silent') events.on('page:end', (page) => printPageLine(logger, page));

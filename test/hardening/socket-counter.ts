@@ -37,6 +37,9 @@ export async function countingServer(handler: http.RequestListener, onUpgrade?: 
     paths.push(req.url ?? '');
     carriers.push({ path: req.url ?? '', socket });
     socket.on('error', () => undefined);
+    // Read the socket so a peer that hangs up is seen (closed here too, not left in CLOSE-WAIT).
+    socket.on('end', () => socket.destroy());
+    socket.resume();
     onUpgrade?.(req, socket);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
