@@ -9,9 +9,12 @@
  * shown as visible escapes (`\x1b`) instead: the developer still sees what came in.
  */
 
-/** C0 controls, DEL, C1 controls, and the bidi overrides that reorder what the eye reads. */
-const CONTROL = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
-const CONTROL_BUT_NEWLINE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+/**
+ * C0 controls but tab (harmless, and common in HTML), DEL, C1 controls, and the bidi overrides
+ * that reorder what the eye reads.
+ */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_BUT_NEWLINE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
 
 function visible(char: string): string {
   const code = char.charCodeAt(0);
@@ -25,6 +28,5 @@ function visible(char: string): string {
  */
 export function escapeControlChars(text: string, options: { keepNewlines?: boolean } = {}): string {
   const pattern = options.keepNewlines ? CONTROL_BUT_NEWLINE : CONTROL;
-  pattern.lastIndex = 0;
-  return pattern.test(text) ? text.replace(pattern, visible) : text;
+  return text.replace(pattern, visible);
 }
