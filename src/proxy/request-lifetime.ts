@@ -27,21 +27,29 @@ export class ClientGoneError extends Error {
   }
 }
 
-export function requestLifetime(pageTimeoutMs: number): Plugin {
+/**
+ * An http-proxy plugin that ends requests as above.
+ * @param pageTimeoutMs the `pageTimeout` in force (read per request: a config reload applies)
+ */
+export function requestLifetime(pageTimeoutMs: () => number): Plugin {
   return (proxyServer) => {
     proxyServer.on('proxyReq', (proxyReq: ClientRequest, _req: IncomingMessage, res: ServerResponse) => {
       let answered = false;
       let timer: NodeJS.Timeout | undefined;
       // The clock starts once the request (and its body) is sent: a slow upload is not production's delay.
       proxyReq.once('finish', () => {
-        if (!answered) timer = setTimeout(() => proxyReq.destroy(new PageTimeoutError(pageTimeoutMs)), pageTimeoutMs);
+        const ms = pageTimeoutMs();
+        if (!answered) timer = setTimeout(() => proxyReq.destroy(new PageTimeoutError(ms)), ms);
       });
-      proxyReq.once('response', () => {
+      proxyReq.once('response', (proxyRes: IncomingMessage) => {
         answered = true;
         clearTimeout(timer);
+        // A browser that leaves mid-body (an endless stream, a big file) lets go of production too.
+        res.once('close', () => {
+          if (!proxyRes.complete) proxyRes.destroy();
+        });
       });
       proxyReq.once('close', () => clearTimeout(timer));
-      // Once production answered, whoever writes the answer (compose or pass-through) ends it.
       res.once('close', () => {
         clearTimeout(timer);
         if (!answered && !res.writableFinished) proxyReq.destroy(new ClientGoneError());
@@ -54,7 +62,8 @@ export function requestLifetime(pageTimeoutMs: number): Plugin {
       let answered = false;
       const early: Buffer[] = [];
       const hold = (chunk: Buffer) => void early.push(chunk);
-      const timer = setTimeout(() => giveUp(new PageTimeoutError(pageTimeoutMs)), pageTimeoutMs);
+      const ms = pageTimeoutMs();
+      const timer = setTimeout(() => giveUp(new PageTimeoutError(ms)), ms);
       const giveUp = (error: Error) => {
         if (answered) return;
         answered = true;

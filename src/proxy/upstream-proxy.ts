@@ -66,7 +66,7 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandl
     agent,
     secure: true,
     ejectPlugins: true,
-    plugins: [handleResponses, requestLifetime(options.pageTimeoutMs)],
+    plugins: [handleResponses, requestLifetime(() => options.pageTimeoutMs)],
   });
 }
 

@@ -47,7 +47,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const upstreamAgents = createAgents();
   const fragmentAgents = createAgents();
   const store = new DevStateStore(events, logger);
-  const localAssetProxy = createLocalAssetProxy(fragmentAgents, logger);
+  const localAssetProxy = createLocalAssetProxy(fragmentAgents, logger, () => current.gateway.config.pageTimeout);
   let pageIds = 0;
   // Production answered: compose the page, or pass the bytes through (server/respond-to-page.ts).
   const respondToPage = createPageResponder({ events, logger, fragmentAgents, nextPageId: () => ++pageIds, compareShadow });

@@ -42,7 +42,7 @@ beforeAll(async () => {
     res.writeHead(404).end();
   }, () => undefined /* upgrades are never answered */);
   local = await countingServer((req, res) => {
-    if (mineMode === 'hang') return;
+    if (mineMode === 'hang' || req.url?.startsWith('/assets/')) return;
     if (mineMode === 'endless') return void endless(res);
     res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip' }).end(BOMB);
   });
@@ -130,6 +130,17 @@ describe('a client that goes away cancels what it started', () => {
       expect(await eventually(() => local.paths.length > before)).toBe(true);
       client.destroy();
       expect(await eventually(() => local.closedFor('/fragments/mine')), 'the fragment request is still open').toBe(true);
+    });
+  });
+
+  it("an abandoned request for a local fragment's asset lets go of the local service", async () => {
+    await withGateway({ fragments: { mine: { src: '/fragments/mine', local: local.url, assets: ['/assets/mine/'] } }, local: ['mine'] }, async (gateway) => {
+      const host = new URL(gateway.url).host;
+      const before = local.paths.length;
+      const clients = await Promise.all(Array.from({ length: 5 }, (_, i) => abandon(gateway.url, GET(`/assets/mine/app-${i}.js`, host))));
+      expect(await eventually(() => local.paths.length - before >= 5)).toBe(true);
+      for (const client of clients) client.destroy();
+      expect(await eventually(() => local.closedFor('/assets/mine/')), 'the local service still holds the asset requests').toBe(true);
     });
   });
 
