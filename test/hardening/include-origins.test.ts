@@ -32,6 +32,7 @@ function hostileIncludes(other: string): Record<string, string> {
     tailorFallback: `<fragment src="/missing" fallback-src="//${hostPort}/tailor-fallback"></fragment>`,
     ssi: `<!--#include virtual="//${hostPort}/ssi" -->`,
     nested: `<esi:include src="/fragments/nesting"/>`,
+    redirect: `<esi:include src="/fragments/redirecting"/>`,
   };
 }
 
@@ -50,6 +51,8 @@ beforeAll(async () => {
     '/hostile': page('hostile', Object.values(includes).join('\n') + '\n<esi:include src="/fragments/ok"/>'),
     '/fragments/ok': '<p>OK fragment</p>',
     '/fragments/nesting': `<div>nesting <esi:include src="${elsewhere.url}/nested"/></div>`,
+    // Redirects of fragments are never followed (an edge would not either): the include fails.
+    '/fragments/redirecting': { body: '', status: 302, headers: { location: `${elsewhere.url}/redirected` } },
     '/allowed': page('allowed', `<esi:include src="${elsewhere.url}/cdn-part"/><esi:include src="${local.url}/by-origin"/>`),
   });
 });
@@ -83,6 +86,7 @@ describe('includes that point at another host', () => {
       expect(aboutElsewhere.length).toBeGreaterThanOrEqual(Object.keys(hostileIncludes(elsewhere.url)).length - 1);
       for (const comment of aboutElsewhere) {
         if (comment.includes('user:pass@')) expect(comment).toContain('user info');
+        else if (comment.includes('/fragments/redirecting')) expect(comment).toContain('HTTP 302');
         else expect(comment).toContain('includeHosts');
       }
     });
