@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FragmentMode } from '../config/types.js';
 import type { Agents } from '../http/agents.js';
@@ -69,6 +70,9 @@ export interface ShadowComparison {
 export type CompareShadow = (comparison: ShadowComparison) => Promise<ShadowResult>;
 
 export function createPageContext(options: PageContextOptions): PageContext {
+  const cancel = new AbortController();
+  // One listener per fragment in flight: a page may have hundreds, none of them a leak.
+  setMaxListeners(0, cancel.signal);
   return {
     page: options.page,
     matchFragment: options.matchFragment,
@@ -81,7 +85,7 @@ export function createPageContext(options: PageContextOptions): PageContext {
     compareShadow: options.compareShadow,
     includePolicy: options.includePolicy,
     maxFragmentBytes: options.maxFragmentBytes,
-    cancel: new AbortController(),
+    cancel,
     results: [],
     overridden: false,
   };

@@ -39,6 +39,7 @@ beforeAll(async () => {
     if (path === '/fragments/slow') return void setTimeout(() => res.writeHead(200, { 'content-type': 'text/html' }).end('<i>slow</i>'), 150);
     if (path === '/fragments/held') return void held.push(() => res.writeHead(200, { 'content-type': 'text/html' }).end('<i>held</i>'));
     if (path === '/big-after-pending') return void bigPage(res);
+    if (path === '/many') return void res.writeHead(200, { 'content-type': 'text/html' }).end(page('many', Array.from({ length: 50 }, (_, i) => `<esi:include src="/fragments/slow?${i}"/>`).join('')));
     res.writeHead(404).end();
   }, () => undefined /* upgrades are never answered */);
   local = await countingServer((req, res) => {
@@ -228,6 +229,23 @@ describe('backpressure while a fragment is pending', () => {
       expect(response.text.endsWith('</body></html>')).toBe(true);
       expect(response.body.length).toBeGreaterThan(BIG);
     });
+  });
+});
+
+describe('cancellation costs nothing on a healthy page', () => {
+  it('a page with 50 fragments in flight composes without a process warning (no listener leak)', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      await withGateway({}, async (gateway) => {
+        const response = await request(`${gateway.url}/many`);
+        expect(response.text.match(/<i>slow<\/i>/g)).toHaveLength(50);
+      });
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => w.message)).toEqual([]);
   });
 });
 
