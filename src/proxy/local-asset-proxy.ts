@@ -5,6 +5,7 @@ import type { Agents } from '../http/agents.js';
 import { describeNetworkError } from '../http/network-error.js';
 import type { Logger } from '../logger.js';
 import type { LocalAssetTarget } from '../overrides/local-asset-target.js';
+import { ClientGoneError, PageTimeoutError, requestLifetime } from './request-lifetime.js';
 
 /**
  * A local client-side fragment's own files (and its dev server's websockets), proxied to the
@@ -15,19 +16,20 @@ const TARGET = Symbol('mfe-dev.local-asset');
 type WithTarget = IncomingMessage & { [TARGET]?: LocalAssetTarget };
 
 /** Proxy a request (or websocket, e.g. a dev server's HMR) to its local asset target. */
-export function createLocalAssetProxy(agents: Agents, logger: Logger): {
+export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeoutMs: () => number): {
   handle(req: IncomingMessage, res: ServerResponse, target: LocalAssetTarget): void;
   upgrade(req: IncomingMessage, socket: Socket, head: Buffer, target: LocalAssetTarget): void;
 } {
   const reportErrors: Plugin = (proxyServer) => {
     proxyServer.on('error', (error, req, resOrSocket) => {
+      if (error instanceof ClientGoneError) return;
       const t = (req as WithTarget)[TARGET];
       const url = t ? t.origin + t.path : req.url;
-      const reason = describeNetworkError(error);
+      const reason = error instanceof PageTimeoutError ? `${error.message} (\`pageTimeout\`)` : describeNetworkError(error);
       logger.warnOnce(`local asset of fragment '${t?.fragment}' failed: ${url}: ${reason}`);
       const res = resOrSocket as ServerResponse;
       if (typeof res.writeHead === 'function' && !res.headersSent) {
-        res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+        res.writeHead(error instanceof PageTimeoutError ? 504 : 502, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(`mfe-dev: the local service of fragment '${t?.fragment}' did not answer ${url}: ${reason}\n`);
       } else {
         (resOrSocket as Socket).destroy();
@@ -39,7 +41,7 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger): {
     router: (req) => (req as WithTarget)[TARGET]!.origin,
     changeOrigin: true,
     ejectPlugins: true,
-    plugins: [reportErrors],
+    plugins: [reportErrors, requestLifetime(pageTimeoutMs)],
     agent: agents.http,
   });
   const prepare = (req: IncomingMessage, t: LocalAssetTarget) => {

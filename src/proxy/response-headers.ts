@@ -1,6 +1,6 @@
 import type { RawHeaders } from '../http/raw-headers.js';
 import { widenCsp, type CspContext } from './csp.js';
-import { rewriteSetCookie } from './set-cookie.js';
+import { keepsSecureCookies, rewriteSetCookie } from './set-cookie.js';
 
 /**
  * Production's response headers, made to work on the gateway's origin. Works on Node's
@@ -41,7 +41,7 @@ export function rewriteResponseHeaders(
         if (!context.secureGateway) continue;
         break;
       case 'set-cookie':
-        value = rewriteSetCookie(value, { secureGateway: context.secureGateway });
+        value = rewriteSetCookie(value, { secureGateway: context.secureGateway || keepsSecureCookies(context.gatewayOrigin) });
         break;
       case 'location':
       case 'content-location':

@@ -6,6 +6,7 @@ import { describeNetworkError } from '../http/network-error.js';
 import { upstreamUrlFor } from '../http/request-target.js';
 import type { Logger } from '../logger.js';
 import { sendUpstreamErrorPage } from './error-page.js';
+import { ClientGoneError, PageTimeoutError, requestLifetime } from './request-lifetime.js';
 
 /**
  * The way to production. One upstream request per browser request: http-proxy-middleware sends
@@ -18,6 +19,8 @@ export interface UpstreamProxyOptions {
   logger: Logger;
   /** Keep-alive agents to upstream, shared across config reloads. */
   agents: Agents;
+  /** Milliseconds production may take to start answering (`pageTimeout`). */
+  pageTimeoutMs: number;
   /** Production answered: write the browser's response. */
   onResponse: (upstreamResponse: IncomingMessage, req: IncomingMessage, res: ServerResponse) => void;
 }
@@ -29,7 +32,19 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandl
   const handleResponses: Plugin = (proxyServer) => {
     proxyServer.on('proxyRes', (proxyRes, req, res) => options.onResponse(proxyRes, req, res as ServerResponse));
     proxyServer.on('error', (error, req, resOrSocket) => {
+      if (error instanceof ClientGoneError) return;
       const url = upstreamUrlFor(target.origin, req.url ?? '/')?.href ?? target.origin;
+      if (error instanceof PageTimeoutError) {
+        const reason = `${error.message} (\`pageTimeout\` in the mfe-dev config)`;
+        if (isServerResponse(resOrSocket)) {
+          options.logger.error(`${req.method} ${req.url} → 504: ${url}: ${reason}`);
+          sendUpstreamErrorPage(resOrSocket, url, reason, 504);
+        } else {
+          options.logger.warnOnce(`websocket ${req.url}: ${url}: ${reason}`);
+          (resOrSocket as Socket).destroy();
+        }
+        return;
+      }
       const reason = describeNetworkError(error);
       if (isServerResponse(resOrSocket)) {
         options.logger.error(`${req.method} ${req.url} → 502: could not reach ${url}: ${reason}`);
@@ -51,7 +66,7 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandl
     agent,
     secure: true,
     ejectPlugins: true,
-    plugins: [handleResponses],
+    plugins: [handleResponses, requestLifetime(() => options.pageTimeoutMs)],
   });
 }
 

@@ -1,5 +1,6 @@
 import type { ResolvedConfig, ResolvedFragment } from '../config/types.js';
 import { createFragmentMatcher, type FragmentMatcher } from '../compose/fragment-match.js';
+import { createIncludePolicy, type IncludePolicy } from '../compose/include-policy.js';
 
 /**
  * Everything the request path derives from one config, computed once per (re)load and swapped
@@ -13,15 +14,20 @@ export interface GatewayState {
   localOrigins: string[];
   /** Fragments that have a selector (pre-composed pages). */
   selectorFragments: ResolvedFragment[];
+  /** Where includes may be fetched from: upstream, local services, `includeHosts`. */
+  includePolicy: IncludePolicy;
 }
 
 export function createGatewayState(config: ResolvedConfig): GatewayState {
   const fragments = [...config.fragments.values()];
+  const upstreamOrigin = new URL(config.upstream).origin;
+  const localOrigins = [...new Set(fragments.flatMap((f) => (f.local ? [new URL(f.local).origin] : [])))];
   return {
     config,
-    upstreamOrigin: new URL(config.upstream).origin,
+    upstreamOrigin,
     matchFragment: createFragmentMatcher(config),
-    localOrigins: [...new Set(fragments.flatMap((f) => (f.local ? [new URL(f.local).origin] : [])))],
+    localOrigins,
     selectorFragments: fragments.filter((f) => f.selector),
+    includePolicy: createIncludePolicy({ upstreamOrigin, localOrigins, includeHosts: config.includeHosts }),
   };
 }

@@ -47,7 +47,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const upstreamAgents = createAgents();
   const fragmentAgents = createAgents();
   const store = new DevStateStore(events, logger);
-  const localAssetProxy = createLocalAssetProxy(fragmentAgents, logger);
+  const localAssetProxy = createLocalAssetProxy(fragmentAgents, logger, () => current.gateway.config.pageTimeout);
   let pageIds = 0;
   // Production answered: compose the page, or pass the bytes through (server/respond-to-page.ts).
   const respondToPage = createPageResponder({ events, logger, fragmentAgents, nextPageId: () => ++pageIds, compareShadow });
@@ -55,7 +55,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   // One state per config: a reload builds the next one whole, then swaps it in.
   const stateFor = (config: ResolvedConfig) => ({
     gateway: createGatewayState(config),
-    proxy: createUpstreamProxy({ upstream: config.upstream, logger, agents: upstreamAgents, onResponse: respondToPage }),
+    proxy: createUpstreamProxy({ upstream: config.upstream, logger, agents: upstreamAgents, pageTimeoutMs: config.pageTimeout, onResponse: respondToPage }),
   });
   let current = stateFor(initial);
   if (inline.logLevel !== 'silent') events.on('page:end', (page) => printPageLine(logger, page));

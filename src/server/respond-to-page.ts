@@ -90,6 +90,8 @@ export function createPageResponder(options: PageResponderOptions) {
       agents: options.fragmentAgents,
       events: options.events,
       compareShadow: options.compareShadow,
+      includePolicy: state.includePolicy,
+      maxFragmentBytes: state.config.maxFragmentSize,
       headers,
       selectorFragments: state.selectorFragments.filter((f) => (selection.modes.get(f.name) ?? 'prod') !== 'prod'),
       overlayTag: showOverlay ? overlayTag(rawHeader(upstream.rawHeaders, 'content-security-policy')) : undefined,

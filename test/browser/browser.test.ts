@@ -173,7 +173,9 @@ describe.runIf(runBrowserTests)('the shop through the gateway, in Chromium', () 
     const session = cookies.find((c) => c.name === 'session');
     expect(session?.value).toBe('Ada%20Lovelace');
     expect(session?.domain).toBe('127.0.0.1');
-    expect(session?.secure).toBe(false);
+    // 127.0.0.1 is a secure context: production's Secure (and SameSite=None) are kept and accepted.
+    expect(session?.secure).toBe(true);
+    expect(session?.sameSite).toBe('None');
 
     // And it survives navigation; signing out (another absolute redirect) clears it.
     await page.goto(`${gateway.url}/`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { widenCsp } from '../../src/proxy/csp.js';
 import { rewriteLocation, rewriteResponseHeaders } from '../../src/proxy/response-headers.js';
-import { rewriteSetCookie } from '../../src/proxy/set-cookie.js';
+import { keepsSecureCookies, rewriteSetCookie } from '../../src/proxy/set-cookie.js';
 
 /** Production's headers, made to work on http://127.0.0.1:4400: each rule, table-driven. */
 describe('rewriteSetCookie (plain-http gateway)', () => {
@@ -14,6 +14,24 @@ describe('rewriteSetCookie (plain-http gateway)', () => {
     ['theme=dark; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Max-Age=60', 'theme=dark; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Max-Age=60'],
   ])('%s → %s', (input, expected) => {
     expect(rewriteSetCookie(input, { secureGateway: false })).toBe(expected);
+  });
+
+  it.each([
+    ['http://127.0.0.1:4400', true],
+    ['http://127.3.2.1:80', true],
+    ['http://localhost:4400', true],
+    ['http://LOCALHOST:4400', true],
+    ['http://shop.localhost:4400', true],
+    ['http://[::1]:4400', true],
+    ['https://local.example.com:4400', true],
+    ['http://local.example.com:4400', false],
+    ['http://localhost.example.com:4400', false],
+    ['http://127.0.0.1.example.com:4400', false],
+    ['http://192.168.1.20:4400', false],
+    ['http://0.0.0.0:4400', false],
+    ['not a url', false],
+  ])('keepsSecureCookies(%s) is %s: browsers keep Secure cookies on https and on loopback names', (origin, expected) => {
+    expect(keepsSecureCookies(origin)).toBe(expected);
   });
 
   it('keeps Secure and SameSite=None on an https gateway, dropping only Domain', () => {
