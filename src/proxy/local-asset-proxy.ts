@@ -14,8 +14,20 @@ import type { LocalAssetTarget } from '../overrides/local-asset-target.js';
 const TARGET = Symbol('mfe-dev.local-asset');
 type WithTarget = IncomingMessage & { [TARGET]?: LocalAssetTarget };
 
+export interface LocalAssetProxyOptions {
+  /**
+   * Called once per JavaScript response with its first bytes (up to 256 KB) as text, so the
+   * gateway can say when a dev server's output cannot run in the page (e.g. `eval` source maps).
+   */
+  inspectScript?: (fragment: string, url: string, code: string) => void;
+}
+
+/** How much of a script `inspectScript` sees. */
+const INSPECT_BYTES = 256 * 1024;
+const SCRIPT_TYPE = /^\s*(?:text|application)\/(?:javascript|ecmascript|x-javascript)\b/i;
+
 /** Proxy a request (or websocket, e.g. a dev server's HMR) to its local asset target. */
-export function createLocalAssetProxy(agents: Agents, logger: Logger): {
+export function createLocalAssetProxy(agents: Agents, logger: Logger, options: LocalAssetProxyOptions = {}): {
   handle(req: IncomingMessage, res: ServerResponse, target: LocalAssetTarget): void;
   upgrade(req: IncomingMessage, socket: Socket, head: Buffer, target: LocalAssetTarget): void;
 } {
@@ -34,12 +46,37 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger): {
       }
     });
   };
+  const inspectScripts: Plugin = (proxyServer) => {
+    const inspect = options.inspectScript;
+    if (!inspect) return;
+    proxyServer.on('proxyRes', (proxyRes, req) => {
+      const t = (req as WithTarget)[TARGET];
+      if (!t || proxyRes.statusCode !== 200 || !SCRIPT_TYPE.test(proxyRes.headers['content-type'] ?? '')) return;
+      if (proxyRes.headers['content-encoding'] && proxyRes.headers['content-encoding'] !== 'identity') return;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        proxyRes.off('data', collect);
+        inspect(t.fragment, t.origin + t.path, Buffer.concat(chunks).toString('utf8'));
+      };
+      const collect = (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= INSPECT_BYTES) finish();
+      };
+      proxyRes.on('data', collect);
+      proxyRes.once('end', finish);
+    });
+  };
   const proxy: RequestHandler = createProxyMiddleware({
     target: 'http://127.0.0.1',
     router: (req) => (req as WithTarget)[TARGET]!.origin,
     changeOrigin: true,
     ejectPlugins: true,
-    plugins: [reportErrors],
+    plugins: [reportErrors, inspectScripts],
     agent: agents.http,
   });
   const prepare = (req: IncomingMessage, t: LocalAssetTarget) => {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { FragmentMode, ResolvedConfig } from '../config/types.js';
 
 /**
  * Terminal hints for what goes wrong between a page and a local dev server, each with the likely
@@ -8,6 +9,11 @@ export interface ActiveLocalFragment {
   name: string;
   /** The fragment's `local` URL. */
   local: string;
+}
+
+/** The fragments that are `local` for this request and have a local service. */
+export function activeLocalFragments(config: ResolvedConfig, modes: ReadonlyMap<string, FragmentMode>): ActiveLocalFragment[] {
+  return [...config.fragments.values()].filter((f) => f.local && modes.get(f.name) === 'local').map((f) => ({ name: f.name, local: f.local! }));
 }
 
 /** Destinations (`Sec-Fetch-Dest`) of the requests a fragment's client-side code makes. */

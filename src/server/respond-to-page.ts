@@ -11,6 +11,7 @@ import { createDebugger, type Logger } from '../logger.js';
 import { BODY_AND_VALIDATORS_CHANGE, BODY_CHANGES, gatewayResponseHeaders, passThrough } from '../proxy/pass-through.js';
 import { fragmentRequestHeaders } from '../proxy/request-headers.js';
 import { overlayTag } from '../ui/overlay-tag.js';
+import { activeLocalFragments, looksLikeModuleRequest, moduleMissHint, suggestedPrefix } from './dev-server-hints.js';
 import { getRequestContext } from './request-context.js';
 
 /**
@@ -33,6 +34,7 @@ const COMPOSABLE_TYPE = /^\s*(text\/html|application\/xhtml\+xml)\b/i;
 const debug = createDebugger('mfe-dev:proxy');
 
 export function createPageResponder(options: PageResponderOptions) {
+  const missedPrefixes = new Set<string>();
   return function respondToPage(upstream: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
     const context = getRequestContext(req);
     if (!context) {
@@ -64,6 +66,15 @@ export function createPageResponder(options: PageResponderOptions) {
     }
     debug?.(`${req.method} ${req.url} ← ${status} ${contentType ?? '(no type)'}${upstream.headers['content-encoding'] ? ` ${upstream.headers['content-encoding']}` : ''}: ${composable ? 'compose' : 'pass through'}`);
     if (!composable || !decodable) {
+      if (status === 404 && context.headers.overridden && looksLikeModuleRequest(req.url ?? '/', req.headers)) {
+        const locals = activeLocalFragments(state.config, selection.modes);
+        // Once per path prefix: a missing dev server prefix makes every module under it a 404.
+        const prefix = suggestedPrefix(req.url ?? '/');
+        if (locals.length && !missedPrefixes.has(prefix) && missedPrefixes.size < 100) {
+          missedPrefixes.add(prefix);
+          options.logger.warnOnce(moduleMissHint(req.method ?? 'GET', req.url ?? '/', status, locals));
+        }
+      }
       passThrough(upstream, res, gatewayResponseHeaders(upstream, headerContext, selection.setCookies));
       return;
     }

@@ -10,7 +10,8 @@ import type { Logger } from '../logger.js';
  *
  * The overlay script of each page listens to `/__mfe-dev/events?page=URL` (server-sent events).
  * For pages with open listeners, the local fragments they were composed with are asked for again
- * every `intervalMs`; when one answers differently from the time before (an edited template, a
+ * when the page starts listening (the stream then says `ready`) and every `intervalMs` after
+ * that; when one answers differently from the time before (an edited template, a
  * dev server that came back), the pages using it get a `reload` event. Dev servers' own HMR
  * handles their modules; this covers the HTML they render, which no dev server pushes into a
  * page it did not serve. A fragment that differs on every request (a timestamp or a token in
@@ -70,6 +71,16 @@ export class LiveReload {
     res.write('retry: 1000\n\n');
     const listener: Listener = { page, res };
     this.listeners.add(listener);
+    // What the page's local fragments answer now is the baseline; `ready` says it is taken.
+    const unseen = (this.pages.get(page) ?? []).filter((f) => !this.watched.get(f.url)?.hash && !this.ignored.has(f.url));
+    void Promise.all(
+      unseen.map(async (f) => {
+        const hash = await fingerprint(f.url);
+        const watched = this.watched.get(f.url);
+        if (!watched) this.watched.set(f.url, { hash, streak: 0, inFlight: false });
+        else watched.hash ??= hash;
+      }),
+    ).then(() => send(res, 'ready', {}));
     const stop = () => {
       this.listeners.delete(listener);
       if (this.listeners.size === 0) this.stopPolling();
@@ -101,6 +112,8 @@ export class LiveReload {
   private stopPolling(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    // Nobody watches: the next listener takes a fresh baseline.
+    this.watched.clear();
   }
 
   private poll(): void {

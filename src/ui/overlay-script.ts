@@ -22,7 +22,7 @@ export const OVERLAY_SCRIPT = `(() => {
   // Live reload: the gateway says when this page's local fragment HTML or the config changed.
   if (window.EventSource) {
     const events = new EventSource('${LIVE_RELOAD_PATH}?page=' + encodeURIComponent(location.pathname + location.search));
-    events.addEventListener('open', () => { host.dataset.live = 'on'; });
+    events.addEventListener('ready', () => { host.dataset.live = 'on'; });
     events.addEventListener('reload', () => { events.close(); location.reload(); });
   }
   fetch('${STATE_API_PATH}', { credentials: 'same-origin' })

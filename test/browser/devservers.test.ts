@@ -13,6 +13,7 @@ import { startHeaderService } from '../../examples/header-service/server.js';
 import { startShop } from '../../examples/shop/server.js';
 import { copyExample, launchChromium, openWatchedPage, runBrowserTests, type ProjectCopy, type WatchedPage } from '../helpers/devservers.js';
 import { startGateway } from '../helpers/gateway.js';
+import type { FragmentConfig } from '../../src/config/types.js';
 
 const CSP_VIOLATION = /Content.Security.Policy|Refused to/i;
 const VITE_ASSETS = ['/@vite/', '/src/', '/node_modules/', '/@id/', '/@fs/'];
@@ -57,7 +58,7 @@ async function mark(page: Page): Promise<void> {
 }
 const marked = (page: Page) => page.evaluate(() => (window as unknown as { __mark?: string }).__mark ?? null);
 
-async function gatewayFor(fragments: Record<string, object>, local: string[]) {
+async function gatewayFor(fragments: Record<string, FragmentConfig>, local: string[]) {
   const gateway = await startGateway({ upstream: shop.url, fragments, local });
   cleanups.push(() => gateway.close());
   return gateway;
@@ -74,7 +75,7 @@ function expectNoCspErrors(watched: WatchedPage): void {
   expect(watched.problems).toEqual([]);
 }
 
-describe.runIf(runBrowserTests)('Vite 8 dev server as a local fragment, in Chromium', () => {
+describe.runIf(runBrowserTests)('Vite 8 dev server as a local fragment, in Chromium', { timeout: 90_000 }, () => {
   it("with `base: '/assets/header/'` and `assets: ['/assets/header/']`: renders under production's CSP, and an edit hot-updates without a reload", async () => {
     const { service, project } = await viteHeader();
     const gateway = await gatewayFor({ header: { src: '/fragments/header', local: service.url, assets: ['/assets/header/'] } }, ['header']);
@@ -138,7 +139,7 @@ describe.runIf(runBrowserTests)('Vite 8 dev server as a local fragment, in Chrom
     const watched = await open(`${gateway.url}/`);
     await watched.page.waitForSelector('header[data-fragment="header"][data-hydrated="local"]');
     // The overlay is listening for live reloads.
-    await watched.page.waitForFunction(() => document.documentElement.dataset.mfeDevLive === 'on');
+    await watched.page.waitForFunction(() => (document.querySelector('mfe-dev-overlay') as HTMLElement | null)?.dataset.live === 'on');
     await mark(watched.page);
 
     project.edit('header.html', 'LOCAL header from your machine', 'EDITED header from your machine');
@@ -148,7 +149,7 @@ describe.runIf(runBrowserTests)('Vite 8 dev server as a local fragment, in Chrom
   });
 });
 
-describe.runIf(runBrowserTests)('webpack 5 + webpack-dev-server as a local fragment, in Chromium', () => {
+describe.runIf(runBrowserTests)('webpack 5 + webpack-dev-server as a local fragment, in Chromium', { timeout: 90_000 }, () => {
   it("renders under production's CSP and hot-updates through its /ws socket without a reload", async () => {
     const project = copy('cart-webpack');
     const cart = await startCartService({ root: project.root });
