@@ -117,8 +117,11 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const httpServer = http.createServer(app);
   // Websockets (HMR, live updates): the same steps, wired explicitly so an upgrade that arrives
   // before any HTTP request is still proxied. A refused or unroutable upgrade is closed.
+  const openSockets = new Set<Socket>();
   httpServer.on('upgrade', async function upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
     socket.on('error', () => socket.destroy());
+    openSockets.add(socket);
+    socket.once('close', () => openSockets.delete(socket));
     if (refusal(req, current.gateway)) return void socket.destroy(); // 1
     const context = attachContext(req, current.gateway, logger); // 2
     const asset = localAssetTarget(context); // 3
@@ -210,6 +213,8 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
+        // Websockets (a dev server's HMR) are no longer HTTP connections: closed here.
+        for (const socket of openSockets) socket.destroy();
       });
       destroyAgents(upstreamAgents);
       destroyAgents(fragmentAgents);
