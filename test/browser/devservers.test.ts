@@ -3,9 +3,11 @@
  * strict production CSP (`default-src 'self'; script-src 'self' …; connect-src 'self'`):
  * the fragment renders, an edit of its module hot-updates the page without a reload (a value set
  * in the page before the edit survives), with and without Vite's `base`, a dev server restart
- * reloads the page, and so does an edit of the fragment's HTML.
+ * reloads the page, and so does an edit of the fragment's HTML; and the README's SSR recipe (an
+ * express server rendering the fragment).
  * Every dev server runs from a temp copy of an example project, on port 0.
  */
+import express from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startCartService } from '../../examples/cart-webpack/server.js';
@@ -13,6 +15,7 @@ import { startHeaderService } from '../../examples/header-service/server.js';
 import { startShop } from '../../examples/shop/server.js';
 import { copyExample, launchChromium, openWatchedPage, runBrowserTests, type ProjectCopy, type WatchedPage } from '../helpers/devservers.js';
 import { startGateway } from '../helpers/gateway.js';
+import { listen } from '../helpers/servers.js';
 import type { FragmentConfig } from '../../src/config/types.js';
 
 const CSP_VIOLATION = /Content.Security.Policy|Refused to/i;
@@ -162,6 +165,32 @@ describe.runIf(runBrowserTests)('webpack 5 + webpack-dev-server as a local fragm
     project.edit('src/cart.js', "const NOTE = 'local cart", "const NOTE = 'hot-updated cart");
     await page.waitForFunction(() => document.querySelector('[data-cart-note]')?.textContent?.startsWith('hot-updated cart'), undefined, { timeout: 30_000 });
     expect(await marked(page)).toBe('before the edit');
+    expectNoCspErrors(watched);
+  });
+});
+
+describe.runIf(runBrowserTests)('an SSR server (express) as a local fragment, in Chromium', { timeout: 90_000 }, () => {
+  it("renders under production's CSP with `local` spelled localhost while it listens on 127.0.0.1, and reloads the page when its HTML changes", async () => {
+    // The README's recipe: the fragment's route renders HTML, its files are static.
+    let headline = 'Server-rendered header';
+    const app = express();
+    app.get('/fragments/header', (_req, res) => {
+      res.type('html').send(`<header data-fragment="header"><h2 data-ssr>${headline}</h2><script type="module" src="/assets/header/ssr.js"></script></header>`);
+    });
+    app.get('/assets/header/ssr.js', (_req, res) => {
+      res.type('text/javascript').send("document.querySelector('[data-ssr]').dataset.hydrated = 'ssr';");
+    });
+    const ssr = await listen(app);
+    cleanups.push(() => ssr.close());
+    const gateway = await gatewayFor({ header: { src: '/fragments/header', local: `http://localhost:${ssr.port}`, assets: ['/assets/header/'] } }, ['header']);
+
+    const watched = await open(`${gateway.url}/`);
+    await watched.page.waitForSelector('[data-ssr][data-hydrated="ssr"]');
+    await watched.page.waitForFunction(() => (document.querySelector('mfe-dev-overlay') as HTMLElement | null)?.dataset.live === 'on');
+    await mark(watched.page);
+    headline = 'Edited on the server';
+    await watched.page.waitForFunction(() => document.querySelector('[data-ssr]')?.textContent === 'Edited on the server', undefined, { timeout: 30_000 });
+    expect(await marked(watched.page)).toBeNull();
     expectNoCspErrors(watched);
   });
 });
