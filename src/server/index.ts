@@ -213,8 +213,13 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();
-        // Websockets (a dev server's HMR) are no longer HTTP connections: closed here.
-        for (const socket of openSockets) socket.destroy();
+        // Websockets (a dev server's HMR) are no longer HTTP connections: ended here, so the
+        // browser closes its side and the proxied socket behind it ends too (a destroyed socket
+        // would leave that one open); destroyed if the browser does not answer.
+        for (const socket of openSockets) {
+          socket.end();
+          setTimeout(() => socket.destroy(), 500).unref();
+        }
       });
       destroyAgents(upstreamAgents);
       destroyAgents(fragmentAgents);
