@@ -69,6 +69,16 @@ export function socketMissHint(url: string, fragments: readonly ActiveLocalFragm
   );
 }
 
+/** A websocket went to production, which refused it (404), while some fragment is local. */
+export function socketRefusedHint(url: string, status: number, fragments: readonly ActiveLocalFragment[]): string {
+  const prefix = suggestedPrefix(url);
+  return (
+    `websocket ${url} went to production, which answered ${status}, while ${names(fragments)} ${fragments.length === 1 ? 'is' : 'are'} local. ` +
+    `If it is a dev server's live-update socket (HMR), add '${prefix}' to ${assetsKey(fragments)}, or move the socket under a prefix listed there ` +
+    `(Vite: \`base\` or \`server.hmr.path\`; webpack-dev-server: \`devServer.webSocketServer.options.path\` with \`devServer.client.webSocketURL\`).`
+  );
+}
+
 /**
  * webpack's development default `devtool: 'eval'` (and the other `eval…` kinds) wrap every module
  * in `eval()` with a `//# sourceURL=webpack://…` comment. Production's Content-Security-Policy

@@ -16,7 +16,7 @@ import { compareShadow } from '../shadow/shadow-compare.js';
 import { createDevPageHandler } from '../ui/dev-page.js';
 import { DevStateStore } from '../ui/dev-state.js';
 import { LiveReload } from '../ui/live-reload.js';
-import { activeLocalFragments, evalSourceMapHint, socketMissHint, usesEvalSourceMaps } from './dev-server-hints.js';
+import { activeLocalFragments, evalSourceMapHint, socketMissHint, socketRefusedHint, usesEvalSourceMaps } from './dev-server-hints.js';
 import { createGatewayState } from './gateway-state.js';
 import { getRequestContext } from './request-context.js';
 import { attachContext, devServerSockets, isOwnPath, localAssetTarget, prepareUpstreamRequest, refusal } from './request-steps.js';
@@ -61,10 +61,18 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   // Production answered: compose the page, or pass the bytes through (server/respond-to-page.ts).
   const respondToPage = createPageResponder({ events, logger, fragmentAgents, nextPageId: () => ++pageIds, compareShadow });
 
+  // A websocket production refused while a fragment is local: most likely the dev server's.
+  const reportRefusedSocket = (req: IncomingMessage, status: number) => {
+    const context = getRequestContext(req);
+    if (status !== 404 || !context?.headers.overridden) return;
+    const locals = activeLocalFragments(context.state.config, context.selection.modes);
+    if (locals.length) logger.warnOnce(socketRefusedHint(context.selection.upstreamUrl.split('?')[0], status, locals));
+  };
+
   // One state per config: a reload builds the next one whole, then swaps it in.
   const stateFor = (config: ResolvedConfig) => ({
     gateway: createGatewayState(config),
-    proxy: createUpstreamProxy({ upstream: config.upstream, logger, agents: upstreamAgents, onResponse: respondToPage }),
+    proxy: createUpstreamProxy({ upstream: config.upstream, logger, agents: upstreamAgents, onResponse: respondToPage, onUpgradeRefused: reportRefusedSocket }),
   });
   let current = stateFor(initial);
   if (inline.logLevel !== 'silent') events.on('page:end', (page) => printPageLine(logger, page));

@@ -122,6 +122,22 @@ describe("a dev server's live-update socket at its own path", () => {
   });
 });
 
+describe('a websocket production refuses while a fragment is local', () => {
+  it('is reported with the prefix to add to `assets`', async () => {
+    const production = await socketServer('production', () => false);
+    const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header', local: 'http://127.0.0.1:5173' } }, local: ['header'] });
+    expect(await firstMessage(`${ws(server.url)}/hmr/socket`, { origin: server.url })).toBe('HTTP 404');
+    expect(server.logger.recentWarnings()).toContainEqual(expect.stringContaining("websocket /hmr/socket went to production, which answered 404, while 'header' is local. If it is a dev server's live-update socket (HMR), add '/hmr/' to `fragments.header.assets`"));
+  });
+
+  it('is not reported while every fragment is prod', async () => {
+    const production = await socketServer('production', () => false);
+    const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header', local: 'http://127.0.0.1:5173' } } });
+    expect(await firstMessage(`${ws(server.url)}/hmr/socket`, { origin: server.url })).toBe('HTTP 404');
+    expect(server.logger.recentWarnings()).toEqual([]);
+  });
+});
+
 describe('a dev server with a base', () => {
   it("`local: 'http://HOST/assets/header'` with `assets: ['/assets/header/']` asks for /assets/header/src/x.js once prefixed", async () => {
     const paths: string[] = [];
