@@ -34,7 +34,19 @@ const COMPOSABLE_TYPE = /^\s*(text\/html|application\/xhtml\+xml)\b/i;
 const debug = createDebugger('mfe-dev:proxy');
 
 export function createPageResponder(options: PageResponderOptions) {
+  // A module or stylesheet production does not have, while a fragment is local: most likely a
+  // file of the local dev server that `assets` does not route. Said once per path prefix.
   const missedPrefixes = new Set<string>();
+  const hintMissingModule = (req: IncomingMessage, status: number) => {
+    const url = req.url ?? '/';
+    const context = getRequestContext(req)!;
+    const prefix = suggestedPrefix(url);
+    if (missedPrefixes.has(prefix) || missedPrefixes.size >= 100 || !looksLikeModuleRequest(url, req.headers)) return;
+    const locals = activeLocalFragments(context.state.config, context.selection.modes);
+    if (locals.length === 0) return;
+    missedPrefixes.add(prefix);
+    options.logger.warnOnce(moduleMissHint(req.method ?? 'GET', url, status, locals));
+  };
   return function respondToPage(upstream: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
     const context = getRequestContext(req);
     if (!context) {
@@ -65,16 +77,8 @@ export function createPageResponder(options: PageResponderOptions) {
       );
     }
     debug?.(`${req.method} ${req.url} ← ${status} ${contentType ?? '(no type)'}${upstream.headers['content-encoding'] ? ` ${upstream.headers['content-encoding']}` : ''}: ${composable ? 'compose' : 'pass through'}`);
+    if (status === 404 && context.headers.overridden) hintMissingModule(req, status);
     if (!composable || !decodable) {
-      if (status === 404 && context.headers.overridden && looksLikeModuleRequest(req.url ?? '/', req.headers)) {
-        const locals = activeLocalFragments(state.config, selection.modes);
-        // Once per path prefix: a missing dev server prefix makes every module under it a 404.
-        const prefix = suggestedPrefix(req.url ?? '/');
-        if (locals.length && !missedPrefixes.has(prefix) && missedPrefixes.size < 100) {
-          missedPrefixes.add(prefix);
-          options.logger.warnOnce(moduleMissHint(req.method ?? 'GET', req.url ?? '/', status, locals));
-        }
-      }
       passThrough(upstream, res, gatewayResponseHeaders(upstream, headerContext, selection.setCookies));
       return;
     }

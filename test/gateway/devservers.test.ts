@@ -189,15 +189,22 @@ describe('hints on the terminal and in the dev state', () => {
   });
 
   it("a module request production answers 404 while a fragment is local suggests the prefix for `assets`, once per prefix", async () => {
-    const production = await listen((_req, res) => res.writeHead(404, { 'content-type': 'text/plain' }).end('not here'));
+    // Production's 404s: plain text for some, its HTML error page for others.
+    const production = await listen((req, res) =>
+      req.url?.startsWith('/src/')
+        ? res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body><h1>Not found</h1></body></html>')
+        : res.writeHead(404, { 'content-type': 'text/plain' }).end('not here'),
+    );
     cleanups.push(() => production.close());
     const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header', local: 'http://127.0.0.1:5173', assets: ['/assets/header/'] } }, local: ['header'] });
     expect((await request(`${server.url}/@vite/client`, { headers: { 'sec-fetch-dest': 'script' } })).status).toBe(404);
     expect((await request(`${server.url}/@vite/env`, { headers: { 'sec-fetch-dest': 'script' } })).status).toBe(404);
+    expect((await request(`${server.url}/src/main.ts`, { headers: { 'sec-fetch-dest': 'script' } })).status).toBe(404);
     expect((await request(`${server.url}/favicon.ico`, { headers: { 'sec-fetch-dest': 'image' } })).status).toBe(404);
     const warnings = await stateWarnings(server.url);
     expect(warnings).toEqual([
       "GET /@vite/client went to production, which answered 404, while 'header' is local. If it is a file of header's dev server (http://127.0.0.1:5173), add '/@vite/' to `fragments.header.assets` so it is served from there.",
+      "GET /src/main.ts went to production, which answered 404, while 'header' is local. If it is a file of header's dev server (http://127.0.0.1:5173), add '/src/' to `fragments.header.assets` so it is served from there.",
     ]);
   });
 
