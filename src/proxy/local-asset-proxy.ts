@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createProxyMiddleware, type Plugin, type RequestHandler } from 'http-proxy-middleware';
 import type { Agents } from '../http/agents.js';
+import { canDecode, createDecoder } from '../http/encodings.js';
 import { describeNetworkError } from '../http/network-error.js';
 import type { Logger } from '../logger.js';
 import type { LocalAssetTarget } from '../overrides/local-asset-target.js';
@@ -51,15 +52,18 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, options: L
     if (!inspect) return;
     proxyServer.on('proxyRes', (proxyRes, req) => {
       const t = (req as WithTarget)[TARGET];
-      if (!t || proxyRes.statusCode !== 200 || !SCRIPT_TYPE.test(proxyRes.headers['content-type'] ?? '')) return;
-      if (proxyRes.headers['content-encoding'] && proxyRes.headers['content-encoding'] !== 'identity') return;
+      const encoding = proxyRes.headers['content-encoding'];
+      if (!t || proxyRes.statusCode !== 200 || !SCRIPT_TYPE.test(proxyRes.headers['content-type'] ?? '') || !canDecode(encoding)) return;
+      // The browser gets the bytes as they are; this reads a copy (decompressed when needed).
+      const decoder = createDecoder(encoding);
       const chunks: Buffer[] = [];
       let size = 0;
       let done = false;
       const finish = () => {
         if (done) return;
         done = true;
-        proxyRes.off('data', collect);
+        proxyRes.off('data', read);
+        decoder?.destroy();
         inspect(t.fragment, t.origin + t.path, Buffer.concat(chunks).toString('utf8'));
       };
       const collect = (chunk: Buffer) => {
@@ -67,8 +71,18 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, options: L
         size += chunk.length;
         if (size >= INSPECT_BYTES) finish();
       };
-      proxyRes.on('data', collect);
-      proxyRes.once('end', finish);
+      const read = decoder ? (chunk: Buffer) => void decoder.write(chunk) : collect;
+      if (decoder) {
+        decoder.on('data', collect);
+        decoder.once('end', finish);
+        decoder.on('error', finish);
+        proxyRes.once('end', () => {
+          if (!done) decoder.end();
+        });
+      } else {
+        proxyRes.once('end', finish);
+      }
+      proxyRes.on('data', read);
     });
   };
   const proxy: RequestHandler = createProxyMiddleware({

@@ -169,6 +169,19 @@ describe.runIf(runBrowserTests)('webpack 5 + webpack-dev-server as a local fragm
   });
 });
 
+describe.runIf(runBrowserTests)("webpack's default `devtool: 'eval'`, in Chromium", { timeout: 90_000 }, () => {
+  it("is blocked by production's CSP as it would be in production (no 'unsafe-eval' added), and the terminal says to set `devtool: 'source-map'`", async () => {
+    const cart = await startCartService({ devtool: 'eval' });
+    cleanups.push(() => cart.close());
+    const gateway = await gatewayFor({ cart: { src: '/fragments/cart', local: cart.url, assets: ['/assets/cart/'] } }, ['cart']);
+    const watched = await open(`${gateway.url}/checkout`);
+    await watched.page.waitForFunction(() => document.querySelector('aside[data-fragment="cart"]') !== null);
+    await expect.poll(() => [...watched.consoleErrors, ...watched.problems].some((e) => /unsafe-eval/.test(e)), { timeout: 15_000 }).toBe(true);
+    expect(await watched.page.locator('aside[data-fragment="cart"]').getAttribute('data-hydrated')).toBeNull();
+    expect(gateway.logger.recentWarnings()).toContainEqual(expect.stringContaining("Set `devtool: 'source-map'`"));
+  });
+});
+
 describe.runIf(runBrowserTests)('an SSR server (express) as a local fragment, in Chromium', { timeout: 90_000 }, () => {
   it("renders under production's CSP with `local` spelled localhost while it listens on 127.0.0.1, and reloads the page when its HTML changes", async () => {
     // The README's recipe: the fragment's route renders HTML, its files are static.
