@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createProxyMiddleware, type Plugin, type RequestHandler } from 'http-proxy-middleware';
 import type { Agents } from '../http/agents.js';
+import { canDecode, createDecoder } from '../http/encodings.js';
 import { describeNetworkError } from '../http/network-error.js';
 import type { Logger } from '../logger.js';
 import type { LocalAssetTarget } from '../overrides/local-asset-target.js';
@@ -15,8 +16,20 @@ import { ClientGoneError, PageTimeoutError, requestLifetime } from './request-li
 const TARGET = Symbol('mfe-dev.local-asset');
 type WithTarget = IncomingMessage & { [TARGET]?: LocalAssetTarget };
 
+export interface LocalAssetProxyOptions {
+  /**
+   * Called once per JavaScript response with its first bytes (up to 256 KB) as text, so the
+   * gateway can say when a dev server's output cannot run in the page (e.g. `eval` source maps).
+   */
+  inspectScript?: (fragment: string, url: string, code: string) => void;
+}
+
+/** How much of a script `inspectScript` sees. */
+const INSPECT_BYTES = 256 * 1024;
+const SCRIPT_TYPE = /^\s*(?:text|application)\/(?:javascript|ecmascript|x-javascript)\b/i;
+
 /** Proxy a request (or websocket, e.g. a dev server's HMR) to its local asset target. */
-export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeoutMs: () => number): {
+export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeoutMs: () => number, options: LocalAssetProxyOptions = {}): {
   handle(req: IncomingMessage, res: ServerResponse, target: LocalAssetTarget): void;
   upgrade(req: IncomingMessage, socket: Socket, head: Buffer, target: LocalAssetTarget): void;
 } {
@@ -36,12 +49,50 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
       }
     });
   };
+  const inspectScripts: Plugin = (proxyServer) => {
+    const inspect = options.inspectScript;
+    if (!inspect) return;
+    proxyServer.on('proxyRes', (proxyRes, req) => {
+      const t = (req as WithTarget)[TARGET];
+      const encoding = proxyRes.headers['content-encoding'];
+      if (!t || proxyRes.statusCode !== 200 || !SCRIPT_TYPE.test(proxyRes.headers['content-type'] ?? '') || !canDecode(encoding)) return;
+      // The browser gets the bytes as they are; this reads a copy (decompressed when needed).
+      const decoder = createDecoder(encoding);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        proxyRes.off('data', read);
+        decoder?.destroy();
+        inspect(t.fragment, t.origin + t.path, Buffer.concat(chunks).toString('utf8'));
+      };
+      const collect = (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= INSPECT_BYTES) finish();
+      };
+      const read = decoder ? (chunk: Buffer) => void decoder.write(chunk) : collect;
+      if (decoder) {
+        decoder.on('data', collect);
+        decoder.once('end', finish);
+        decoder.on('error', finish);
+        proxyRes.once('end', () => {
+          if (!done) decoder.end();
+        });
+      } else {
+        proxyRes.once('end', finish);
+      }
+      proxyRes.on('data', read);
+    });
+  };
   const proxy: RequestHandler = createProxyMiddleware({
     target: 'http://127.0.0.1',
     router: (req) => (req as WithTarget)[TARGET]!.origin,
     changeOrigin: true,
     ejectPlugins: true,
-    plugins: [reportErrors, requestLifetime(pageTimeoutMs)],
+    plugins: [reportErrors, requestLifetime(pageTimeoutMs), inspectScripts],
     agent: agents.http,
   });
   const prepare = (req: IncomingMessage, t: LocalAssetTarget) => {

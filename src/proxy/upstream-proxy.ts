@@ -23,6 +23,8 @@ export interface UpstreamProxyOptions {
   pageTimeoutMs: number;
   /** Production answered: write the browser's response. */
   onResponse: (upstreamResponse: IncomingMessage, req: IncomingMessage, res: ServerResponse) => void;
+  /** Production answered a websocket upgrade with a plain HTTP response (passed on as it is). */
+  onUpgradeRefused?: (req: IncomingMessage, status: number) => void;
 }
 
 export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandler {
@@ -53,6 +55,9 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandl
         options.logger.warnOnce(`websocket ${req.url}: could not reach ${url}: ${reason}`);
         (resOrSocket as Socket).destroy();
       }
+    });
+    proxyServer.on('proxyReqWs', (proxyReq, req) => {
+      proxyReq.on('response', (response) => options.onUpgradeRefused?.(req, response.statusCode ?? 0));
     });
     proxyServer.on('econnreset', (_error, _req, res) => {
       if (isServerResponse(res)) res.destroy();
