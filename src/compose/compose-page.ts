@@ -8,7 +8,9 @@ import { PageScanner, type Marker, type ScanOptions } from '../html/scan-page.js
 import { localUrlFor } from './fragment-match.js';
 import { OrderedWriter } from './ordered-writer.js';
 import { createPageContext, type PageContext, type PageContextOptions } from './page-context.js';
-import { compareWithLocal, DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude } from './resolve-include.js';
+import { compareWithLocal, DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude, ssiEnv } from './resolve-include.js';
+import { SsiDocument } from './ssi/document.js';
+import { withoutSsiHeaders } from './ssi/headers.js';
 import { serverTimingEntries } from './server-timing.js';
 
 /**
@@ -52,10 +54,14 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   ctx.charset = charsetFromContentType(upstream.headers['content-type']);
   let charsetKnown = ctx.charset !== undefined;
   let headerTiming = 0;
+  /** The page speaks SSI (a command in its first chunk): nginx's SSI filter changes its headers. */
+  let ssiPage = ctx.edge === 'nginx';
+  /** The page's SSI document, from its first SSI command on: everything after it goes through it. */
+  let ssi: SsiDocument | undefined;
 
   const writer = new OrderedWriter(res, {
     beforeFirstWrite: () => {
-      const headers = [...options.headers];
+      const headers = ssiPage ? withoutSsiHeaders(options.headers) : [...options.headers];
       const known = serverTimingEntries(ctx.results);
       headerTiming = ctx.results.length;
       if (known) headers.push('Server-Timing', known);
@@ -72,7 +78,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     bodyEnd: options.overlayTag !== undefined,
   };
   const scanner = new PageScanner(scanOptions, {
-    bytes: (chunk) => writer.push(chunk),
+    bytes: (chunk) => (ssi ? ssi.content(chunk) : writer.push(chunk)),
     marker: (marker, raw) => {
       if (marker.type === 'tailor' && marker.primary && !primarySeen && !writer.hasStarted) {
         primarySeen = true;
@@ -81,7 +87,14 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       }
       // The bytes before the first fragment leave before any fragment request is even built.
       if (!writer.hasStarted && !holdForPrimary) writer.flush();
-      writer.push(replacePageMarker(marker, raw));
+      if (marker.type === 'ssi-command') {
+        ssi ??= new SsiDocument(ssiEnv(ctx, 0, [ctx.pageUrl.href]), ctx.pageUrl, (part) => writer.push(track(part)), true);
+        ssi.command(marker.command, raw);
+      } else if (ssi) {
+        ssi.content(raw, () => replacePageMarker(marker, raw));
+      } else {
+        writer.push(replacePageMarker(marker, raw));
+      }
     },
   });
 
@@ -169,6 +182,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       if (first) {
         first = false;
         holdForPrimary = PRIMARY_FRAGMENT.test(chunk.toString('latin1'));
+        ssiPage ||= chunk.includes('<!--#');
       }
       if (!charsetKnown) {
         ctx.charset = sniffMetaCharset(chunk);

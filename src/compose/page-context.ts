@@ -1,8 +1,9 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { FragmentMode } from '../config/types.js';
+import type { Edge, FragmentMode } from '../config/types.js';
 import type { Agents } from '../http/agents.js';
 import type { ComposeEvents, FragmentEnd, PageInfo, ShadowResult } from './events.js';
 import type { FragmentMatcher } from './fragment-match.js';
+import type { SsiPageState } from './ssi/variables.js';
 
 /**
  * The state of one page being composed. Created by `createPageContext` when composition starts
@@ -27,6 +28,14 @@ export interface PageContext {
   results: FragmentEnd[];
   /** Set once a fragment of this page is served or shadowed from a local service. */
   overridden: boolean;
+  /** The config's `edge`: whose rules apply where edges differ (undefined: each dialect's usual edge). */
+  edge: Edge | undefined;
+  /** The config's `diagnostics`: `false` leaves out mfe-dev's own comments about failed includes. */
+  diagnostics: boolean;
+  /** The browser's address (`$remote_addr` in SSI). */
+  remoteAddress: string | undefined;
+  /** SSI variables, captures and blocks of this page, once it uses SSI commands. */
+  ssi?: SsiPageState;
 }
 
 /** What the engine is given about a page before composing it. */
@@ -39,6 +48,11 @@ export interface PageContextOptions {
   agents: Agents;
   events: ComposeEvents;
   compareShadow?: CompareShadow;
+  /** See {@link PageContext.edge}. */
+  edge?: Edge;
+  /** See {@link PageContext.diagnostics}. @default true */
+  diagnostics?: boolean;
+  remoteAddress?: string;
 }
 
 /** A shadowed fragment's two answers, both settled: production's (served) and local's (compared). */
@@ -72,5 +86,8 @@ export function createPageContext(options: PageContextOptions): PageContext {
     compareShadow: options.compareShadow,
     results: [],
     overridden: false,
+    edge: options.edge,
+    diagnostics: options.diagnostics ?? true,
+    remoteAddress: options.remoteAddress,
   };
 }

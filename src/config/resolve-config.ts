@@ -13,7 +13,7 @@ import type { InlineConfig, ModeLayer, ResolvedConfig, ResolvedFragment, Resolve
 import { normalizeLocal, normalizeOrigin, normalizeSrc } from './urls.js';
 
 /** Defaults of the optional top-level keys. */
-export const CONFIG_DEFAULTS = { port: 4400, host: '127.0.0.1', overlay: true } as const;
+export const CONFIG_DEFAULTS = { port: 4400, host: '127.0.0.1', overlay: true, diagnostics: true } as const;
 
 const MODE_KEYS = ['local', 'prod', 'shadow'] as const;
 
@@ -210,6 +210,8 @@ export async function resolveConfig(inline: InlineConfig = {}): Promise<Resolved
     presets,
     modes: { cli, config },
     overlay: merged.overlay?.value ?? CONFIG_DEFAULTS.overlay,
+    ...(merged.edge && { edge: merged.edge.value }),
+    diagnostics: merged.diagnostics?.value ?? CONFIG_DEFAULTS.diagnostics,
     warnings: [...new Set(warnings)],
   };
 }

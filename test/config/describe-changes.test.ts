@@ -22,6 +22,7 @@ function config(overrides: Partial<ResolvedConfig> = {}): ResolvedConfig {
     modes: { cli: { local: [], prod: [], shadow: [], presets: [] }, config: { local: ['header'], prod: [], shadow: [], presets: [] } },
     allowedHosts: [],
     overlay: true,
+    diagnostics: true,
     warnings: [],
     ...overrides,
   };

@@ -54,6 +54,7 @@ function makeConfig(options: FactoryOptions = {}): ResolvedConfig {
     modes: { cli: layer(options.cli), config: layer(options.config) },
     allowedHosts: [],
     overlay: true,
+    diagnostics: true,
     warnings: [],
   };
 }

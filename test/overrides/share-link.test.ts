@@ -61,6 +61,7 @@ describe('shareLink', () => {
       modes: { cli: { local: [], prod: [], shadow: [], presets: [] }, config: { local: [], prod: [], shadow: [], presets: [] } },
       allowedHosts: [],
       overlay: true,
+      diagnostics: true,
       warnings: [],
     };
     const link = new URL(shareLink('http://gw.test', { modes: { header: 'shadow' }, presets: ['checkout'] }, '/p?q=1'));
