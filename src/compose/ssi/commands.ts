@@ -121,7 +121,8 @@ function include({ document: doc, out }: CommandContext, params: Params): void {
     });
   } else if (stubBlock) {
     const url = new URL(uri, doc.base);
-    out(outcome.then(({ bytes, served }) => (served ? bytes : doc.replayBlock(stubBlock.items, url).then((stubbed) => Buffer.concat([stubbed, withoutErrorText(bytes)])))));
+    // The stub is the include's handled fallback (as ESI's alt): no error text, no note.
+    out(outcome.then(({ bytes, served }) => (served ? bytes : doc.replayBlock(stubBlock.items, url))));
   } else {
     const errmsg = doc.errmsg;
     out(outcome.then(({ bytes, served }) => (served ? bytes : Buffer.concat([Buffer.from(errmsg, 'latin1'), withoutErrorText(bytes)]))));
