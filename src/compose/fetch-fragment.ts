@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Agents } from '../http/agents.js';
+import { BACKEND_REQUEST_OPTIONS } from '../http/backend-parser.js';
 import { bufferDecoder } from '../http/encodings.js';
 import { describeNetworkError } from '../http/network-error.js';
 import { charsetFromContentType } from '../html/charset.js';
@@ -42,6 +43,7 @@ export function fetchFragment({ url, headers, timeoutMs, agents }: FetchFragment
       method: 'GET',
       headers,
       agent: isHttps ? agents.https : agents.http,
+      ...BACKEND_REQUEST_OPTIONS,
     });
     const timer = setTimeout(() => {
       request.destroy(new FragmentFetchError(`timed out after ${timeoutMs} ms`));
