@@ -1,4 +1,4 @@
-import type { OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Edge, FragmentMode } from '../config/types.js';
 import type { Agents } from '../http/agents.js';
 import type { ComposeEvents, FragmentEnd, PageInfo, ShadowResult } from './events.js';
@@ -32,6 +32,8 @@ export interface PageContext {
   edge: Edge | undefined;
   /** The config's `diagnostics`: `false` leaves out mfe-dev's own comments about failed includes. */
   diagnostics: boolean;
+  /** The page request's headers as production received them (`$http_NAME`, `$cookie_NAME` in SSI). */
+  pageHeaders: IncomingHttpHeaders | undefined;
   /** The browser's address (`$remote_addr` in SSI). */
   remoteAddress: string | undefined;
   /** SSI variables, captures and blocks of this page, once it uses SSI commands. */
@@ -52,6 +54,7 @@ export interface PageContextOptions {
   edge?: Edge;
   /** See {@link PageContext.diagnostics}. @default true */
   diagnostics?: boolean;
+  pageHeaders?: IncomingHttpHeaders;
   remoteAddress?: string;
 }
 
@@ -88,6 +91,7 @@ export function createPageContext(options: PageContextOptions): PageContext {
     overridden: false,
     edge: options.edge,
     diagnostics: options.diagnostics ?? true,
+    pageHeaders: options.pageHeaders,
     remoteAddress: options.remoteAddress,
   };
 }

@@ -184,7 +184,7 @@ function ssiRequestInfo(ctx: PageContext): SsiRequestInfo {
   return {
     method: ctx.page.method,
     requestUri: ctx.pageUrl.pathname + ctx.pageUrl.search,
-    headers: ctx.fragmentHeaders,
+    headers: ctx.pageHeaders ?? ctx.fragmentHeaders,
     host: ctx.pageUrl.hostname,
     scheme: ctx.pageUrl.protocol.slice(0, -1),
     remoteAddr: ctx.remoteAddress ?? '127.0.0.1',

@@ -92,6 +92,8 @@ export function createPageResponder(options: PageResponderOptions) {
       compareShadow: options.compareShadow,
       edge: state.config.edge,
       diagnostics: state.config.diagnostics,
+      // Prepared in place before the page request left: what production received.
+      pageHeaders: req.headers,
       remoteAddress: req.socket.remoteAddress,
       headers,
       selectorFragments: state.selectorFragments.filter((f) => (selection.modes.get(f.name) ?? 'prod') !== 'prod'),
