@@ -167,6 +167,7 @@ export function ssiEnv(ctx: PageContext, depth: number, chain: readonly string[]
   const { events, page } = ctx;
   return {
     page: ctx.ssi,
+    unknownCommands: ctx.edge === 'nginx' ? 'error' : 'text',
     include(uri, base) {
       // A local fragment's includes resolve on upstream, as production would see them.
       const upstreamBase = base.origin === ctx.pageUrl.origin ? base : ctx.pageUrl;

@@ -51,8 +51,14 @@ export function runCommand(ctx: CommandContext, command: SsiCommand, raw: Buffer
     doc.env.debug?.(`${show(raw, command)} → error: ${reason}; output ${JSON.stringify(doc.errmsg)}`);
     ctx.out(Buffer.from(doc.errmsg, 'latin1'));
   };
-  if (command.error) return fail(command.error);
   const spec = Object.hasOwn(COMMANDS, command.name) ? COMMANDS[command.name] : undefined;
+  if (!spec && doc.env.unknownCommands === 'text') {
+    // Not a command of the language: a plain comment, unless the edge is nginx.
+    if (doc.output) ctx.out(raw);
+    else if (doc.inBlock && raw.length > 0) doc.block?.items.push(raw);
+    return;
+  }
+  if (command.error) return fail(command.error);
   if (!spec) {
     if (doc.output) fail(`invalid SSI command: "${command.name}"`);
     return;

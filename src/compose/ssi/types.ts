@@ -18,6 +18,12 @@ export interface SsiEnv {
   page: SsiPageState;
   /** Resolve an include's evaluated URI against `base`, the document it appears in. */
   include(uri: string, base: URL): Promise<IncludeOutcome>;
+  /**
+   * A comment that looks like a command but names none (`<!--#header-->`, common in pages built
+   * by other tools): nginx prints its errmsg (`'error'`, with `edge: 'nginx'`); otherwise it stays
+   * the comment it was (`'text'`), so pages that do not speak SSI come out byte for byte.
+   */
+  unknownCommands: 'error' | 'text';
   /** `DEBUG=mfe-dev:compose`: one line per directive evaluated. */
   debug?: (line: string) => void;
 }
