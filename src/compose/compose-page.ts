@@ -39,6 +39,9 @@ const EMPTY = Buffer.alloc(0);
 /** A Tailor `primary` fragment in the first chunk of a page (Tailor templates put it early). */
 const PRIMARY_FRAGMENT = /<fragment\s[^>]*\bprimary\b/i;
 
+/** A command of nginx's SSI in the first chunk: the page speaks SSI, and nginx's filter changes its headers. */
+const SSI_COMMAND = /<!--#\s*(?:include|echo|config|set|if|elif|else|endif|block|endblock)[\s-]/;
+
 export function composePage(options: ComposePageOptions): Promise<void> {
   const { upstream, res } = options;
   const ctx = createPageContext(options);
@@ -181,8 +184,9 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     body.on('data', (chunk: Buffer) => {
       if (first) {
         first = false;
-        holdForPrimary = PRIMARY_FRAGMENT.test(chunk.toString('latin1'));
-        ssiPage ||= chunk.includes('<!--#');
+        const text = chunk.toString('latin1');
+        holdForPrimary = PRIMARY_FRAGMENT.test(text);
+        ssiPage ||= SSI_COMMAND.test(text);
       }
       if (!charsetKnown) {
         ctx.charset = sniffMetaCharset(chunk);

@@ -167,10 +167,11 @@ describe('errors, as nginx reports them', () => {
 describe('headers', () => {
   const validators = { 'last-modified': 'Thu, 01 Jan 2026 00:00:00 GMT', etag: '"abc"', 'accept-ranges': 'bytes' };
 
-  it('a page that speaks SSI loses Last-Modified, ETag and Accept-Ranges; a page without SSI keeps them', async () => {
+  it('a page that speaks SSI loses Last-Modified, ETag and Accept-Ranges; a page without SSI commands keeps them', async () => {
     const g = await setup({
       '/ssi': { body: 'x<!--#echo var="uri" -->', headers: validators },
       '/plain': { body: '<p>plain</p>', headers: validators },
+      '/comments': { body: '<!--#header--><p>not SSI</p>', headers: validators },
     });
     const ssi = await request(`${g.url}/ssi`);
     expect(ssi.text).toBe('x/ssi');
@@ -180,6 +181,9 @@ describe('headers', () => {
     const plain = await request(`${g.url}/plain`);
     expect(plain.headers['last-modified']).toBe(validators['last-modified']);
     expect(plain.headers.etag).toBe(validators.etag);
+    const comments = await request(`${g.url}/comments`);
+    expect(comments.text).toBe('<!--#header--><p>not SSI</p>');
+    expect(comments.headers.etag).toBe(validators.etag);
   });
 
   it("with edge: 'nginx' every composed page loses them, as behind nginx with ssi on", async () => {
