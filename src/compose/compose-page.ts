@@ -91,7 +91,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       // The bytes before the first fragment leave before any fragment request is even built.
       if (!writer.hasStarted && !holdForPrimary) writer.flush();
       if (marker.type === 'ssi-command') {
-        ssi ??= new SsiDocument(ssiEnv(ctx, 0, [ctx.pageUrl.href]), ctx.pageUrl, (part) => writer.push(track(part)), true);
+        ssi ??= new SsiDocument(ssiEnv(ctx, 0, [ctx.pageUrl.href]), ctx.pageUrl, (part) => writer.push(track(part)), true, track);
         ssi.command(marker.command, raw);
       } else if (ssi) {
         ssi.content(raw, () => replacePageMarker(marker, raw));
@@ -138,8 +138,11 @@ export function composePage(options: ComposePageOptions): Promise<void> {
    */
   function overlayAtBodyEnd(): Buffer | Promise<Buffer> {
     const tag = () => (ctx.overridden ? Buffer.from(options.overlayTag ?? '', 'latin1') : EMPTY);
-    if (inFlight.length === 0) return tag();
-    return Promise.allSettled(inFlight).then(tag);
+    // `</body>` after an `include … set=` is evaluated in a place the SSI document kept, which
+    // settles only after it: waiting for that place would wait for ourselves.
+    const pending = ssi ? inFlight.filter((part) => !ssi!.isKeptPlace(part)) : inFlight;
+    if (pending.length === 0) return tag();
+    return Promise.allSettled(pending).then(tag);
   }
 
   function replacePageMarker(marker: Marker, raw: Buffer): Buffer | Promise<Buffer> {

@@ -127,6 +127,22 @@ describe('document order while the page streams', () => {
   });
 });
 
+describe('with a local fragment (the overlay waits for the page)', () => {
+  it('a page whose </body> comes while an include … set= is pending still ends, with the overlay', async () => {
+    const local = await startSite({ '/fragments/header': 'LOCAL' });
+    try {
+      const g = await setup(
+        { '/p': '<html><body><!--#include virtual="/slow" set="v" --><!--#include virtual="/fragments/header" -->[<!--#echo var="v" -->]</body></html>', '/slow': { body: 'S', delay: 50 } },
+        { overlay: true, fragments: { header: { src: '/fragments/header', local: local.url } } },
+      );
+      const response = await request(`${g.url}/p?mfe-dev=header=local`, { timeout: 5000 });
+      expect(response.text).toMatch(/^<html><body>LOCAL\[S\]<script[^>]*>.*<\/script><\/body><\/html>$/s);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
 describe('errors, as nginx reports them', () => {
   it.each([
     ['a missing mandatory parameter', '<!--#echo -->'],

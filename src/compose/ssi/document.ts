@@ -30,12 +30,16 @@ export class SsiDocument implements SsiDocumentState {
   private waiting = false;
   private readonly queue: Array<() => void> = [];
   private idle: (() => void) | undefined;
+  /** The places kept in the stream while evaluation waits. */
+  private readonly slots = new WeakSet<Promise<Buffer>>();
 
   constructor(
     readonly env: SsiEnv,
     readonly base: URL,
     private readonly emit: (part: Part) => void,
     main = false,
+    /** Told of every part output while evaluation waits (they go into a kept place, not to `emit`). */
+    private readonly observe?: (part: Part) => void,
   ) {
     this.doc = documentUrl(base, main);
   }
@@ -51,6 +55,14 @@ export class SsiDocument implements SsiDocumentState {
 
   command(command: SsiCommand, raw: Buffer): void {
     this.run((out) => runCommand(this.context(out), command, raw));
+  }
+
+  /**
+   * Whether `part` is a place this document kept while waiting: it settles only after what
+   * follows is evaluated, so whatever is evaluated there must not wait for it.
+   */
+  isKeptPlace(part: Part): boolean {
+    return !Buffer.isBuffer(part) && this.slots.has(part);
   }
 
   /** Resolves once every command read so far has been evaluated (all output is emitted). */
@@ -83,10 +95,15 @@ export class SsiDocument implements SsiDocumentState {
       return;
     }
     let fill!: (value: Part) => void;
-    this.emit(new Promise<Buffer>((resolve) => (fill = (value) => void Promise.resolve(value).then(resolve, () => resolve(EMPTY)))));
+    const slot = new Promise<Buffer>((resolve) => (fill = (value) => void Promise.resolve(value).then(resolve, () => resolve(EMPTY))));
+    this.slots.add(slot);
+    this.emit(slot);
     this.queue.push(() => {
       const parts: Part[] = [];
-      job((part) => parts.push(part));
+      job((part) => {
+        parts.push(part);
+        this.observe?.(part);
+      });
       fill(concatParts(parts));
     });
   }
