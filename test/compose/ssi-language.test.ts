@@ -117,6 +117,12 @@ describe('document order while the page streams', () => {
     expect(text).toBe(`BEFORE${' '.repeat(2048)}ON:on`);
   });
 
+  it('commands split across the chunks production sends are read whole', async () => {
+    const pieces = ['<p>a</p><!-', '-#set var="x" val', 'ue="1" --><!--#if expr="$x = 1" -', '->YES<!--#else -->NO<!--#en', 'dif -->', '<!--#echo var="x" -->'];
+    const g = await setup({ '/p': { body: '', chunks: { pieces, gap: 5 } } });
+    expect((await request(`${g.url}/p`)).text).toBe('<p>a</p>YES1');
+  });
+
   it('include … wait="yes" keeps its place, and a failed include … set= leaves the variable empty', async () => {
     const g = await setup({
       '/p': 'a<!--#include virtual="/slow" wait="yes" -->b<!--#include virtual="/down" set="v" -->[<!--#echo var="v" -->]',

@@ -86,8 +86,9 @@ export function runCommand(ctx: CommandContext, command: SsiCommand, raw: Buffer
   try {
     spec.run(ctx, params);
   } catch (error) {
-    if (!(error instanceof SsiEvaluationError)) throw error;
-    fail(error.message);
+    // nginx's reasons come as SsiEvaluationError; anything else is a bug, which must not take
+    // the page (or the gateway) down: the directive fails as nginx's would.
+    fail(error instanceof SsiEvaluationError ? error.message : `unexpected error: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
