@@ -8,7 +8,9 @@ import { PageScanner, type Marker, type ScanOptions } from '../html/scan-page.js
 import { localUrlFor } from './fragment-match.js';
 import { OrderedWriter } from './ordered-writer.js';
 import { createPageContext, type PageContext, type PageContextOptions } from './page-context.js';
-import { compareWithLocal, DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude } from './resolve-include.js';
+import { compareWithLocal, DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude, ssiEnv } from './resolve-include.js';
+import { SsiDocument } from './ssi/document.js';
+import { withoutSsiHeaders } from './ssi/headers.js';
 import { serverTimingEntries } from './server-timing.js';
 
 /**
@@ -37,6 +39,9 @@ const EMPTY = Buffer.alloc(0);
 /** A Tailor `primary` fragment in the first chunk of a page (Tailor templates put it early). */
 const PRIMARY_FRAGMENT = /<fragment\s[^>]*\bprimary\b/i;
 
+/** A command of nginx's SSI in the first chunk: the page speaks SSI, and nginx's filter changes its headers. */
+const SSI_COMMAND = /<!--#\s*(?:include|echo|config|set|if|elif|else|endif|block|endblock)[\s-]/;
+
 export function composePage(options: ComposePageOptions): Promise<void> {
   const { upstream, res } = options;
   const ctx = createPageContext(options);
@@ -52,10 +57,14 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   ctx.charset = charsetFromContentType(upstream.headers['content-type']);
   let charsetKnown = ctx.charset !== undefined;
   let headerTiming = 0;
+  /** The page speaks SSI (a command in its first chunk): nginx's SSI filter changes its headers. */
+  let ssiPage = ctx.edge === 'nginx';
+  /** The page's SSI document, from its first SSI command on: everything after it goes through it. */
+  let ssi: SsiDocument | undefined;
 
   const writer = new OrderedWriter(res, {
     beforeFirstWrite: () => {
-      const headers = [...options.headers];
+      const headers = ssiPage ? withoutSsiHeaders(options.headers) : [...options.headers];
       const known = serverTimingEntries(ctx.results);
       headerTiming = ctx.results.length;
       if (known) headers.push('Server-Timing', known);
@@ -72,7 +81,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     bodyEnd: options.overlayTag !== undefined,
   };
   const scanner = new PageScanner(scanOptions, {
-    bytes: (chunk) => writer.push(chunk),
+    bytes: (chunk) => (ssi ? ssi.content(chunk) : writer.push(chunk)),
     marker: (marker, raw) => {
       if (marker.type === 'tailor' && marker.primary && !primarySeen && !writer.hasStarted) {
         primarySeen = true;
@@ -81,7 +90,14 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       }
       // The bytes before the first fragment leave before any fragment request is even built.
       if (!writer.hasStarted && !holdForPrimary) writer.flush();
-      writer.push(replacePageMarker(marker, raw));
+      if (marker.type === 'ssi-command') {
+        ssi ??= new SsiDocument(ssiEnv(ctx, 0, [ctx.pageUrl.href]), ctx.pageUrl, (part) => writer.push(track(part)), true, track);
+        ssi.command(marker.command, raw);
+      } else if (ssi) {
+        ssi.content(raw, () => replacePageMarker(marker, raw));
+      } else {
+        writer.push(replacePageMarker(marker, raw));
+      }
     },
   });
 
@@ -122,8 +138,11 @@ export function composePage(options: ComposePageOptions): Promise<void> {
    */
   function overlayAtBodyEnd(): Buffer | Promise<Buffer> {
     const tag = () => (ctx.overridden ? Buffer.from(options.overlayTag ?? '', 'latin1') : EMPTY);
-    if (inFlight.length === 0) return tag();
-    return Promise.allSettled(inFlight).then(tag);
+    // `</body>` after an `include … set=` is evaluated in a place the SSI document kept, which
+    // settles only after it: waiting for that place would wait for ourselves.
+    const pending = ssi ? inFlight.filter((part) => !ssi!.isKeptPlace(part)) : inFlight;
+    if (pending.length === 0) return tag();
+    return Promise.allSettled(pending).then(tag);
   }
 
   function replacePageMarker(marker: Marker, raw: Buffer): Buffer | Promise<Buffer> {
@@ -169,7 +188,9 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     body.on('data', (chunk: Buffer) => {
       if (first) {
         first = false;
-        holdForPrimary = PRIMARY_FRAGMENT.test(chunk.toString('latin1'));
+        const text = chunk.toString('latin1');
+        holdForPrimary = PRIMARY_FRAGMENT.test(text);
+        ssiPage ||= SSI_COMMAND.test(text);
       }
       if (!charsetKnown) {
         ctx.charset = sniffMetaCharset(chunk);

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Agents } from '../http/agents.js';
 import { BodyDecodeError, BodyTooLargeError, readCappedBody } from '../http/capped-body.js';
+import { BACKEND_REQUEST_OPTIONS } from '../http/backend-parser.js';
 import { canDecode } from '../http/encodings.js';
 import { describeNetworkError } from '../http/network-error.js';
 import { charsetFromContentType } from '../html/charset.js';
@@ -48,6 +49,7 @@ export function fetchFragment({ url, headers, timeoutMs, agents, maxBytes, signa
       method: 'GET',
       headers,
       agent: isHttps ? agents.https : agents.http,
+      ...BACKEND_REQUEST_OPTIONS,
     });
     let settled = false;
     const settle = (then: () => void) => {

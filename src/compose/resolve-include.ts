@@ -1,11 +1,15 @@
 import type { FragmentMode } from '../config/types.js';
 import { transcode } from '../html/charset.js';
+import { decodeSourceText } from '../html/marker-attributes.js';
 import { scanBuffer, type Marker } from '../html/scan-page.js';
 import { SSI_ERROR_TEXT, failureComment, localErrorBox } from './error-box.js';
 import type { FragmentEnd, FragmentInfo } from './events.js';
 import { fetchFragment, FragmentFetchError, type FetchedFragment, type FetchFragmentOptions } from './fetch-fragment.js';
 import { localUrlFor } from './fragment-match.js';
 import type { PageContext } from './page-context.js';
+import { evaluateDocument } from './ssi/document.js';
+import type { SsiEnv } from './ssi/types.js';
+import { SsiPageState, type SsiRequestInfo } from './ssi/variables.js';
 
 /**
  * Turns one include marker into the bytes that replace it, the way the production edge would:
@@ -52,18 +56,18 @@ async function resolveIncludeOutcome(ctx: PageContext, { marker, base, depth, ch
   try {
     url = new URL(marker.src, base);
   } catch {
-    return failed(failureComment(marker.src, 'not a valid URL'));
+    return failed(note(ctx, marker.src, 'not a valid URL'));
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return failed(failureComment(marker.src, `only http(s) includes are followed, not ${url.protocol}`));
+    return failed(note(ctx, marker.src, `only http(s) includes are followed, not ${url.protocol}`));
   }
   if (chain.includes(url.href)) {
     const loop = [...chain, url.href].map((href) => new URL(href).pathname).join(' → ');
     emitError(ctx, fragmentInfo(ctx, undefined, 'prod', marker.src, url, depth), `include loop: ${loop}`, 0);
-    return failed(failureComment(marker.src, `include loop not followed: ${loop}`));
+    return failed(note(ctx, marker.src, `include loop not followed: ${loop}`));
   }
   if (depth >= MAX_INCLUDE_DEPTH) {
-    return failed(failureComment(marker.src, `nested deeper than ${MAX_INCLUDE_DEPTH} includes; not followed`));
+    return failed(note(ctx, marker.src, `nested deeper than ${MAX_INCLUDE_DEPTH} includes; not followed`));
   }
 
   const fragment = ctx.matchFragment(url);
@@ -136,6 +140,16 @@ export async function composeNested(ctx: PageContext, body: Buffer, base: URL, d
   const parts = scanBuffer(body);
   if (parts.length === 1 && Buffer.isBuffer(parts[0])) return body;
   const upstreamBase = base.origin === ctx.pageUrl.origin ? base : ctx.pageUrl;
+  if (parts.some((part) => !Buffer.isBuffer(part) && part.marker.type === 'ssi-command')) {
+    // The fragment speaks SSI: its commands are evaluated in document order, sharing the page's variables.
+    return evaluateDocument(ssiEnv(ctx, depth, chain), base, (doc) => {
+      for (const part of parts) {
+        if (Buffer.isBuffer(part)) doc.content(part);
+        else if (part.marker.type === 'ssi-command') doc.command(part.marker.command, part.raw);
+        else doc.content(part.raw, () => replaceMarker(ctx, part.marker, part.raw, upstreamBase, depth, chain));
+      }
+    });
+  }
   const resolved = await Promise.all(
     parts.map((part): Buffer | Promise<Buffer> => {
       if (Buffer.isBuffer(part)) return part;
@@ -159,6 +173,49 @@ export function replaceMarker(ctx: PageContext, marker: Marker, raw: Buffer, bas
     default:
       return raw;
   }
+}
+
+/**
+ * What the SSI language needs from the engine for documents at `depth` (the page: 0): the page's
+ * shared SSI state, includes resolved like any other (modes, fallbacks, nesting), debug lines.
+ */
+export function ssiEnv(ctx: PageContext, depth: number, chain: readonly string[]): SsiEnv {
+  ctx.ssi ??= new SsiPageState(ssiRequestInfo(ctx));
+  const { events, page } = ctx;
+  return {
+    page: ctx.ssi,
+    unknownCommands: ctx.edge === 'nginx' ? 'error' : 'text',
+    include(uri, base) {
+      // A local fragment's includes resolve on upstream, as production would see them.
+      const upstreamBase = base.origin === ctx.pageUrl.origin ? base : ctx.pageUrl;
+      let served = true;
+      const onOutcome = (outcome: boolean) => void (served = outcome);
+      // SSI values are bytes (latin1): UTF-8 ones are read as UTF-8, as the scanner reads URLs.
+      const src = decodeSourceText(uri);
+      return resolveInclude(ctx, { marker: { type: 'ssi', src, attribute: 'virtual' }, base: upstreamBase, depth, chain, onOutcome }).then((bytes) => ({ bytes, served }));
+    },
+    debug: events.listenerCount('directive') > 0 ? (line) => events.emit('directive', { page, dialect: 'ssi', text: escapeControls(line) }) : undefined,
+  };
+}
+
+function ssiRequestInfo(ctx: PageContext): SsiRequestInfo {
+  return {
+    method: ctx.page.method,
+    requestUri: ctx.pageUrl.pathname + ctx.pageUrl.search,
+    headers: ctx.pageHeaders ?? ctx.fragmentHeaders,
+    host: ctx.pageUrl.hostname,
+    scheme: ctx.pageUrl.protocol.slice(0, -1),
+    remoteAddr: ctx.remoteAddress ?? '127.0.0.1',
+  };
+}
+
+function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** mfe-dev's own comment about a failed include, unless `diagnostics: false`. */
+function note(ctx: PageContext, src: string, reason: string): string {
+  return ctx.diagnostics === false ? '' : failureComment(src, reason);
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -192,10 +249,10 @@ async function productionFallback(
   }
   if (marker.type === 'ssi') {
     emitFallback(ctx, info, 'error-text');
-    return { bytes: SSI_ERROR_TEXT + failureComment(marker.src, reason), served: false };
+    return { bytes: SSI_ERROR_TEXT + note(ctx, marker.src, reason), served: false };
   }
   emitFallback(ctx, info, 'comment');
-  return { bytes: failureComment(marker.src, reason), served: false };
+  return { bytes: note(ctx, marker.src, reason), served: false };
 }
 
 /**

@@ -8,6 +8,11 @@ export type FragmentMode = 'prod' | 'local' | 'shadow';
 
 export const FRAGMENT_MODES: readonly FragmentMode[] = ['prod', 'local', 'shadow'];
 
+/** The production edge whose composition rules mfe-dev follows where edges differ. */
+export type Edge = 'nginx' | 'varnish' | 'akamai' | 'fastly' | 'tailor';
+
+export const EDGES: readonly Edge[] = ['nginx', 'varnish', 'akamai', 'fastly', 'tailor'];
+
 /** One fragment (micro-frontend) of the production site. */
 export interface FragmentConfig {
   /**
@@ -141,6 +146,22 @@ export interface UserConfig {
    * @example 50 * 1024 * 1024
    */
   maxFragmentSize?: number;
+  /**
+   * The production edge that assembles your pages, where edges differ: nginx (SSI), Varnish,
+   * Akamai or Fastly (ESI), or Tailor. Unset, each dialect follows its usual edge: SSI as
+   * nginx's SSI module, ESI as the ESI 1.0 language, Tailor markup as Tailor.
+   * @default undefined
+   * @example 'nginx'
+   */
+  edge?: Edge;
+  /**
+   * Add mfe-dev's own HTML comments that name a failed include and the reason
+   * (`<!-- mfe-dev: include /x failed: HTTP 503 -->`). With `false` the page carries none of
+   * them, so it is byte for byte what the edge would send.
+   * @default true
+   * @example false
+   */
+  diagnostics?: boolean;
 }
 
 /** Where a fragment or preset was defined: the config file, an extended file, or a package. */
@@ -222,6 +243,10 @@ export interface ResolvedConfig {
   pageTimeout: number;
   /** Decompressed bytes a fragment may have (see {@link UserConfig.maxFragmentSize}). */
   maxFragmentSize: number;
+  /** See {@link UserConfig.edge}; undefined: each dialect follows its usual edge. */
+  edge?: Edge;
+  /** See {@link UserConfig.diagnostics}. */
+  diagnostics: boolean;
   /** Warnings found while resolving (e.g. a preset defined twice); printed once. */
   warnings: string[];
 }

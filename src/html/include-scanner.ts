@@ -4,11 +4,11 @@ import {
   esiIncludeMarker,
   isEsiComment,
   isHtmlWhitespace,
-  parseSsiInclude,
   tailorMarker,
   type Attributes,
 } from './marker-attributes.js';
 import type { Marker, ScanSink } from './markers.js';
+import { parseSsiCommand } from './ssi-command.js';
 
 /**
  * The fast path of the page scanner, for pages where only include markers (and `</body>`)
@@ -151,11 +151,8 @@ export class IncludeScanner {
       }
       const content = buf.toString('latin1', lt + 4, end);
       if (content.charCodeAt(0) === 0x23 /* # */) {
-        const ssi = parseSsiInclude(content);
-        if (ssi) {
-          this.marker({ type: 'ssi', ...ssi }, lt, end + 3);
-          return 0;
-        }
+        this.marker({ type: 'ssi-command', command: parseSsiCommand(content) }, lt, end + 3);
+        return 0;
       } else if (isEsiComment(content)) {
         this.marker({ type: 'esi-comment', inner: buf.subarray(lt + 7, end) }, lt, end + 3);
         return 0;

@@ -1,3 +1,4 @@
+import type { SsiCommand } from './ssi-command.js';
 /**
  * What the scanners report: byte runs and markers with their exact source ranges. Shared by
  * `PageScanner` (scan-page.ts), the tokenizer scanner (scan-core.ts) and the byte-level include
@@ -6,6 +7,8 @@
 export type Marker =
   /** `<!--#include virtual="/x" -->`; `src` is taken as written (SSI decodes no entities). */
   | { type: 'ssi'; src: string; attribute: 'virtual' | 'file' }
+  /** Any `<!--# … -->` SSI command (include, echo, if, set, …), parsed as nginx parses it. */
+  | { type: 'ssi-command'; command: SsiCommand }
   /** `<esi:include src alt onerror/>`, or paired with `</esi:include>` (the range includes it). */
   | { type: 'esi-include'; src: string; alt?: string; onerror?: string }
   /** `<esi:remove>…</esi:remove>`, the whole range. */

@@ -8,10 +8,10 @@ import {
   isEsiComment,
   isImportmapType,
   matchesAssetPrefix,
-  parseSsiInclude,
   tailorMarker,
 } from './marker-attributes.js';
 import type { Marker, ScanSink } from './markers.js';
+import { parseSsiCommand } from './ssi-command.js';
 
 /**
  * The scanner's engine: htmlparser2's tokenizer callbacks turned into markers and byte runs.
@@ -250,8 +250,7 @@ export class ScanCore implements TokenizerCallbacks {
     const first = this.chunkText.charCodeAt(start - this.chunkStart);
     const c = Number.isNaN(first) ? this.window.byteAt(start) : first;
     if (c === 0x23) {
-      const ssi = parseSsiInclude(this.text(start, contentEnd));
-      if (ssi) this.report({ type: 'ssi', ...ssi }, open, end);
+      this.report({ type: 'ssi-command', command: parseSsiCommand(this.text(start, contentEnd)) }, open, end);
     } else if ((c | 0x20) === 0x65 && isEsiComment(this.text(start, Math.min(start + 4, contentEnd)))) {
       this.report({ type: 'esi-comment', inner: this.window.slice(start + 3, contentEnd) }, open, end);
     }

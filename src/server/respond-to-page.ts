@@ -107,6 +107,11 @@ export function createPageResponder(options: PageResponderOptions) {
       compareShadow: options.compareShadow,
       includePolicy: state.includePolicy,
       maxFragmentBytes: state.config.maxFragmentSize,
+      edge: state.config.edge,
+      diagnostics: state.config.diagnostics,
+      // Prepared in place before the page request left: what production received.
+      pageHeaders: req.headers,
+      remoteAddress: req.socket.remoteAddress,
       headers,
       selectorFragments: state.selectorFragments.filter((f) => (selection.modes.get(f.name) ?? 'prod') !== 'prod'),
       overlayTag: showOverlay ? overlayTag(rawHeader(upstream.rawHeaders, 'content-security-policy')) : undefined,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PageScanner, scanBuffer, type Marker, type ScanOptions } from '../../src/html/scan-page.js';
+import { parseSsiCommand } from '../../src/html/ssi-command.js';
 import { scanChecked, show, splitEvery, type Shown } from './scan-harness.js';
 
 interface Case {
@@ -19,7 +20,8 @@ function table(cases: readonly Case[]): void {
   });
 }
 
-const ssi = (src: string, raw: string, attribute: 'virtual' | 'file' = 'virtual'): Shown => ({ type: 'ssi', src, attribute, raw });
+/** Any `<!--# … -->` is an SSI command marker, parsed as nginx parses it. */
+const ssi = (raw: string): Shown => ({ type: 'ssi-command', command: parseSsiCommand(raw.slice(4, -3)), raw });
 const esi = (raw: string, src: string, extra: { alt?: string; onerror?: string } = {}): Shown => ({ type: 'esi-include', src, ...extra, raw });
 const tailor = (raw: string, fields: Omit<Extract<Marker, { type: 'tailor' }>, 'type' | 'primary'> & { primary?: boolean }): Shown => ({
   type: 'tailor',
@@ -30,18 +32,18 @@ const tailor = (raw: string, fields: Omit<Extract<Marker, { type: 'tailor' }>, '
 const element = (selector: string, raw: string): Shown => ({ type: 'element', selector, raw });
 const asset = (attribute: 'src' | 'href' | 'srcset', value: string, raw = value): Shown => ({ type: 'asset-url', attribute, value, raw });
 
-describe('SSI includes', () => {
+describe('SSI commands', () => {
   table([
-    { name: 'virtual, double quotes', html: 'a<!--#include virtual="/x" -->b', expected: ['a', ssi('/x', '<!--#include virtual="/x" -->'), 'b'] },
-    { name: 'virtual, single quotes, no space before -->', html: "<!--#include virtual='/x'-->", expected: [ssi('/x', "<!--#include virtual='/x'-->")] },
-    { name: 'whitespace after #', html: '<!--# include file="/f.html" -->', expected: [ssi('/f.html', '<!--# include file="/f.html" -->', 'file')] },
-    { name: 'newlines and other parameters', html: '<!--#include\n  virtual="/x?a=1"\n  wait="yes" -->', expected: [ssi('/x?a=1', '<!--#include\n  virtual="/x?a=1"\n  wait="yes" -->')] },
-    { name: 'parameter before virtual', html: '<!--#include set="v" virtual="/x" -->', expected: [ssi('/x', '<!--#include set="v" virtual="/x" -->')] },
-    { name: 'upper case', html: '<!--#INCLUDE VIRTUAL="/x" -->', expected: [ssi('/x', '<!--#INCLUDE VIRTUAL="/x" -->')] },
-    { name: 'src is taken as written (SSI decodes no entities)', html: '<!--#include virtual="/a?x=1&amp;y=2" -->', expected: [ssi('/a?x=1&amp;y=2', '<!--#include virtual="/a?x=1&amp;y=2" -->')] },
-    { name: 'echo is not a marker', html: '<!--#echo var="DATE_LOCAL" -->', expected: ['<!--#echo var="DATE_LOCAL" -->'] },
-    { name: 'set is not a marker', html: '<!--#set var="a" value="b" -->', expected: ['<!--#set var="a" value="b" -->'] },
-    { name: 'include without virtual or file', html: '<!--#include -->x', expected: ['<!--#include -->x'] },
+    { name: 'virtual, double quotes', html: 'a<!--#include virtual="/x" -->b', expected: ['a', ssi('<!--#include virtual="/x" -->'), 'b'] },
+    { name: 'virtual, single quotes, no space before -->', html: "<!--#include virtual='/x'-->", expected: [ssi("<!--#include virtual='/x'-->")] },
+    { name: 'whitespace after #', html: '<!--# include file="/f.html" -->', expected: [ssi('<!--# include file="/f.html" -->')] },
+    { name: 'newlines and other parameters', html: '<!--#include\n  virtual="/x?a=1"\n  wait="yes" -->', expected: [ssi('<!--#include\n  virtual="/x?a=1"\n  wait="yes" -->')] },
+    { name: 'parameter before virtual', html: '<!--#include set="v" virtual="/x" -->', expected: [ssi('<!--#include set="v" virtual="/x" -->')] },
+    { name: 'upper case (an error for nginx, still a command)', html: '<!--#INCLUDE VIRTUAL="/x" -->', expected: [ssi('<!--#INCLUDE VIRTUAL="/x" -->')] },
+    { name: 'src is taken as written (SSI decodes no entities)', html: '<!--#include virtual="/a?x=1&amp;y=2" -->', expected: [ssi('<!--#include virtual="/a?x=1&amp;y=2" -->')] },
+    { name: 'echo', html: '<!--#echo var="DATE_LOCAL" -->', expected: [ssi('<!--#echo var="DATE_LOCAL" -->')] },
+    { name: 'set', html: '<!--#set var="a" value="b" -->', expected: [ssi('<!--#set var="a" value="b" -->')] },
+    { name: 'include without virtual or file', html: '<!--#include -->x', expected: [ssi('<!--#include -->'), 'x'] },
     { name: 'space before # is a plain comment', html: '<!-- #include virtual="/x" -->', expected: ['<!-- #include virtual="/x" -->'] },
     { name: 'unterminated at EOF is plain', html: 'a<!--#include virtual="/x" ', expected: ['a<!--#include virtual="/x" '] },
   ]);
@@ -71,7 +73,7 @@ describe('ESI', () => {
     {
       name: 'paired include never closed: the open tag alone, the rest scanned again',
       html: '<esi:include src="/x">a<!--#include virtual="/y" -->b',
-      expected: [esi('<esi:include src="/x">', '/x'), 'a', ssi('/y', '<!--#include virtual="/y" -->'), 'b'],
+      expected: [esi('<esi:include src="/x">', '/x'), 'a', ssi('<!--#include virtual="/y" -->'), 'b'],
     },
     {
       name: 'remove never closed: plain, the rest scanned again',
