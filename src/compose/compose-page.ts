@@ -10,6 +10,7 @@ import { OrderedWriter } from './ordered-writer.js';
 import { createPageContext, type PageContext, type PageContextOptions } from './page-context.js';
 import { compareWithLocal, DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude } from './resolve-include.js';
 import { serverTimingEntries } from './server-timing.js';
+import { looksLikeMarkup } from './esi/varnish.js';
 
 /**
  * The streaming page path: production's HTML flows through the scanner as it arrives; untouched
@@ -34,8 +35,8 @@ export interface ComposePageOptions extends PageContextOptions {
 
 const EMPTY = Buffer.alloc(0);
 
-/** A Tailor `primary` fragment in the first chunk of a page (Tailor templates put it early). */
-const PRIMARY_FRAGMENT = /<fragment\s[^>]*\bprimary\b/i;
+/** A Tailor `primary` fragment (or `<script type="fragment" primary>`) in the first chunk of a page (Tailor templates put it early). */
+const PRIMARY_FRAGMENT = /<(?:fragment\s|script\s[^>]*\bfragment\b)[^>]*\bprimary\b/i;
 
 export function composePage(options: ComposePageOptions): Promise<void> {
   const { upstream, res } = options;
@@ -52,10 +53,12 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   ctx.charset = charsetFromContentType(upstream.headers['content-type']);
   let charsetKnown = ctx.charset !== undefined;
   let headerTiming = 0;
+  /** Tailor: headers the primary fragment gives the page (Location, Set-Cookie). */
+  const primaryHeaders: string[] = [];
 
   const writer = new OrderedWriter(res, {
     beforeFirstWrite: () => {
-      const headers = [...options.headers];
+      const headers = [...options.headers, ...primaryHeaders];
       const known = serverTimingEntries(ctx.results);
       headerTiming = ctx.results.length;
       if (known) headers.push('Server-Timing', known);
@@ -76,7 +79,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     marker: (marker, raw) => {
       if (marker.type === 'tailor' && marker.primary && !primarySeen && !writer.hasStarted) {
         primarySeen = true;
-        writer.push(track(resolvePrimary(marker)));
+        writer.push(track(resolvePrimary(marker, raw)));
         return;
       }
       // The bytes before the first fragment leave before any fragment request is even built.
@@ -89,14 +92,25 @@ export function composePage(options: ComposePageOptions): Promise<void> {
    * Tailor's primary fragment: nothing is written until it is resolved; if neither it nor its
    * fallback could be had from production, the page is a 500, as Tailor answers.
    */
-  function resolvePrimary(marker: Extract<Marker, { type: 'tailor' }>): Promise<Buffer> {
+  function resolvePrimary(marker: Extract<Marker, { type: 'tailor' }>, raw: Buffer): Promise<Buffer> {
     let decided!: () => void;
     writer.holdUntil(new Promise<void>((resolve) => (decided = resolve)));
     return resolveInclude(ctx, {
       marker,
+      raw,
       base: ctx.pageUrl,
       depth: 0,
       chain: [ctx.pageUrl.href],
+      // Its status, Location and Set-Cookie become the page's, as Tailor answers.
+      onResponse: (response) => {
+        if (primaryHeaders.length > 0 || writer.hasStarted) return;
+        status = response.status;
+        statusMessage = undefined;
+        const location = response.headers.location;
+        const origin = ctx.pageUrl.origin;
+        if (location) primaryHeaders.push('Location', location.startsWith(origin + '/') ? location.slice(origin.length) : location);
+        for (const cookie of response.headers['set-cookie'] ?? []) primaryHeaders.push('Set-Cookie', cookie);
+      },
       onOutcome: (served) => {
         if (!served) {
           status = 500;
@@ -166,10 +180,18 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       }
     });
     let first = true;
+    /** Varnish leaves a body that does not start with `<` unprocessed (its "XML check"). */
+    let untouched = false;
     body.on('data', (chunk: Buffer) => {
       if (first) {
         first = false;
         holdForPrimary = PRIMARY_FRAGMENT.test(chunk.toString('latin1'));
+        untouched = ctx.edge === 'varnish' && !looksLikeMarkup(chunk);
+      }
+      if (untouched) {
+        writer.push(chunk);
+        writer.flush();
+        return;
       }
       if (!charsetKnown) {
         ctx.charset = sniffMetaCharset(chunk);

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { OutgoingHttpHeaders } from 'node:http';
-import type { FragmentMode } from '../config/types.js';
+import type { Edge, FragmentMode } from '../config/types.js';
 import type { Agents } from '../http/agents.js';
 import type { ComposeEvents, FragmentEnd, PageInfo, ShadowResult } from './events.js';
 import type { FragmentMatcher } from './fragment-match.js';
@@ -35,6 +35,12 @@ export interface PageContext {
   results: FragmentEnd[];
   /** Set once a fragment of this page is served or shadowed from a local service. */
   overridden: boolean;
+  /** The config's `edge`: whose rules apply where edges differ (undefined: each dialect's usual edge). */
+  edge?: Edge;
+  /** The config's `diagnostics`: `false` leaves out mfe-dev's own comments about failed includes. @default true */
+  diagnostics?: boolean;
+  /** Names of the cookies active presets add to `fragmentHeaders` (they reach even Tailor fragments). */
+  presetCookieNames?: readonly string[];
 }
 
 /** What the engine is given about a page before composing it. */
@@ -49,6 +55,11 @@ export interface PageContextOptions {
   compareShadow?: CompareShadow;
   includePolicy: IncludePolicy;
   maxFragmentBytes: number;
+  /** The config's `edge`. */
+  edge?: Edge;
+  /** The config's `diagnostics`. @default true */
+  diagnostics?: boolean;
+  presetCookieNames?: readonly string[];
 }
 
 /** A shadowed fragment's two answers, both settled: production's (served) and local's (compared). */
@@ -88,5 +99,8 @@ export function createPageContext(options: PageContextOptions): PageContext {
     cancel,
     results: [],
     overridden: false,
+    edge: options.edge,
+    diagnostics: options.diagnostics,
+    presetCookieNames: options.presetCookieNames,
   };
 }

@@ -213,6 +213,8 @@ export async function resolveConfig(inline: InlineConfig = {}): Promise<Resolved
     includeHosts: [...new Set((merged.includeHosts?.value ?? []).map(normalizeOrigin))],
     pageTimeout: merged.pageTimeout?.value ?? CONFIG_DEFAULTS.pageTimeout,
     maxFragmentSize: merged.maxFragmentSize?.value ?? CONFIG_DEFAULTS.maxFragmentSize,
+    ...(merged.edge && { edge: merged.edge.value }),
+    diagnostics: merged.diagnostics?.value ?? true,
     warnings: [...new Set(warnings)],
   };
 }

@@ -8,6 +8,11 @@ export type FragmentMode = 'prod' | 'local' | 'shadow';
 
 export const FRAGMENT_MODES: readonly FragmentMode[] = ['prod', 'local', 'shadow'];
 
+/** The production edge whose composition rules mfe-dev follows where edges differ. */
+export type Edge = 'nginx' | 'varnish' | 'akamai' | 'fastly' | 'tailor';
+
+export const EDGES: readonly Edge[] = ['nginx', 'varnish', 'akamai', 'fastly', 'tailor'];
+
 /** One fragment (micro-frontend) of the production site. */
 export interface FragmentConfig {
   /**
@@ -141,6 +146,21 @@ export interface UserConfig {
    * @example 50 * 1024 * 1024
    */
   maxFragmentSize?: number;
+  /**
+   * Whose behaviour to reproduce where production edges differ. Unset, each dialect follows
+   * its usual edge: SSI as nginx, ESI as the W3C ESI 1.0 language (Akamai), Tailor markup as
+   * Tailor. `'varnish'`: only `include`/`remove`/`comment`/`<!--esi`, includes with an invalid
+   * `src` dropped, bodies that do not start with `<` left unprocessed. `'fastly'`: a comparison
+   * with an empty operand compares the empty string.
+   * @example 'varnish'
+   */
+  edge?: Edge;
+  /**
+   * `false` leaves out mfe-dev's HTML comments about failed includes, so the page is exactly
+   * what that edge sends.
+   * @default true
+   */
+  diagnostics?: boolean;
 }
 
 /** Where a fragment or preset was defined: the config file, an extended file, or a package. */
@@ -222,6 +242,10 @@ export interface ResolvedConfig {
   pageTimeout: number;
   /** Decompressed bytes a fragment may have (see {@link UserConfig.maxFragmentSize}). */
   maxFragmentSize: number;
+  /** See {@link UserConfig.edge}. */
+  edge?: Edge;
+  /** See {@link UserConfig.diagnostics}; undefined means true. */
+  diagnostics?: boolean;
   /** Warnings found while resolving (e.g. a preset defined twice); printed once. */
   warnings: string[];
 }
