@@ -12,6 +12,7 @@ import { evaluateEsiBlock, type EsiAttemptScope } from './esi/evaluate.js';
 import { interpolate } from './esi/expression.js';
 import { esiRequest, type EsiRequest } from './esi/variables.js';
 import { looksLikeMarkup, varnishInvalidSrc, varnishUnknownBlock } from './esi/varnish.js';
+import { escapeControlChars } from '../http/control-chars.js';
 import { createDebugger } from '../logger.js';
 
 /**
@@ -288,7 +289,7 @@ function varnishBlock(ctx: PageContext, marker: Extract<Marker, { type: 'esi-blo
 
 const debugCompose = createDebugger('mfe-dev:compose');
 /** `DEBUG=mfe-dev:compose` lines about directives; control characters from pages never reach the terminal. */
-const composeTrace = debugCompose && ((message: string) => debugCompose(message.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)));
+const composeTrace = debugCompose && ((message: string) => debugCompose(escapeControlChars(message)));
 
 /** mfe-dev's comment about a failed include, unless `diagnostics: false`. */
 function note(ctx: PageContext, src: string, reason: string): string {
