@@ -11,6 +11,7 @@ import { createPageContext, type PageContext, type PageContextOptions } from './
 import { compareWithLocal, DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude, ssiEnv } from './resolve-include.js';
 import { SsiDocument } from './ssi/document.js';
 import { withoutSsiHeaders } from './ssi/headers.js';
+import { looksLikeMarkup } from './esi/varnish.js';
 import { serverTimingEntries } from './server-timing.js';
 
 /**
@@ -36,8 +37,8 @@ export interface ComposePageOptions extends PageContextOptions {
 
 const EMPTY = Buffer.alloc(0);
 
-/** A Tailor `primary` fragment in the first chunk of a page (Tailor templates put it early). */
-const PRIMARY_FRAGMENT = /<fragment\s[^>]*\bprimary\b/i;
+/** A Tailor `primary` fragment (or `<script type="fragment" primary>`) in the first chunk of a page (Tailor templates put it early). */
+const PRIMARY_FRAGMENT = /<(?:fragment\s|script\s[^>]*\bfragment\b)[^>]*\bprimary\b/i;
 
 /** A command of nginx's SSI in the first chunk: the page speaks SSI, and nginx's filter changes its headers. */
 const SSI_COMMAND = /<!--#\s*(?:include|echo|config|set|if|elif|else|endif|block|endblock)[\s-]/;
@@ -61,10 +62,12 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   let ssiPage = ctx.edge === 'nginx';
   /** The page's SSI document, from its first SSI command on: everything after it goes through it. */
   let ssi: SsiDocument | undefined;
+  /** Tailor: headers the primary fragment gives the page (Location, Set-Cookie). */
+  const primaryHeaders: string[] = [];
 
   const writer = new OrderedWriter(res, {
     beforeFirstWrite: () => {
-      const headers = ssiPage ? withoutSsiHeaders(options.headers) : [...options.headers];
+      const headers = [...(ssiPage ? withoutSsiHeaders(options.headers) : options.headers), ...primaryHeaders];
       const known = serverTimingEntries(ctx.results);
       headerTiming = ctx.results.length;
       if (known) headers.push('Server-Timing', known);
@@ -85,7 +88,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     marker: (marker, raw) => {
       if (marker.type === 'tailor' && marker.primary && !primarySeen && !writer.hasStarted) {
         primarySeen = true;
-        writer.push(track(resolvePrimary(marker)));
+        writer.push(track(resolvePrimary(marker, raw)));
         return;
       }
       // The bytes before the first fragment leave before any fragment request is even built.
@@ -105,14 +108,25 @@ export function composePage(options: ComposePageOptions): Promise<void> {
    * Tailor's primary fragment: nothing is written until it is resolved; if neither it nor its
    * fallback could be had from production, the page is a 500, as Tailor answers.
    */
-  function resolvePrimary(marker: Extract<Marker, { type: 'tailor' }>): Promise<Buffer> {
+  function resolvePrimary(marker: Extract<Marker, { type: 'tailor' }>, raw: Buffer): Promise<Buffer> {
     let decided!: () => void;
     writer.holdUntil(new Promise<void>((resolve) => (decided = resolve)));
     return resolveInclude(ctx, {
       marker,
+      raw,
       base: ctx.pageUrl,
       depth: 0,
       chain: [ctx.pageUrl.href],
+      // Its status, Location and Set-Cookie become the page's, as Tailor answers.
+      onResponse: (response) => {
+        if (primaryHeaders.length > 0 || writer.hasStarted) return;
+        status = response.status;
+        statusMessage = undefined;
+        const location = response.headers.location;
+        const origin = ctx.pageUrl.origin;
+        if (location) primaryHeaders.push('Location', location.startsWith(origin + '/') ? location.slice(origin.length) : location);
+        for (const cookie of response.headers['set-cookie'] ?? []) primaryHeaders.push('Set-Cookie', cookie);
+      },
       onOutcome: (served) => {
         if (!served) {
           status = 500;
@@ -185,12 +199,20 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       }
     });
     let first = true;
+    /** Varnish leaves a body that does not start with `<` unprocessed (its "XML check"). */
+    let untouched = false;
     body.on('data', (chunk: Buffer) => {
       if (first) {
         first = false;
         const text = chunk.toString('latin1');
         holdForPrimary = PRIMARY_FRAGMENT.test(text);
         ssiPage ||= SSI_COMMAND.test(text);
+        untouched = ctx.edge === 'varnish' && !looksLikeMarkup(chunk);
+      }
+      if (untouched) {
+        writer.push(chunk);
+        writer.flush();
+        return;
       }
       if (!charsetKnown) {
         ctx.charset = sniffMetaCharset(chunk);

@@ -46,6 +46,8 @@ export interface PageContext {
   remoteAddress: string | undefined;
   /** SSI variables, captures and blocks of this page, once it uses SSI commands. */
   ssi?: SsiPageState;
+  /** Names of the cookies active presets add to `fragmentHeaders` (they reach even Tailor fragments). */
+  presetCookieNames?: readonly string[];
 }
 
 /** What the engine is given about a page before composing it. */
@@ -66,6 +68,7 @@ export interface PageContextOptions {
   diagnostics?: boolean;
   pageHeaders?: IncomingHttpHeaders;
   remoteAddress?: string;
+  presetCookieNames?: readonly string[];
 }
 
 /** A shadowed fragment's two answers, both settled: production's (served) and local's (compared). */
@@ -109,5 +112,6 @@ export function createPageContext(options: PageContextOptions): PageContext {
     diagnostics: options.diagnostics ?? true,
     pageHeaders: options.pageHeaders,
     remoteAddress: options.remoteAddress,
+    presetCookieNames: options.presetCookieNames,
   };
 }

@@ -149,7 +149,11 @@ export interface UserConfig {
   /**
    * The production edge that assembles your pages, where edges differ: nginx (SSI), Varnish,
    * Akamai or Fastly (ESI), or Tailor. Unset, each dialect follows its usual edge: SSI as
-   * nginx's SSI module, ESI as the ESI 1.0 language, Tailor markup as Tailor.
+   * nginx's SSI module, ESI as the W3C ESI 1.0 language (Akamai), Tailor markup as Tailor.
+   * `'varnish'`: only `include`/`remove`/`comment`/`<!--esi`, includes with an invalid `src`
+   * dropped, bodies that do not start with `<` left unprocessed. `'fastly'`: a comparison with an
+   * empty operand compares the empty string. `'nginx'`: composed pages lose `Last-Modified`,
+   * `ETag` and `Accept-Ranges`, and unknown SSI commands are errors.
    * @default undefined
    * @example 'nginx'
    */

@@ -176,3 +176,8 @@ export function tailorMarker(attributes: Attributes): TailorMarker | null {
 export function isImportmapType(type: string | undefined): boolean {
   return type !== undefined && trimUrl(type).toLowerCase() === 'importmap';
 }
+
+/** Whether a `<script type>` value makes the script a Tailor fragment (`type="fragment"`). */
+export function isFragmentScriptType(type: string | undefined): boolean {
+  return type !== undefined && trimUrl(type).toLowerCase() === 'fragment';
+}

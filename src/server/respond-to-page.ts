@@ -112,6 +112,7 @@ export function createPageResponder(options: PageResponderOptions) {
       // Prepared in place before the page request left: what production received.
       pageHeaders: req.headers,
       remoteAddress: req.socket.remoteAddress,
+      presetCookieNames: Object.keys(selection.cookies),
       headers,
       selectorFragments: state.selectorFragments.filter((f) => (selection.modes.get(f.name) ?? 'prod') !== 'prod'),
       overlayTag: showOverlay ? overlayTag(rawHeader(upstream.rawHeaders, 'content-security-policy')) : undefined,

@@ -69,7 +69,20 @@ describe('ESI', () => {
     { name: 'esi comment without whitespace before a tag', html: '<!--esi<esi:include src="/x"/>-->', expected: [{ type: 'esi-comment', inner: '<esi:include src="/x"/>', raw: '<!--esi<esi:include src="/x"/>-->' }] },
     { name: 'a comment starting with another word is plain', html: '<!--esign-->', expected: ['<!--esign-->'] },
     { name: 'plain comment around an include hides it', html: '<!-- <esi:include src="/x"/> -->', expected: ['<!-- <esi:include src="/x"/> -->'] },
-    { name: 'other ESI tags are plain', html: '<esi:try><esi:attempt>x</esi:attempt></esi:try>', expected: ['<esi:try><esi:attempt>x</esi:attempt></esi:try>'] },
+    { name: 'esi:try is a block, through its close tag', html: 'a<esi:try><esi:attempt>x</esi:attempt></esi:try>b', expected: ['a', { type: 'esi-block', tag: 'try', raw: '<esi:try><esi:attempt>x</esi:attempt></esi:try>' }, 'b'] },
+    {
+      name: 'esi:choose with nested choose and includes is one block',
+      html: '<esi:choose><esi:when test="1==1"><esi:choose><esi:otherwise><esi:include src="/x"/></esi:otherwise></esi:choose></esi:when></esi:choose>!',
+      expected: [{ type: 'esi-block', tag: 'choose', raw: '<esi:choose><esi:when test="1==1"><esi:choose><esi:otherwise><esi:include src="/x"/></esi:otherwise></esi:choose></esi:when></esi:choose>' }, '!'],
+    },
+    { name: 'esi:vars block', html: '<ESI:VARS>$(HTTP_HOST)</esi:vars >', expected: [{ type: 'esi-block', tag: 'vars', raw: '<ESI:VARS>$(HTTP_HOST)</esi:vars >' }] },
+    { name: 'esi:text block', html: '<esi:text><esi:include src="/no"/></esi:text>', expected: [{ type: 'esi-block', tag: 'text', raw: '<esi:text><esi:include src="/no"/></esi:text>' }] },
+    { name: 'esi:comment is one tag', html: 'a<esi:comment text="x > y"/>b', expected: ['a', { type: 'esi-block', tag: 'comment', raw: '<esi:comment text="x > y"/>' }, 'b'] },
+    { name: 'a block never closed is plain, what follows scanned again', html: '<esi:choose>a<esi:include src="/x"/>', expected: ['<esi:choose>a', esi('<esi:include src="/x"/>', '/x')] },
+    { name: 'an empty self-closing block is plain', html: '<esi:vars/>x', expected: ['<esi:vars/>x'] },
+    { name: 'esi:assign, short form: one tag', html: `a<esi:assign name="x" value="'1'"/>b`, expected: ['a', { type: 'esi-block', tag: 'assign', raw: `<esi:assign name="x" value="'1'"/>` }, 'b'] },
+    { name: 'esi:assign, long form: through its close tag', html: '<esi:assign name="x">$(HTTP_HOST)</esi:assign>!', expected: [{ type: 'esi-block', tag: 'assign', raw: '<esi:assign name="x">$(HTTP_HOST)</esi:assign>' }, '!'] },
+    { name: 'a block inside a remove is part of it', html: '<esi:remove><esi:vars>x</esi:vars></esi:remove>', expected: [{ type: 'esi-remove', raw: '<esi:remove><esi:vars>x</esi:vars></esi:remove>' }] },
     {
       name: 'paired include never closed: the open tag alone, the rest scanned again',
       html: '<esi:include src="/x">a<!--#include virtual="/y" -->b',
@@ -88,6 +101,12 @@ describe('Tailor', () => {
   table([
     { name: 'self-closing', html: '<fragment src="/f"/>', expected: [tailor('<fragment src="/f"/>', { src: '/f', attributes: { src: '/f' } })] },
     { name: 'paired', html: '<fragment src="/f"></fragment>.', expected: [tailor('<fragment src="/f"></fragment>', { src: '/f', attributes: { src: '/f' } }), '.'] },
+    {
+      name: 'script type=fragment through its close tag',
+      html: '<head><script type="fragment" src="/f"></script></head>',
+      expected: ['<head>', tailor('<script type="fragment" src="/f"></script>', { src: '/f', attributes: { type: 'fragment', src: '/f' } }), '</head>'],
+    },
+    { name: 'other scripts mentioning fragment stay raw text', html: '<script data-x="fragment">"<fragment src=/no>"</script>', expected: ['<script data-x="fragment">"<fragment src=/no>"</script>'] },
     {
       name: 'paired with content, primary, timeout, fallback-src',
       html: '<fragment src="https://h/f" fallback-src="/fb" timeout="3000" primary async>loading…</fragment>',
