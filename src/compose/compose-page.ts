@@ -33,6 +33,11 @@ export interface ComposePageOptions extends PageContextOptions {
   assetPrefixes?: readonly string[];
   /** Whether the client can receive trailers (HTTP/1.1). */
   trailers: boolean;
+  /**
+   * Makes headers a fragment gives the page (a Tailor primary fragment's `Location` and
+   * `Set-Cookie`) work on the gateway, by the same rules as the page's own headers.
+   */
+  adaptHeaders?: (raw: readonly string[]) => RawHeaders;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -123,9 +128,10 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         status = response.status;
         statusMessage = undefined;
         const location = response.headers.location;
-        const origin = ctx.pageUrl.origin;
-        if (location) primaryHeaders.push('Location', location.startsWith(origin + '/') ? location.slice(origin.length) : location);
-        for (const cookie of response.headers['set-cookie'] ?? []) primaryHeaders.push('Set-Cookie', cookie);
+        const given: string[] = [];
+        if (location) given.push('Location', location);
+        for (const cookie of response.headers['set-cookie'] ?? []) given.push('Set-Cookie', cookie);
+        primaryHeaders.push(...(options.adaptHeaders ? options.adaptHeaders(given) : given));
       },
       onOutcome: (served) => {
         if (!served) {

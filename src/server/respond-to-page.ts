@@ -10,6 +10,7 @@ import { badTargetMessage, upstreamUrlFor } from '../http/request-target.js';
 import { createDebugger, type Logger } from '../logger.js';
 import { BODY_AND_VALIDATORS_CHANGE, BODY_CHANGES, gatewayResponseHeaders, passThrough } from '../proxy/pass-through.js';
 import { fragmentRequestHeaders } from '../proxy/request-headers.js';
+import { rewriteResponseHeaders } from '../proxy/response-headers.js';
 import { overlayTag } from '../ui/overlay-tag.js';
 import { activeLocalFragments, looksLikeModuleRequest, moduleMissHint, suggestedPrefix } from './dev-server-hints.js';
 import { getRequestContext } from './request-context.js';
@@ -119,6 +120,7 @@ export function createPageResponder(options: PageResponderOptions) {
       rewriteAsset: rewriter?.rewrite,
       assetPrefixes: rewriter?.prefixes,
       trailers: req.httpVersionMajor === 1 && req.httpVersionMinor >= 1,
+      adaptHeaders: (raw) => rewriteResponseHeaders(raw, headerContext),
     });
   };
 }

@@ -39,4 +39,21 @@ describe('Tailor fragments through the gateway', () => {
     expect(response.status).toBe(404);
     expect(response.text).toBe('<html><head>gone</head><body>x</body></html>');
   });
+
+  it("a primary fragment's Set-Cookie and Location become the page's, made to work on the gateway like production's own", async () => {
+    site = await startSite({ '/': '<html><head><fragment src="/login" primary></fragment></head><body>x</body></html>' });
+    const upstream = site.url;
+    // The fragment redirects to production's absolute URL and sets a cookie for production's domain.
+    site.routes.set('/login', {
+      body: 'redirecting',
+      status: 302,
+      headers: { location: `${upstream}/account`, 'set-cookie': 'sid=abc; Domain=.shop.example; Path=/; HttpOnly' },
+    });
+    gateway = await startGateway({ upstream, overlay: false });
+    const response = await request(gateway.url + '/');
+    expect(response.status).toBe(302);
+    expect(response.headers.location).toBe(`${gateway.url}/account`);
+    // Domain would make the browser refuse the cookie on localhost: dropped, as for the page's own cookies.
+    expect(response.headers['set-cookie']).toEqual(['sid=abc; Path=/; HttpOnly']);
+  });
 });
