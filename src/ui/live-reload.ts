@@ -153,14 +153,31 @@ function send(res: ServerResponse, event: string, data: object): void {
   if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
+/**
+ * Cache-busting timestamps dev servers put in module URLs after a hot update (Vite serves
+ * `src="/src/header.js?t=1795703245023"` once header.js was edited): the module changed, which
+ * its HMR handles, not the HTML. Left in, every hot update would also reload the page.
+ */
+const TIMESTAMP = String.raw`t=\d{13}(?=["'&#\s>])`;
+const LEADING_TIMESTAMP = new RegExp(String.raw`\?${TIMESTAMP}(&(amp;)?)?`, 'g');
+const OTHER_TIMESTAMP = new RegExp(String.raw`&(amp;)?${TIMESTAMP}`, 'g');
+
+/** The HTML as live reload compares it: without those timestamps (`a.js?t=1…&v=2` → `a.js?v=2`). */
+export function comparableHtml(html: string): string {
+  return html.replace(LEADING_TIMESTAMP, (_match, rest: string | undefined) => (rest ? '?' : '')).replace(OTHER_TIMESTAMP, '');
+}
+
 /** A digest of what the URL answers now: status and body, or the failure. */
 function fingerprint(url: string): Promise<string> {
   return new Promise((resolve) => {
     const client = url.startsWith('https:') ? https : http;
     const req = client.get(url, { agent: false, timeout: POLL_TIMEOUT_MS, headers: { accept: 'text/html' } }, (res) => {
-      const hash = createHash('sha1').update(String(res.statusCode)).update('\n');
-      res.on('data', (chunk: Buffer) => hash.update(chunk));
-      res.on('end', () => resolve(hash.digest('hex')));
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const body = comparableHtml(Buffer.concat(chunks).toString('latin1'));
+        resolve(createHash('sha1').update(`${res.statusCode}\n${body}`, 'latin1').digest('hex'));
+      });
       res.on('error', (error) => resolve(`failed: ${error.message}`));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
