@@ -122,6 +122,21 @@ describe("a dev server's live-update socket at its own path", () => {
   });
 });
 
+describe("a socket with Vite's subprotocol that no local service takes", () => {
+  it('is closed, not sent to production, with a warning (none for the pings of a restarting Vite)', async () => {
+    const production = await socketServer('production', () => true);
+    const devServer = await socketServer('the dev server', () => false);
+    const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header', local: devServer.url } }, local: ['header'] });
+    expect(await firstMessage(`${ws(server.url)}/?token=abc`, { protocol: 'vite-ping', origin: server.url })).toMatch(/^error: /);
+    expect(server.logger.recentWarnings()).toEqual([]);
+    expect(await firstMessage(`${ws(server.url)}/?token=abc`, { protocol: 'vite-hmr', origin: server.url })).toMatch(/^error: /);
+    expect(production.seen).toEqual([]);
+    expect(server.logger.recentWarnings()).toEqual([
+      expect.stringContaining(`websocket / looks like a dev server's live-update socket, but no local service accepted it (header at ${devServer.url}: answered 404), so it was closed.`),
+    ]);
+  });
+});
+
 describe('a websocket production refuses while a fragment is local', () => {
   it('is reported with the prefix to add to `assets`', async () => {
     const production = await socketServer('production', () => false);
