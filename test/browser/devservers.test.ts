@@ -60,6 +60,18 @@ async function viteConnected(watched: WatchedPage): Promise<void> {
   await expect.poll(() => watched.consoleMessages.some((m) => m.includes('[vite] connected.')), { timeout: 20_000 }).toBe(true);
 }
 
+/** The old server's port may take a moment to be free on a loaded machine. */
+async function restartOnSamePort<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= 20 || !/in use|EADDRINUSE/i.test(String(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 /** Marks the page; the mark is gone after a reload. */
 async function mark(page: Page): Promise<void> {
   await page.evaluate(() => ((window as unknown as { __mark: string }).__mark = 'before the edit'));
@@ -141,7 +153,7 @@ describe.runIf(runBrowserTests)('Vite 8 dev server as a local fragment, in Chrom
     await mark(watched.page);
 
     await service.close();
-    const restarted = await startHeaderService({ root: project.root, port: service.port });
+    const restarted = await restartOnSamePort(() => startHeaderService({ root: project.root, port: service.port }));
     cleanups.push(() => restarted.close());
     await watched.page.waitForFunction(() => !(window as unknown as { __mark?: string }).__mark, undefined, { timeout: 30_000 });
     await watched.page.waitForSelector('header[data-fragment="header"][data-hydrated="local"]');
