@@ -10,7 +10,8 @@ import type { FragmentMode, ResolvedConfig } from '../config/types.js';
  * Next.js at `/_next/webpack-hmr`. An upgrade that carries one of these signatures, from a page of
  * the gateway itself, is offered to the local services of the fragments that are `local` for this
  * browser (in config order) before production; the first that accepts it keeps it. Anything else
- * goes to production untouched, and targets only ever come from the config.
+ * goes to production untouched, and targets only ever come from the config. (A socket with
+ * Vite's subprotocol that no local service takes is closed instead: production has no use for it.)
  */
 export interface DevServerSocketTarget {
   fragment: string;
@@ -25,12 +26,20 @@ const DEV_SERVER_PROTOCOLS = new Set(['vite-hmr', 'vite-ping']);
 /** Default socket paths of dev servers that use no subprotocol. */
 export const DEV_SERVER_SOCKET_PATHS = new Set(['/ws', '/_next/webpack-hmr', '/sockjs-node']);
 
+/**
+ * The dev server subprotocol the upgrade asks for (`vite-hmr`, `vite-ping`), if any. Such a
+ * socket is never production's: when no local service takes it, it is closed rather than sent on.
+ */
+export function devServerProtocol(headers: IncomingHttpHeaders): string | undefined {
+  return String(headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim().toLowerCase())
+    .find((p) => DEV_SERVER_PROTOCOLS.has(p));
+}
+
 /** True when an upgrade looks like a dev server's live-update socket. */
 export function isDevServerSocket(url: string, headers: IncomingHttpHeaders): boolean {
-  const protocols = String(headers['sec-websocket-protocol'] ?? '')
-    .split(',')
-    .map((p) => p.trim().toLowerCase());
-  if (protocols.some((p) => DEV_SERVER_PROTOCOLS.has(p))) return true;
+  if (devServerProtocol(headers)) return true;
   const pathname = url.split('?')[0];
   return DEV_SERVER_SOCKET_PATHS.has(pathname) || pathname.startsWith('/sockjs-node/');
 }

@@ -60,10 +60,10 @@ export function moduleMissHint(method: string, url: string, status: number, frag
  * A websocket that looks like a dev server's live-update socket was accepted by no local
  * service and went to production.
  */
-export function socketMissHint(url: string, fragments: readonly ActiveLocalFragment[], refusals: readonly string[]): string {
+export function socketMissHint(url: string, fragments: readonly ActiveLocalFragment[], refusals: readonly string[], closed = false): string {
   const tried = refusals.length ? ` (${refusals.join('; ')})` : '';
   return (
-    `websocket ${url} looks like a dev server's live-update socket, but no local service accepted it${tried}, so it went to production. ` +
+    `websocket ${url} looks like a dev server's live-update socket, but no local service accepted it${tried}, so it ${closed ? 'was closed' : 'went to production'}. ` +
     `Hot reload of ${names(fragments)} will not work until it reaches its dev server: check that the dev server runs at the \`local\` URL, ` +
     `or put its socket under an asset prefix (Vite: \`base\` or \`server.hmr.path\`; webpack-dev-server: \`devServer.webSocketServer.options.path\` with \`devServer.client.webSocketURL\`) listed in ${assetsKey(fragments)}.`
   );

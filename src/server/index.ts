@@ -10,6 +10,7 @@ import { createAgents, destroyAgents } from '../http/agents.js';
 import { DEV_PREFIX, LIVE_RELOAD_PATH } from '../http/routes.js';
 import { createDebugger, createLogger, type Logger } from '../logger.js';
 import { createLocalAssetProxy } from '../proxy/local-asset-proxy.js';
+import { devServerProtocol } from '../overrides/dev-server-sockets.js';
 import { offerUpgrade } from '../proxy/websocket-handover.js';
 import { createUpstreamProxy } from '../proxy/upstream-proxy.js';
 import { compareShadow } from '../shadow/shadow-compare.js';
@@ -146,8 +147,13 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
         refusals.push(`${candidate.fragment} at ${candidate.origin}: ${result.reason}`);
       }
       if (socket.destroyed) return;
-      const locals = activeLocalFragments(context.state.config, context.selection.modes);
-      logger.warnOnce(socketMissHint(context.selection.upstreamUrl.split('?')[0], locals, refusals));
+      const protocol = devServerProtocol(req.headers);
+      // Vite pings while its server restarts: refusals are expected then, and not production's business.
+      if (protocol !== 'vite-ping') {
+        const locals = activeLocalFragments(context.state.config, context.selection.modes);
+        logger.warnOnce(socketMissHint(context.selection.upstreamUrl.split('?')[0], locals, refusals, protocol !== undefined));
+      }
+      if (protocol) return void socket.destroy();
     }
     prepareUpstreamRequest(req, context, true); // 5
     current.proxy.upgrade(req, socket, head);

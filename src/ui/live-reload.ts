@@ -11,10 +11,11 @@ import type { Logger } from '../logger.js';
  * The overlay script of each page listens to `/__mfe-dev/events?page=URL` (server-sent events).
  * For pages with open listeners, the local fragments they were composed with are asked for again
  * when the page starts listening (the stream then says `ready`) and every `intervalMs` after
- * that; when one answers differently from the time before (an edited template, a
- * dev server that came back), the pages using it get a `reload` event. Dev servers' own HMR
- * handles their modules; this covers the HTML they render, which no dev server pushes into a
- * page it did not serve. A fragment that differs on every request (a timestamp or a token in
+ * that; when one answers differently from the time before (an edited template, a dev server
+ * that came back after the page showed its error box), the pages using it get a `reload` event.
+ * A service that stops answering is waited for rather than reloaded into an error box. Dev
+ * servers' own HMR handles their modules; this covers the HTML they render, which no dev server
+ * pushes into a page it did not serve. A fragment that differs on every request (a timestamp or a token in
  * it) would reload its pages forever: after a few changes in a row it is left alone, with a
  * warning that says so.
  */
@@ -130,6 +131,10 @@ export class LiveReload {
       watched.inFlight = true;
       void fingerprint(url).then((hash) => {
         watched.inFlight = false;
+        // A service that stops answering (a dev server restarting) is waited for, not reloaded
+        // into an error box; once it answers, the page reloads if the answer is new (or the page
+        // was composed while it was down).
+        if (isFailure(hash) && watched.hash !== undefined) return;
         const changed = watched.hash !== undefined && watched.hash !== hash;
         watched.hash = hash;
         watched.streak = changed ? watched.streak + 1 : 0;
@@ -153,17 +158,39 @@ function send(res: ServerResponse, event: string, data: object): void {
   if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
+/**
+ * Cache-busting timestamps dev servers put in module URLs after a hot update (Vite serves
+ * `src="/src/header.js?t=1795703245023"` once header.js was edited): the module changed, which
+ * its HMR handles, not the HTML. Left in, every hot update would also reload the page.
+ */
+const TIMESTAMP = String.raw`t=\d{13}(?=["'&#\s>])`;
+const LEADING_TIMESTAMP = new RegExp(String.raw`\?${TIMESTAMP}(&(amp;)?)?`, 'g');
+const OTHER_TIMESTAMP = new RegExp(String.raw`&(amp;)?${TIMESTAMP}`, 'g');
+
+/** The HTML as live reload compares it: without those timestamps (`a.js?t=1…&v=2` → `a.js?v=2`). */
+export function comparableHtml(html: string): string {
+  return html.replace(LEADING_TIMESTAMP, (_match, rest: string | undefined) => (rest ? '?' : '')).replace(OTHER_TIMESTAMP, '');
+}
+
+const FAILED = 'failed: ';
+/** No answer, or a 5xx: the service is down or restarting. */
+const isFailure = (hash: string) => hash.startsWith(FAILED);
+
 /** A digest of what the URL answers now: status and body, or the failure. */
 function fingerprint(url: string): Promise<string> {
   return new Promise((resolve) => {
     const client = url.startsWith('https:') ? https : http;
     const req = client.get(url, { agent: false, timeout: POLL_TIMEOUT_MS, headers: { accept: 'text/html' } }, (res) => {
-      const hash = createHash('sha1').update(String(res.statusCode)).update('\n');
-      res.on('data', (chunk: Buffer) => hash.update(chunk));
-      res.on('end', () => resolve(hash.digest('hex')));
-      res.on('error', (error) => resolve(`failed: ${error.message}`));
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        if ((res.statusCode ?? 500) >= 500) return resolve(`${FAILED}HTTP ${res.statusCode}`);
+        const body = comparableHtml(Buffer.concat(chunks).toString('latin1'));
+        resolve(createHash('sha1').update(`${res.statusCode}\n${body}`, 'latin1').digest('hex'));
+      });
+      res.on('error', (error) => resolve(`${FAILED}${error.message}`));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (error: NodeJS.ErrnoException) => resolve(`failed: ${error.code ?? error.message}`));
+    req.on('error', (error: NodeJS.ErrnoException) => resolve(`${FAILED}${error.code ?? error.message}`));
   });
 }

@@ -122,6 +122,21 @@ describe("a dev server's live-update socket at its own path", () => {
   });
 });
 
+describe("a socket with Vite's subprotocol that no local service takes", () => {
+  it('is closed, not sent to production, with a warning (none for the pings of a restarting Vite)', async () => {
+    const production = await socketServer('production', () => true);
+    const devServer = await socketServer('the dev server', () => false);
+    const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header', local: devServer.url } }, local: ['header'] });
+    expect(await firstMessage(`${ws(server.url)}/?token=abc`, { protocol: 'vite-ping', origin: server.url })).toMatch(/^error: /);
+    expect(server.logger.recentWarnings()).toEqual([]);
+    expect(await firstMessage(`${ws(server.url)}/?token=abc`, { protocol: 'vite-hmr', origin: server.url })).toMatch(/^error: /);
+    expect(production.seen).toEqual([]);
+    expect(server.logger.recentWarnings()).toEqual([
+      expect.stringContaining(`websocket / looks like a dev server's live-update socket, but no local service accepted it (header at ${devServer.url}: answered 404), so it was closed.`),
+    ]);
+  });
+});
+
 describe('a websocket production refuses while a fragment is local', () => {
   it('is reported with the prefix to add to `assets`', async () => {
     const production = await socketServer('production', () => false);
@@ -238,6 +253,30 @@ describe("the overlay's event stream", () => {
   });
 });
 
+describe('live reload of a local fragment', () => {
+  it('waits while the local service is down (no reload into an error box), and reloads when it answers with new HTML', async () => {
+    let html = '<header data-fragment="header">v1</header>';
+    let down = false;
+    const local = await listen((_req, res) => (down ? res.writeHead(503).end('restarting') : res.writeHead(200, { 'content-type': 'text/html' }).end(html)));
+    cleanups.push(() => local.close());
+    const production = await listen((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body><!--#include virtual="/fragments/header" --></body></html>'));
+    cleanups.push(() => production.close());
+    const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header', local: local.url } }, local: ['header'] });
+    expect((await request(`${server.url}/`)).text).toContain('v1');
+
+    const events = await openEventStream(`${server.url}/__mfe-dev/events?page=%2F`);
+    cleanups.push(() => events.close());
+    await events.waitFor('event: ready');
+    down = true;
+    // Several polls see the service down: nothing is said. Then it answers, changed.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(events.text()).not.toContain('event: reload');
+    html = '<header data-fragment="header">v2</header>';
+    down = false;
+    expect(await events.waitFor('event: reload')).toContain('"fragment":"header"');
+  });
+});
+
 /** A server-sent event stream, read as text. */
 async function openEventStream(url: string) {
   const controller = new AbortController();
@@ -254,6 +293,7 @@ async function openEventStream(url: string) {
   })().catch(() => undefined);
   return {
     close: () => controller.abort(),
+    text: () => text,
     /** Resolves with the event block that contains `needle`. */
     async waitFor(needle: string): Promise<string> {
       const deadline = Date.now() + 15_000;

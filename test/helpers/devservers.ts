@@ -59,6 +59,8 @@ export interface WatchedPage {
   problems: string[];
   /** Console errors (CSP violations show up here). */
   consoleErrors: string[];
+  /** Every console message, as `type: text`. */
+  consoleMessages: string[];
 }
 
 /** A page in a fresh browser profile; close `context` after the test. */
@@ -68,7 +70,9 @@ export async function openWatchedPage(browser: Browser): Promise<WatchedPage> {
   page.setDefaultTimeout(15_000);
   const problems: string[] = [];
   const consoleErrors: string[] = [];
+  const consoleMessages: string[] = [];
   page.on('console', (message: ConsoleMessage) => {
+    consoleMessages.push(`${message.type()}: ${message.text()}`);
     if (message.type() === 'error') consoleErrors.push(`${message.text()} (${message.location().url})`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -77,5 +81,5 @@ export async function openWatchedPage(browser: Browser): Promise<WatchedPage> {
     // A reload or navigation aborts what the old page still had in flight.
     if (!/ERR_ABORTED/.test(reason)) problems.push(`request failed: ${request.url()} ${reason}`);
   });
-  return { page, context, problems, consoleErrors };
+  return { page, context, problems, consoleErrors, consoleMessages };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isDevServerSocket } from '../../src/overrides/dev-server-sockets.js';
 import { looksLikeModuleRequest, suggestedPrefix, usesEvalSourceMaps } from '../../src/server/dev-server-hints.js';
+import { comparableHtml } from '../../src/ui/live-reload.js';
 
 describe('isDevServerSocket: the signatures of dev servers’ live-update sockets', () => {
   it.each([
@@ -54,5 +55,19 @@ describe('usesEvalSourceMaps', () => {
     expect(usesEvalSourceMaps('console.log(1);\n//# sourceMappingURL=cart.js.map')).toBe(false);
     expect(usesEvalSourceMaps('const evaluate = eval; evaluate("1")')).toBe(false);
     expect(usesEvalSourceMaps('eval("1") // sourceURL=other://x')).toBe(false);
+  });
+});
+
+describe('comparableHtml (live reload)', () => {
+  it.each([
+    ['<script type="module" src="/src/header.js?t=1795703245023"></script>', '<script type="module" src="/src/header.js"></script>'],
+    ["<link href='/a.css?v=1&t=1795703245023'>", "<link href='/a.css?v=1'>"],
+    ['<script src="/a.js?t=1795703245023&v=1"></script>', '<script src="/a.js?v=1"></script>'],
+    ['<script src="/a.js?v=1&amp;t=1795703245023"></script>', '<script src="/a.js?v=1"></script>'],
+    // Not a module timestamp: left alone.
+    ['<p>t=1795703245023 and ?t=12</p>', '<p>t=1795703245023 and ?t=12</p>'],
+    ['<script src="/src/header.js?v=abc123"></script>', '<script src="/src/header.js?v=abc123"></script>'],
+  ])("Vite's cache-busting timestamp after a hot update is ignored: %s", (html, expected) => {
+    expect(comparableHtml(html)).toBe(expected);
   });
 });
