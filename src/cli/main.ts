@@ -10,6 +10,7 @@ import { isMfeDevError } from '../errors.js';
 const runCheck = async (inline: InlineConfig) => (await import('./check.js')).runCheck(inline);
 const runInit = async (cwd: string) => (await import('./init.js')).runInit(cwd);
 const runPresets = async (inline: InlineConfig) => (await import('./presets.js')).runPresets(inline);
+const runTrust = async (flags: { uninstall?: boolean; system?: boolean }) => (await import('./trust.js')).runTrustCommand(flags);
 
 /**
  * The command line is thin: flags become an inline config for `createDevServer()`. Returns the
@@ -35,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     .example('mfe-dev --preset checkout --port 0')
     .action((command: string | undefined, flags: Record<string, unknown>) => {
       if (command !== undefined && command !== 'dev') {
-        throw new UsageError(`unknown command '${command}'. Commands: dev (default), check, presets, init. See mfe-dev --help.`);
+        throw new UsageError(`unknown command '${command}'. Commands: dev (default), check, presets, trust, init. See mfe-dev --help.`);
       }
       run = () => runDev(flags);
     });
@@ -50,6 +51,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--config <file>', 'Config file')
     .action((flags: Record<string, unknown>) => {
       run = () => runPresets(inlineFrom(flags));
+    });
+  cli
+    .command('trust', "Make this machine's browsers trust mfe-dev's local certificate authority (for --https)")
+    .option('--uninstall', 'Stop trusting it')
+    .option('--system', 'Use the system-wide store instead of this user\'s (needs root / administrator)')
+    .action((flags: Record<string, unknown>) => {
+      run = () => runTrust({ uninstall: flags.uninstall === true, system: flags.system === true });
     });
   cli.command('init', 'Write a commented starter mfe-dev.config.ts').action(() => {
     run = () => runInit(process.cwd());
