@@ -56,6 +56,14 @@ export function caCommonName(serial: string): string {
   return `mfe-dev local CA ${user}@${os.hostname()} ${serial.slice(0, 8)}`.replace(/[^\x20-\x7e]/g, '?');
 }
 
+/**
+ * Names as UTF8String: forge's default, PrintableString, cannot hold `@`, `;` or a backtick,
+ * and Chromium refuses such a certificate (ERR_SSL_SERVER_CERT_BAD_FORMAT).
+ */
+function utf8(attributes: forge.pki.CertificateField[]): forge.pki.CertificateField[] {
+  return attributes.map((attribute) => ({ ...attribute, valueTagClass: forge.asn1.Type.UTF8 as number as forge.asn1.Class }));
+}
+
 /** A new certificate authority: self-signed, allowed to sign server certificates only (path length 0). */
 export async function createCertificateAuthority(now = new Date()): Promise<PemPair> {
   const keys = await rsaKeyPair();
@@ -63,11 +71,11 @@ export async function createCertificateAuthority(now = new Date()): Promise<PemP
   cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKey);
   cert.serialNumber = serialNumber();
   validity(cert, now, CA_LIFETIME_DAYS);
-  const subject = [
+  const subject = utf8([
     { name: 'commonName', value: caCommonName(cert.serialNumber) },
     { name: 'organizationName', value: 'mfe-dev development CA' },
     { shortName: 'OU', value: 'Made on this machine by mfe-dev; trusted only where `mfe-dev trust` put it' },
-  ];
+  ]);
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([
@@ -87,10 +95,12 @@ export async function issueServerCertificate(ca: PemPair, names: CertificateName
   cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKey);
   cert.serialNumber = serialNumber();
   validity(cert, now, SERVER_LIFETIME_DAYS);
-  cert.setSubject([
-    { name: 'commonName', value: names.dns[0] ?? names.ips[0] ?? 'localhost' },
-    { name: 'organizationName', value: 'mfe-dev development certificate' },
-  ]);
+  cert.setSubject(
+    utf8([
+      { name: 'commonName', value: names.dns[0] ?? names.ips[0] ?? 'localhost' },
+      { name: 'organizationName', value: 'mfe-dev development certificate' },
+    ]),
+  );
   cert.setIssuer(caCert.subject.attributes);
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
