@@ -32,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--preset <name>', 'Apply a preset (repeatable)')
     .option('--no-overlay', 'Do not inject the dev overlay into pages')
     .option('--open', 'Open the browser once the gateway is ready')
+    .option('--https', "Serve https with a certificate from mfe-dev's local CA (or the config's https files); see mfe-dev trust")
     .example('mfe-dev --local header')
     .example('mfe-dev --preset checkout --port 0')
     .action((command: string | undefined, flags: Record<string, unknown>) => {
@@ -133,6 +134,7 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
     inline.upstream = upstream;
   }
   if (flags.overlay === false) inline.overlay = false;
+  if (flags.https === true) inline.https = true;
   inline.cli = {
     local: list(flags.local) ?? [],
     prod: list(flags.prod) ?? [],

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { ConfigLayer } from './extends.js';
-import type { FragmentConfig, PresetConfig } from './types.js';
+import type { FragmentConfig, HttpsFiles, PresetConfig } from './types.js';
 
 /** A value and the layer that gave it. */
 export interface FromLayer<T> {
@@ -19,6 +19,7 @@ export interface MergedConfig {
   host?: FromLayer<string>;
   overlay?: FromLayer<boolean>;
   allowedHosts?: FromLayer<string[] | true>;
+  https?: FromLayer<boolean | HttpsFiles>;
   local?: FromLayer<string[]>;
   shadow?: FromLayer<string[]>;
   fragments: Map<string, FromLayer<FragmentConfig>>;
@@ -36,7 +37,7 @@ export function displayLayer(layer: ConfigLayer, base: string): string {
   return layer.package ? `${layer.package} (${relative})` : relative;
 }
 
-const SCALARS = ['upstream', 'port', 'host', 'overlay', 'allowedHosts', 'local', 'shadow'] as const;
+const SCALARS = ['upstream', 'port', 'host', 'overlay', 'allowedHosts', 'https', 'local', 'shadow'] as const;
 
 /** Merges `layers` (weakest first). `base` is the folder warnings are relative to. */
 export function mergeLayers(layers: ConfigLayer[], base: string): MergedConfig {

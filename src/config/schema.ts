@@ -98,6 +98,21 @@ export const userConfigSchema = z.strictObject({
       error: "must be a list of host names (e.g. ['local.example.com']) or true",
     })
     .optional(),
+  https: z
+    .union(
+      [
+        z.boolean(),
+        z.strictObject(
+          {
+            cert: z.string({ error: "must be the path of your certificate's PEM file" }).min(1, { error: 'must not be empty' }),
+            key: z.string({ error: "must be the path of your private key's PEM file" }).min(1, { error: 'must not be empty' }),
+          },
+          { error: "must be an object like { cert: './localhost.pem', key: './localhost-key.pem' }" },
+        ),
+      ],
+      { error: "must be true, false, or { cert: './localhost.pem', key: './localhost-key.pem' }" },
+    )
+    .optional(),
 });
 
 const TOP_KEYS = Object.keys(userConfigSchema.shape);

@@ -13,12 +13,18 @@ export interface GatewayState {
   localOrigins: string[];
   /** Fragments that have a selector (pre-composed pages). */
   selectorFragments: ResolvedFragment[];
+  /**
+   * The gateway serves https (fixed when it starts listening; a config edit of `https` needs a
+   * restart): its origin is `https://…`, and production's cookies keep `Secure`/`SameSite=None`.
+   */
+  secure: boolean;
 }
 
-export function createGatewayState(config: ResolvedConfig): GatewayState {
+export function createGatewayState(config: ResolvedConfig, options: { secure: boolean }): GatewayState {
   const fragments = [...config.fragments.values()];
   return {
     config,
+    secure: options.secure,
     upstreamOrigin: new URL(config.upstream).origin,
     matchFragment: createFragmentMatcher(config),
     localOrigins: [...new Set(fragments.flatMap((f) => (f.local ? [new URL(f.local).origin] : [])))],

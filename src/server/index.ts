@@ -1,4 +1,5 @@
 import http, { type IncomingMessage } from 'node:http';
+import type https from 'node:https';
 import type { Socket } from 'node:net';
 import express from 'express';
 import { ComposeEvents } from '../compose/events.js';
@@ -27,9 +28,10 @@ import { printPageLine, printReady, warnAboutDownLocalServices } from './termina
 export interface DevServer {
   /** The config in force now (changes on hot reload). */
   readonly config: ResolvedConfig;
-  /** `http://HOST:PORT` once listening. */
+  /** `http://HOST:PORT` (`https://` with `https` on) once listening. */
   readonly url: string | undefined;
-  readonly httpServer: http.Server;
+  /** The listening server: an `https.Server` when the config's `https` is on. */
+  readonly httpServer: http.Server | https.Server;
   /** Lifecycle events of composed pages (see `ComposeEvents`). */
   readonly events: ComposeEvents;
   readonly logger: Logger;
@@ -52,9 +54,13 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   // Production answered: compose the page, or pass the bytes through (server/respond-to-page.ts).
   const respondToPage = createPageResponder({ events, logger, fragmentAgents, nextPageId: () => ++pageIds, compareShadow });
 
+  // The scheme is decided once, at start (a config edit of `https` asks for a restart).
+  const tls = await createTlsServerOptions(initial, logger);
+  const secure = tls !== undefined;
+
   // One state per config: a reload builds the next one whole, then swaps it in.
   const stateFor = (config: ResolvedConfig) => ({
-    gateway: createGatewayState(config),
+    gateway: createGatewayState(config, { secure }),
     proxy: createUpstreamProxy({ upstream: config.upstream, logger, agents: upstreamAgents, onResponse: respondToPage }),
   });
   let current = stateFor(initial);
@@ -104,7 +110,8 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   });
   // ──────────────────────────────────────────────────────────────────────────────────────────
 
-  const httpServer = http.createServer(app);
+  const httpServer = tls ? (await import('node:https')).createServer(tls.options, app) : http.createServer(app);
+  if (tls) tls.attach(httpServer as https.Server);
   // Websockets (HMR, live updates): the same steps, wired explicitly so an upgrade that arrives
   // before any HTTP request is still proxied. A refused or unroutable upgrade is closed.
   httpServer.on('upgrade', function upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
@@ -130,6 +137,12 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
             for (const warning of next.warnings) logger.warnOnce(warning);
             if (next.port !== previous.port || next.host !== previous.host) {
               logger.warn(`port/host changed in the config; restart mfe-dev to listen on ${next.host}:${next.port}`);
+            }
+            if (Boolean(next.https) !== secure) {
+              logger.warn(`https changed in the config; restart mfe-dev to serve ${next.https ? 'https' : 'plain http'}`);
+            } else if (tls) {
+              // New allowedHosts need a certificate with those names; own files may have been replaced.
+              void tls.refresh(next).catch((error: unknown) => logger.error(`https: keeping the current certificate: ${error instanceof Error ? error.message : String(error)}`));
             }
           },
           onError(error) {
@@ -165,7 +178,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           const address = httpServer.address();
           const realPort = typeof address === 'object' && address ? address.port : port;
           const shownHost = host.includes(':') ? `[${host}]` : host;
-          url = `http://${shownHost}:${realPort}`;
+          url = `${secure ? 'https' : 'http'}://${shownHost}:${realPort}`;
           watcher = startWatching();
           if (inline.logLevel !== 'silent') {
             printReady(logger, server.config, url, performance.now() - startedAt);
@@ -205,4 +218,31 @@ function traceEvents(events: ComposeEvents): void {
   events.on('fragment:error', (f) => debug(`#${f.page.id} ${f.name ?? '(not configured)'} ${f.url}: ${f.reason}`));
   events.on('fragment:fallback', (f) => debug(`#${f.page.id} ${f.src} replaced by ${f.fallback}`));
   events.on('page:end', (p) => debug(`#${p.page.id} done: ${p.status} in ${p.durationMs.toFixed(1)} ms`));
+}
+
+/**
+ * With `https` on: the certificate and key (mfe-dev's local CA, or the developer's files), and
+ * `refresh` to load new ones after a config edit, served to new connections without a restart.
+ * Plain http (the default) loads none of this.
+ */
+async function createTlsServerOptions(config: ResolvedConfig, logger: Logger) {
+  if (!config.https) return undefined;
+  const { tlsCredentials } = await import('../https/index.js');
+  const load = async (next: ResolvedConfig) => (await tlsCredentials(next.https, { host: next.host, allowedHosts: next.allowedHosts }))!;
+  let credentials = await load(config);
+  for (const note of credentials.notes) logger.info(`https: ${note}`);
+  let server: https.Server | undefined;
+  return {
+    options: { cert: credentials.cert, key: credentials.key },
+    attach(listening: https.Server) {
+      server = listening;
+    },
+    async refresh(next: ResolvedConfig) {
+      const fresh = await load(next);
+      if (fresh.cert === credentials.cert && fresh.key === credentials.key) return;
+      credentials = fresh;
+      server?.setSecureContext({ cert: fresh.cert, key: fresh.key });
+      for (const note of fresh.notes) logger.info(`https: ${note}`);
+    },
+  };
 }
