@@ -53,7 +53,7 @@ async function checkHttps(config: ResolvedConfig): Promise<{ ok: boolean; line: 
     }
   }
   const status = await caTrustStatus();
-  if (!config.https) return status.trusted === undefined ? undefined : { ok: true, line: `${pc.dim('-')} https is off; local CA: ${status.detail}` };
+  if (!config.https) return { ok: true, line: `${pc.dim('-')} https is off (--https turns it on); local CA: ${status.detail}` };
   if (status.trusted === true) return { ok: true, line: `${pc.green('✓')} https: ${status.detail}` };
   if (status.trusted === undefined) return { ok: true, line: `${pc.yellow('!')} https: ${status.detail}` };
   return { ok: false, line: `${pc.red('✗')} https: ${status.detail}` };

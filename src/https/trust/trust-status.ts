@@ -5,8 +5,8 @@ import { findNssDatabases, listNss } from './nss.js';
 import { runCommand } from './run-command.js';
 
 /**
- * Does this user's browser trust mfe-dev's CA? For `mfe-dev check`. `trusted` is `undefined`
- * when it cannot be told (no CA yet, or the tool to ask is missing).
+ * Does this user's browser trust mfe-dev's CA? For `mfe-dev check`. `false` when there is no CA
+ * yet; `undefined` when it cannot be told (the tool to ask is missing).
  */
 export async function caTrustStatus(options: { home?: string; env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform } = {}): Promise<{ trusted: boolean | undefined; detail: string }> {
   const env = options.env ?? process.env;
@@ -18,7 +18,7 @@ export async function caTrustStatus(options: { home?: string; env?: NodeJS.Proce
   } catch (error) {
     return { trusted: false, detail: (error as Error).message };
   }
-  if (!ca) return { trusted: undefined, detail: `no local CA yet (mfe-dev makes one in ${home} on its first https start)` };
+  if (!ca) return { trusted: false, detail: `no local CA yet in ${home}: run \`mfe-dev trust\` (it makes the CA and trusts it)` };
   const name = commonName(ca.x509);
   if (platform === 'darwin') {
     const result = await runCommand('security', ['verify-cert', '-c', ca.file], { env });
