@@ -8,7 +8,8 @@
  * delay (0 ms: production on this machine; 20–60 ms: a real production or CDN behind the
  * gateway). In front of it, a proxy serving TLS with mfe-dev's certificate, once as HTTP/1.1
  * (node:https, as the gateway serves today) and once as HTTP/2 with HTTP/1.1 fallback (node:http2
- * `allowHTTP1`, ALPN), both forwarding every request to production over keep-alive connections,
+ * `allowHTTP1`, ALPN), and once as the gateway serves it (HTTP/2 streams bridged to an HTTP/1.1
+ * handler over a Unix socket, src/https/http2-bridge.ts), all forwarding every request to production over keep-alive connections,
  * as the gateway does. Headless Chromium trusts the CA through an NSS database in a temporary
  * HOME and loads the page with an empty cache each run; the figure is navigation start → load
  * event (median and spread of the runs). Results go to stdout as a Markdown table.
@@ -21,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { createHttp2Gateway } from '../dist/https/http2-bridge.js';
 import { runTrust, tlsCredentials } from '../dist/https/index.js';
 
 const { values: args } = parseArgs({
@@ -77,6 +79,15 @@ function forwarder(port) {
 
 async function startTls(kind, credentials, productionPort) {
   const options = { cert: credentials.cert, key: credentials.key };
+  if (kind === 'bridged') {
+    // What the gateway does: HTTP/2 streams bridged to its HTTP/1.1 handler over a Unix socket.
+    const gateway = await createHttp2Gateway(options, forwarder(productionPort));
+    await new Promise((resolve) => gateway.server.listen(0, '127.0.0.1', resolve));
+    const close = gateway.server.close.bind(gateway.server);
+    gateway.server.close = (callback) => close(() => gateway.closeInternal().then(callback));
+    gateway.server.closeAllConnections = () => gateway.closeConnections();
+    return gateway.server;
+  }
   const server = kind === 'h2' ? http2.createSecureServer({ ...options, allowHTTP1: true }, forwarder(productionPort)) : https.createServer(options, forwarder(productionPort));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
@@ -112,7 +123,7 @@ try {
     const production = await startProduction(delay);
     const productionPort = production.address().port;
     const row = { delay };
-    for (const kind of ['h1', 'h2']) {
+    for (const kind of ['h1', 'h2', 'bridged']) {
       const server = await startTls(kind, credentials, productionPort);
       row[kind] = await loadTimes(browser, `https://localhost:${server.address().port}/`);
       await new Promise((resolve) => {
@@ -122,7 +133,7 @@ try {
     }
     production.close();
     rows.push(row);
-    console.error(`delay ${delay} ms: HTTP/1.1 ${row.h1.median.toFixed(0)} ms, HTTP/2 ${row.h2.median.toFixed(0)} ms`);
+    console.error(`delay ${delay} ms: HTTP/1.1 ${row.h1.median.toFixed(0)} ms, HTTP/2 ${row.h2.median.toFixed(0)} ms, HTTP/2 bridged ${row.bridged.median.toFixed(0)} ms`);
   }
 } finally {
   await browser.close();
@@ -131,6 +142,7 @@ try {
 
 const fmt = (r) => `${r.median.toFixed(0)} ms (${r.p10.toFixed(0)}–${r.p90.toFixed(0)}) [${r.protocol}]`;
 console.log(`\nPage with ${ASSETS} assets, headless Chromium, ${RUNS} cold loads each (median, p10–p90), ${os.cpus().length} CPUs, Node ${process.version}\n`);
-console.log('| production delay per request | HTTP/1.1 over TLS | HTTP/2 over TLS (ALPN) | HTTP/2 vs 1.1 |');
-console.log('| --- | --- | --- | --- |');
-for (const row of rows) console.log(`| ${row.delay} ms | ${fmt(row.h1)} | ${fmt(row.h2)} | ${(((row.h2.median - row.h1.median) / row.h1.median) * 100).toFixed(0)}% |`);
+const change = (a, b) => `${(((b.median - a.median) / a.median) * 100).toFixed(0)}%`;
+console.log('| production delay per request | HTTP/1.1 over TLS | HTTP/2 over TLS (ALPN) | HTTP/2 bridged to HTTP/1.1 (the gateway) | bridged vs 1.1 |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const row of rows) console.log(`| ${row.delay} ms | ${fmt(row.h1)} | ${fmt(row.h2)} | ${fmt(row.bridged)} | ${change(row.h1, row.bridged)} |`);

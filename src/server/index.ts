@@ -1,5 +1,5 @@
 import http, { type IncomingMessage } from 'node:http';
-import type https from 'node:https';
+import type http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import express from 'express';
 import { ComposeEvents } from '../compose/events.js';
@@ -30,8 +30,11 @@ export interface DevServer {
   readonly config: ResolvedConfig;
   /** `http://HOST:PORT` (`https://` with `https` on) once listening. */
   readonly url: string | undefined;
-  /** The listening server: an `https.Server` when the config's `https` is on. */
-  readonly httpServer: http.Server | https.Server;
+  /**
+   * The listening server: with `https` on, an HTTP/2 server that also speaks HTTP/1.1 (ALPN)
+   * and takes websocket upgrades.
+   */
+  readonly httpServer: http.Server | http2.Http2SecureServer;
   /** Lifecycle events of composed pages (see `ComposeEvents`). */
   readonly events: ComposeEvents;
   readonly logger: Logger;
@@ -110,11 +113,12 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   });
   // ──────────────────────────────────────────────────────────────────────────────────────────
 
-  const httpServer = tls ? (await import('node:https')).createServer(tls.options, app) : http.createServer(app);
-  if (tls) tls.attach(httpServer as https.Server);
+  const http2Gateway = tls ? await (await import('../https/http2-bridge.js')).createHttp2Gateway(tls.options, app) : undefined;
+  const httpServer = http2Gateway?.server ?? http.createServer(app);
+  if (http2Gateway) tls!.attach(http2Gateway.server);
   // Websockets (HMR, live updates): the same steps, wired explicitly so an upgrade that arrives
   // before any HTTP request is still proxied. A refused or unroutable upgrade is closed.
-  httpServer.on('upgrade', function upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
+  (httpServer as http.Server).on('upgrade', function upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
     socket.on('error', () => socket.destroy());
     if (refusal(req, current.gateway)) return void socket.destroy(); // 1
     const context = attachContext(req, current.gateway, logger); // 2
@@ -196,8 +200,10 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
       await watcher?.close();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
-        httpServer.closeAllConnections();
+        if (http2Gateway) http2Gateway.closeConnections();
+        else (httpServer as http.Server).closeAllConnections();
       });
+      await http2Gateway?.closeInternal();
       destroyAgents(upstreamAgents);
       destroyAgents(fragmentAgents);
     },
@@ -231,10 +237,10 @@ async function createTlsServerOptions(config: ResolvedConfig, logger: Logger) {
   const load = async (next: ResolvedConfig) => (await tlsCredentials(next.https, { host: next.host, allowedHosts: next.allowedHosts }))!;
   let credentials = await load(config);
   for (const note of credentials.notes) logger.info(`https: ${note}`);
-  let server: https.Server | undefined;
+  let server: http2.Http2SecureServer | undefined;
   return {
     options: { cert: credentials.cert, key: credentials.key },
-    attach(listening: https.Server) {
+    attach(listening: http2.Http2SecureServer) {
       server = listening;
     },
     async refresh(next: ResolvedConfig) {

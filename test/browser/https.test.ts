@@ -187,6 +187,8 @@ describe.runIf(runBrowserTests)('the https gateway in Chromium that trusts the l
     expect(page.url()).toBe(`${gatewayUrl}/account`);
     expect(response?.status()).toBe(200);
     expect(await page.evaluate(() => window.isSecureContext)).toBe(true);
+    // Chromium chose HTTP/2 (ALPN).
+    expect(await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).nextHopProtocol)).toBe('h2');
     expect(response?.headers()['strict-transport-security']).toBeUndefined();
     expect(await page.locator('#cookies').textContent()).toBe('session=s3cr3t pay=p4y');
     expect(await page.locator('#widget').textContent()).toBe('LOCAL widget');

@@ -5,6 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
+import http2 from 'node:http2';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +33,11 @@ beforeAll(async () => {
       res.writeHead(302, { location: `${upstream}/account`, 'set-cookie': ['__Host-s=1; Path=/; Secure; HttpOnly', 'p=2; Domain=shop.example; Secure; SameSite=None'], 'strict-transport-security': 'max-age=60' });
       return res.end();
     }
+    if (req.url === '/page') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'set-cookie': 'p=3; Secure; SameSite=None' });
+      return res.end('<!doctype html><main><!--#include virtual="/fragments/x" --></main>');
+    }
+    if (req.url === '/fragments/x') return void res.end('<p>fragment x</p>');
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ proto: req.headers['x-forwarded-proto'] ?? null }));
   });
@@ -81,6 +87,33 @@ describe('https: true', () => {
     expect(login.headers['strict-transport-security']).toBeUndefined();
     expect(login.peer.checkIssued(new X509Certificate(ca()))).toBe(true);
     expect(login.peer.subjectAltName).toContain('DNS:localhost');
+  });
+
+  it('speaks HTTP/2 to clients that offer it (ALPN): the composed page streams back with its cookies and Server-Timing', async () => {
+    const gateway = await startGateway({ upstream: production.url, https: true, fragments: { x: { src: '/fragments/x' } } });
+    servers.push(gateway);
+    const session = http2.connect(gateway.url, { ca: ca() });
+    try {
+      const answer = await new Promise<{ headers: http2.IncomingHttpHeaders; trailers: http2.IncomingHttpHeaders; body: string; alpn: string | false }>((resolve, reject) => {
+        const stream = session.request({ ':path': '/page', accept: 'text/html' });
+        let headers: http2.IncomingHttpHeaders = {};
+        let trailers: http2.IncomingHttpHeaders = {};
+        let body = '';
+        stream.on('response', (h) => (headers = h));
+        stream.on('trailers', (t) => (trailers = t));
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => (body += chunk));
+        stream.on('end', () => resolve({ headers, trailers, body, alpn: session.alpnProtocol ?? false }));
+        stream.on('error', reject);
+      });
+      expect(answer.alpn).toBe('h2');
+      expect(answer.headers[':status']).toBe(200);
+      expect(answer.body).toBe('<!doctype html><main><p>fragment x</p></main>');
+      expect(answer.headers['set-cookie']).toEqual(['p=3; Secure; SameSite=None']);
+      expect(String(answer.headers['server-timing'] ?? answer.trailers['server-timing'])).toMatch(/mfe-x;desc=prod;dur=/);
+    } finally {
+      session.close();
+    }
   });
 
   it('a config edit of allowedHosts gives the running gateway a certificate for the new name', async () => {
