@@ -2,7 +2,7 @@ import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { MfeDevError } from '../errors.js';
-import { ensurePrivateDir, mfeDevHome, writeFileAtomic } from './home.js';
+import { ensurePrivateDir, mfeDevHome, withFileLock, writeFileAtomic } from './home.js';
 import type { PemPair } from './issue.js';
 import { describeNames, namesFromSubjectAltName, sameNames, type CertificateNames } from './names.js';
 
@@ -98,6 +98,10 @@ function certificateId(names: CertificateNames): string {
  */
 export async function localCertificate(options: LocalCertificateOptions): Promise<LocalCertificate> {
   const home = options.home ?? mfeDevHome();
+  return withFileLock(home, 'certificates', () => localCertificateLocked(home, options));
+}
+
+async function localCertificateLocked(home: string, options: LocalCertificateOptions): Promise<LocalCertificate> {
   const now = options.now ?? new Date();
   const notes: string[] = [];
   const { ca, created, replaced } = await ensureCertificateAuthority(home, now);

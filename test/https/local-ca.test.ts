@@ -150,6 +150,16 @@ describe('the local certificate authority', () => {
     });
   });
 
+  it('gateways starting at once share one CA (no key of one beside the certificate of another)', async () => {
+    const made = await Promise.all([1, 2, 3, 4].map(() => localCertificate({ names: names(), home })));
+    expect(new Set(made.map((m) => m.ca)).size).toBe(1);
+    expect(made.filter((m) => m.outcome === 'new-ca')).toHaveLength(1);
+    const again = await localCertificate({ names: names(), home });
+    expect(again.outcome).toBe('reused');
+    expect(again.ca).toBe(made[0].ca);
+    expect(readdirSync(home).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+
   it('is not touched for plain http', async () => {
     expect(await tlsCredentials(false, { home })).toBeUndefined();
     expect(await tlsCredentials(undefined, { home })).toBeUndefined();

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mfeDevHome } from '../home.js';
+import { mfeDevHome, withFileLock } from '../home.js';
 import { caFiles, commonName, ensureCertificateAuthority, readCertificateAuthority } from '../local-ca.js';
 import { manualTrustSteps } from './manual-steps.js';
 import { addToNss, ensureNssDatabase, findNssDatabases, listNss, removeFromNss, type NssDatabase } from './nss.js';
@@ -50,7 +50,7 @@ export async function runTrust(options: TrustOptions = {}): Promise<TrustReport>
     const existing = readCertificateAuthority(home);
     if (existing) caName = commonName(existing.x509);
   } else {
-    const { ca, created } = await ensureCertificateAuthority(home);
+    const { ca, created } = await withFileLock(home, 'certificates', () => ensureCertificateAuthority(home));
     caFile = ca.file;
     caName = commonName(ca.x509);
     if (created) lines.push(`made mfe-dev's local certificate authority '${caName}' (${caFile})`);
