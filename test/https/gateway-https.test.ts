@@ -37,7 +37,25 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'set-cookie': 'p=3; Secure; SameSite=None' });
       return res.end('<!doctype html><main><!--#include virtual="/fragments/x" --></main>');
     }
-    if (req.url === '/fragments/x') return void res.end('<p>fragment x</p>');
+    if (req.url === '/fragments/x') return void res.end(`<p>fragment x via ${req.headers['x-forwarded-proto']}</p>`);
+    if (req.url === '/echo' && req.method === 'POST') {
+      let bytes = 0;
+      req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      req.on('end', () => res.end(JSON.stringify({ bytes })));
+      return;
+    }
+    if (req.url === '/big') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      let left = 64;
+      const more = () => {
+        while (left > 0) {
+          left--;
+          if (!res.write(Buffer.alloc(64 * 1024, 120))) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      return more();
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ proto: req.headers['x-forwarded-proto'] ?? null }));
   });
@@ -76,7 +94,7 @@ function handshake(port: number, options: { ca: string; servername: string }): P
 }
 
 describe('https: true', () => {
-  it("serves TLS with a certificate from the local CA; redirects, cookies and x-forwarded-proto follow the https scheme; HSTS stays off", async () => {
+  it("serves TLS with a certificate from the local CA; redirects and cookies follow the https scheme; HSTS stays off", async () => {
     const gateway = await startGateway({ upstream: production.url, https: true });
     servers.push(gateway);
     expect(gateway.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
@@ -108,9 +126,44 @@ describe('https: true', () => {
       });
       expect(answer.alpn).toBe('h2');
       expect(answer.headers[':status']).toBe(200);
-      expect(answer.body).toBe('<!doctype html><main><p>fragment x</p></main>');
+      expect(answer.body).toBe('<!doctype html><main><p>fragment x via https</p></main>');
       expect(answer.headers['set-cookie']).toEqual(['p=3; Secure; SameSite=None']);
       expect(String(answer.headers['server-timing'] ?? answer.trailers['server-timing'])).toMatch(/mfe-x;desc=prod;dur=/);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('HTTP/2: request bodies reach production whole, big answers stream back, and a cancelled stream leaves the connection usable', async () => {
+    const gateway = await startGateway({ upstream: production.url, https: true });
+    servers.push(gateway);
+    const session = http2.connect(gateway.url, { ca: ca() });
+    const call = (headers: http2.OutgoingHttpHeaders, body?: Buffer) =>
+      new Promise<{ status: number; bytes: number; text: string }>((resolve, reject) => {
+        const stream = session.request(headers);
+        let status = 0;
+        const chunks: Buffer[] = [];
+        stream.on('response', (h) => (status = Number(h[':status'])));
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => resolve({ status, bytes: Buffer.concat(chunks).length, text: Buffer.concat(chunks).toString() }));
+        stream.on('error', reject);
+        stream.end(body);
+      });
+    try {
+      const posted = await call({ ':method': 'POST', ':path': '/echo', 'content-type': 'application/octet-stream' }, Buffer.alloc(3 * 1024 * 1024, 1));
+      expect(posted).toMatchObject({ status: 200, text: JSON.stringify({ bytes: 3 * 1024 * 1024 }) });
+      expect(await call({ ':path': '/big' })).toMatchObject({ status: 200, bytes: 64 * 64 * 1024 });
+
+      // The browser navigates away mid-download: the stream is reset, the session goes on.
+      await new Promise<void>((resolve) => {
+        const stream = session.request({ ':path': '/big' });
+        stream.once('data', () => {
+          stream.close(http2.constants.NGHTTP2_CANCEL);
+          resolve();
+        });
+        stream.on('error', () => undefined);
+      });
+      expect(await call({ ':path': '/page', accept: 'text/html' })).toMatchObject({ status: 200 });
     } finally {
       session.close();
     }
