@@ -49,6 +49,8 @@ export async function createHttp2Gateway(tls: { cert: string; key: string }, han
 
   const server = http2.createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true }, (req, res) => {
     if (req.httpVersionMajor !== 2) return handler(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse);
+    // The gateway is no forward proxy: CONNECT (tunnels, RFC 8441 websockets) is not offered.
+    if (req.method === 'CONNECT') return void res.writeHead(405, { 'content-type': 'text/plain' }).end('mfe-dev: CONNECT is not supported\n');
     bridge(req, res, socketPath, agent);
   });
   const sockets = new Set<Socket>();

@@ -237,6 +237,15 @@ async function createTlsServerOptions(config: ResolvedConfig, logger: Logger) {
   const load = async (next: ResolvedConfig) => (await tlsCredentials(next.https, { host: next.host, allowedHosts: next.allowedHosts }))!;
   let credentials = await load(config);
   for (const note of credentials.notes) logger.info(`https: ${note}`);
+  if (config.https === true) {
+    // Asked in the background (it may run certutil): the start does not wait for it.
+    void import('../https/index.js')
+      .then(({ caTrustStatus }) => caTrustStatus())
+      .then((status) => {
+        if (status.trusted === false) logger.warn(`https: browsers will warn about the certificate: ${status.detail}`);
+      })
+      .catch(() => undefined);
+  }
   let server: http2.Http2SecureServer | undefined;
   return {
     options: { cert: credentials.cert, key: credentials.key },
