@@ -20,6 +20,7 @@ import { getRequestContext } from './request-context.js';
 import { attachContext, isOwnPath, localAssetTarget, prepareUpstreamRequest, refusal } from './request-steps.js';
 import { createPageResponder } from './respond-to-page.js';
 import { printPageLine, printReady, warnAboutDownLocalServices } from './terminal-lines.js';
+import { createTlsServerOptions } from './tls-setup.js';
 
 /**
  * The gateway. `createDevServer()` resolves the config; `listen()` starts serving; every config
@@ -224,40 +225,4 @@ function traceEvents(events: ComposeEvents): void {
   events.on('fragment:error', (f) => debug(`#${f.page.id} ${f.name ?? '(not configured)'} ${f.url}: ${f.reason}`));
   events.on('fragment:fallback', (f) => debug(`#${f.page.id} ${f.src} replaced by ${f.fallback}`));
   events.on('page:end', (p) => debug(`#${p.page.id} done: ${p.status} in ${p.durationMs.toFixed(1)} ms`));
-}
-
-/**
- * With `https` on: the certificate and key (mfe-dev's local CA, or the developer's files), and
- * `refresh` to load new ones after a config edit, served to new connections without a restart.
- * Plain http (the default) loads none of this.
- */
-async function createTlsServerOptions(config: ResolvedConfig, logger: Logger) {
-  if (!config.https) return undefined;
-  const { tlsCredentials } = await import('../https/index.js');
-  const load = async (next: ResolvedConfig) => (await tlsCredentials(next.https, { host: next.host, allowedHosts: next.allowedHosts }))!;
-  let credentials = await load(config);
-  for (const note of credentials.notes) logger.info(`https: ${note}`);
-  if (config.https === true) {
-    // Asked in the background (it may run certutil): the start does not wait for it.
-    void import('../https/index.js')
-      .then(({ caTrustStatus }) => caTrustStatus())
-      .then((status) => {
-        if (status.trusted === false) logger.warn(`https: browsers will warn about the certificate: ${status.detail}`);
-      })
-      .catch(() => undefined);
-  }
-  let server: http2.Http2SecureServer | undefined;
-  return {
-    options: { cert: credentials.cert, key: credentials.key },
-    attach(listening: http2.Http2SecureServer) {
-      server = listening;
-    },
-    async refresh(next: ResolvedConfig) {
-      const fresh = await load(next);
-      if (fresh.cert === credentials.cert && fresh.key === credentials.key) return;
-      credentials = fresh;
-      server?.setSecureContext({ cert: fresh.cert, key: fresh.key });
-      for (const note of fresh.notes) logger.info(`https: ${note}`);
-    },
-  };
 }
