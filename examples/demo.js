@@ -1,11 +1,12 @@
 /**
  * `npm run demo`: the whole story on one machine.
  *
- *   simulated production shop  ─┐
- *                               ├─>  mfe-dev gateway  ─>  your browser
- *   local header service       ─┘
+ *   simulated production shop     ─┐
+ *   local header (Vite)           ─┼─>  mfe-dev gateway  ─>  your browser
+ *   local cart (webpack)          ─┘
  *
- * Starts the shop and the header service on free ports, then the mfe-dev CLI with
+ * Starts the shop, the header's Vite dev server and the cart's webpack-dev-server on free ports,
+ * then the mfe-dev CLI with
  * examples/mfe-dev.config.ts on port $PORT (default 4400; a free port if that one is taken).
  * Ctrl-C stops everything.
  */
@@ -13,6 +14,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startCartService } from './cart-webpack/server.js';
 import { startHeaderService } from './header-service/server.js';
 import { startShop } from './shop/server.js';
 
@@ -22,6 +24,7 @@ const wanted = Number(process.env.PORT ?? 4400);
 
 const shop = await startShop();
 const headerService = await startHeaderService();
+const cartService = await startCartService();
 const port = (await isFree(wanted)) ? wanted : 0;
 if (port !== wanted) console.log(`Port ${wanted} is taken; mfe-dev will pick a free one.`);
 
@@ -36,6 +39,7 @@ const child = spawn(
       ...process.env,
       SHOP_URL: shop.url,
       HEADER_URL: headerService.url,
+      CART_URL: cartService.url,
       ...(process.stdout.isTTY && !process.env.NO_COLOR ? { FORCE_COLOR: '1' } : {}),
     },
   },
@@ -63,7 +67,7 @@ for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
 
 child.on('error', (error) => console.error(`Could not start mfe-dev: ${error.message}`));
 child.on('close', async (code, signal) => {
-  await Promise.all([shop.close(), headerService.close()]);
+  await Promise.all([shop.close(), headerService.close(), cartService.close()]);
   if (code && code !== 0 && !bannerShown) {
     console.error('\nmfe-dev exited before it was ready. Is the build up to date? Try `npm run build`.');
   }
@@ -78,7 +82,7 @@ child.on('close', async (code, signal) => {
 function gatewayUrl(output) {
   const urls = output.match(/http:\/\/127\.0\.0\.1:\d+/g) ?? [];
   if (port) return urls.find((url) => url === `http://${host}:${port}`);
-  return urls.find((url) => url !== shop.url && url !== headerService.url);
+  return urls.find((url) => url !== shop.url && url !== headerService.url && url !== cartService.url);
 }
 
 /** @param {string} url the gateway's URL, as the CLI printed it */
@@ -96,8 +100,12 @@ function banner(url) {
     Production's header instead:   ${url}/?mfe-dev=header=prod
     Back to your local header:     ${url}/?mfe-dev=
     The checkout-redesign preset:  ${url}/checkout?mfe-dev-preset=checkout-redesign
+    The local cart (webpack) too:  ${url}/checkout?mfe-dev=cart=local
 
-    Behind it: shop ${shop.url} (production), header ${headerService.url} (local)
+    Hot reload: edit examples/header-service/src/header.js (or cart-webpack/src/cart.js) and
+    watch the page update in place; edit header-service/header.html and the page reloads.
+    Behind it: shop ${shop.url} (production), header ${headerService.url} (Vite),
+               cart ${cartService.url} (webpack)
     Edit examples/mfe-dev.config.ts while it runs: mfe-dev picks the change up.
   └──────────────────────────────────────────────────────────────────────────┘
 `;

@@ -23,9 +23,10 @@ export default defineConfig({
       // Pages production composed already (like /about) carry the header inline; this is how
       // mfe-dev finds it there to swap in the local one.
       selector: 'header[data-fragment="header"]',
-      // `npm run dev` in the header repository.
+      // The header's Vite dev server (examples/header-service, `npx vite` there).
       local: process.env.HEADER_URL ?? 'http://127.0.0.1:4402',
       // The header's own script and styles: in local mode they come from the local service too.
+      // Vite's `base: '/assets/header/'` puts its client, modules and HMR socket under it as well.
       assets: ['/assets/header/'],
       timeout: 2000,
     },
@@ -42,6 +43,8 @@ export default defineConfig({
     cart: {
       src: '/fragments/cart',
       selector: 'aside[data-fragment="cart"]',
+      // The cart's webpack-dev-server (examples/cart-webpack). Its HMR socket, /ws, needs no
+      // entry: mfe-dev recognises dev servers' sockets and hands them to the local fragment's.
       local: process.env.CART_URL ?? 'http://127.0.0.1:4404',
       assets: ['/assets/cart/'],
     },

@@ -1,14 +1,23 @@
 import pc from 'picocolors';
+import { escapeControlChars } from './http/control-chars.js';
 import { createWarnOnce } from './warn-once.js';
 
 /**
  * Terminal output. Everything the gateway says goes through one logger so tests can silence it
  * and the format stays the same everywhere: `[mfe-dev]`-free lines, coloured when a TTY reads them.
+ * Messages quote requests and production (URLs, override values, fragment diffs), so their
+ * control characters are printed as visible escapes (`\x1b`): no request can set the window
+ * title or clear the screen. Line breaks the gateway wrote stay line breaks.
  */
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /**
+   * A line the caller coloured itself (page lines, the ready banner), printed as is: every piece
+   * of it a request or production can influence must have gone through `escapeControlChars`.
+   */
+  styled(line: string): void;
   /** A warning printed once per process however often it happens (e.g. a bad override per request). */
   warnOnce(message: string): void;
   /** The most recent distinct warnings given to `warnOnce`, newest last, for the dev page. */
@@ -19,17 +28,22 @@ export type LogLevel = 'info' | 'silent';
 
 export function createLogger(level: LogLevel = 'info'): Logger {
   const silent = level === 'silent';
+  const safe = (message: string) => escapeControlChars(message, { keepNewlines: true });
   const logger: Logger = {
     info(message) {
-      if (!silent) process.stdout.write(message + '\n');
+      if (!silent) process.stdout.write(safe(message) + '\n');
     },
     warn(message) {
-      if (!silent) process.stderr.write(pc.yellow(message) + '\n');
+      if (!silent) process.stderr.write(pc.yellow(safe(message)) + '\n');
     },
     error(message) {
-      if (!silent) process.stderr.write(pc.red(message) + '\n');
+      if (!silent) process.stderr.write(pc.red(safe(message)) + '\n');
     },
-    warnOnce: (message) => void once(message),
+    styled(line) {
+      if (!silent) process.stdout.write(line + '\n');
+    },
+    // Escaped before it is remembered: the dev page shows the same text as the terminal.
+    warnOnce: (message) => void once(safe(message)),
     recentWarnings: () => once.recent(),
   };
   const once = createWarnOnce((message) => logger.warn(message));
@@ -47,5 +61,5 @@ export function createDebugger(namespace: string): ((message: string) => void) |
     .filter(Boolean)
     .some((pattern) => pattern === namespace || pattern === '*' || (pattern.endsWith('*') && namespace.startsWith(pattern.slice(0, -1))));
   if (!enabled) return undefined;
-  return (message) => process.stderr.write(`${pc.magenta(namespace)} ${message}\n`);
+  return (message) => process.stderr.write(`${pc.magenta(namespace)} ${escapeControlChars(message, { keepNewlines: true })}\n`);
 }

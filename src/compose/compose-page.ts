@@ -158,7 +158,8 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     };
     res.on('close', () => {
       if (!res.writableFinished) {
-        // The browser went away: stop reading production's page.
+        // The browser went away: stop reading production's page, cancel its fragment requests.
+        ctx.cancel.abort();
         writer.abort();
         upstream.destroy();
         finish();
@@ -184,6 +185,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     });
     body.on('error', (error) => {
       // Whatever fragments are still in flight, this response is answered here.
+      ctx.cancel.abort();
       writer.abort();
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
@@ -200,8 +202,9 @@ export function composePage(options: ComposePageOptions): Promise<void> {
           writer.flush();
           res.writeHead(status, statusMessage, [...options.headers]);
         }
-        const late = ctx.results.slice(headerTiming);
-        if (options.trailers && late.length > 0) res.addTrailers({ 'Server-Timing': serverTimingEntries(late) });
+        // A trailer only with content: unconfigured includes have no entry.
+        const late = serverTimingEntries(ctx.results.slice(headerTiming));
+        if (options.trailers && late) res.addTrailers({ 'Server-Timing': late });
         res.end(finish);
       });
     });

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Agents } from '../http/agents.js';
-import { bufferDecoder } from '../http/encodings.js';
+import { BodyDecodeError, BodyTooLargeError, readCappedBody } from '../http/capped-body.js';
+import { canDecode } from '../http/encodings.js';
 import { describeNetworkError } from '../http/network-error.js';
 import { charsetFromContentType } from '../html/charset.js';
 
@@ -15,6 +16,10 @@ export interface FetchFragmentOptions {
   headers: http.OutgoingHttpHeaders;
   timeoutMs: number;
   agents: Agents;
+  /** Decompressed bytes the body may have; past it the request is closed (`maxFragmentSize`). */
+  maxBytes: number;
+  /** Aborted when the page's browser went away: the request is cancelled and its socket closed. */
+  signal?: AbortSignal;
 }
 
 export interface FetchedFragment {
@@ -35,48 +40,66 @@ export class FragmentFetchError extends Error {
   }
 }
 
-export function fetchFragment({ url, headers, timeoutMs, agents }: FetchFragmentOptions): Promise<FetchedFragment> {
+export function fetchFragment({ url, headers, timeoutMs, agents, maxBytes, signal }: FetchFragmentOptions): Promise<FetchedFragment> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new FragmentFetchError(CANCELLED));
     const isHttps = url.protocol === 'https:';
     const request = (isHttps ? https : http).request(url, {
       method: 'GET',
       headers,
       agent: isHttps ? agents.https : agents.http,
     });
-    const timer = setTimeout(() => {
-      request.destroy(new FragmentFetchError(`timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    const fail = (error: unknown) => {
+    let settled = false;
+    const settle = (then: () => void) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      reject(error instanceof FragmentFetchError ? error : new FragmentFetchError(describeNetworkError(error)));
+      signal?.removeEventListener('abort', onAbort);
+      then();
     };
+    const fail = (error: unknown) =>
+      settle(() => reject(error instanceof FragmentFetchError ? error : new FragmentFetchError(describeNetworkError(error))));
+    // Whatever ends the exchange early closes its connection: nothing keeps a socket open for a
+    // page nobody waits for.
+    const stop = (reason: string) => {
+      fail(new FragmentFetchError(reason));
+      request.destroy();
+    };
+    const timer = setTimeout(() => stop(`timed out after ${timeoutMs} ms`), timeoutMs);
+    const onAbort = () => stop(CANCELLED);
+    signal?.addEventListener('abort', onAbort, { once: true });
     request.on('error', fail);
     request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', fail);
-      response.on('end', () => {
-        clearTimeout(timer);
-        const status = response.statusCode ?? 0;
-        if (status >= 400 || status < 200 || (status >= 300 && status < 400)) {
-          const location = response.headers.location ? ` (redirect to ${response.headers.location})` : '';
-          reject(new FragmentFetchError(`HTTP ${status}${location}`, status));
-          return;
-        }
-        const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-        const encoding = response.headers['content-encoding']?.trim().toLowerCase();
-        const decode = bufferDecoder(encoding);
-        if (decode === undefined) {
-          reject(new FragmentFetchError(`unsupported content-encoding '${encoding}'`, status));
-          return;
-        }
-        const contentType = response.headers['content-type'];
-        (decode ? decode(raw) : Promise.resolve(raw)).then(
-          (body) => resolve({ status, body, charset: charsetFromContentType(contentType), contentType }),
-          (error: unknown) => reject(new FragmentFetchError(`could not decompress ${encoding} body: ${describeNetworkError(error)}`)),
+      const status = response.statusCode ?? 0;
+      const encoding = response.headers['content-encoding'];
+      if (status >= 400 || status < 200 || (status >= 300 && status < 400)) {
+        const location = response.headers.location ? ` (redirect to ${response.headers.location})` : '';
+        // Read (and drop) a bounded error body so the connection can be reused; never follow a redirect.
+        void readCappedBody(response, undefined, maxBytes).then(
+          () => fail(new FragmentFetchError(`HTTP ${status}${location}`, status)),
+          () => fail(new FragmentFetchError(`HTTP ${status}${location}`, status)),
         );
-      });
+        return;
+      }
+      if (!canDecode(encoding)) {
+        response.destroy();
+        return fail(new FragmentFetchError(`unsupported content-encoding '${encoding?.trim()}'`, status));
+      }
+      const contentType = response.headers['content-type'];
+      readCappedBody(response, encoding, maxBytes).then(
+        (body) => settle(() => resolve({ status, body, charset: charsetFromContentType(contentType), contentType })),
+        (error: unknown) => {
+          if (error instanceof BodyTooLargeError) {
+            fail(new FragmentFetchError(`larger than ${maxBytes} bytes once decompressed; not read further (raise \`maxFragmentSize\` in the mfe-dev config if it really is that big)`, status));
+          } else if (error instanceof BodyDecodeError) {
+            fail(new FragmentFetchError(error.message, status));
+          } else fail(error);
+        },
+      );
     });
     request.end();
   });
 }
+
+/** Why a fragment request was given up when its page's browser went away. */
+const CANCELLED = 'cancelled: the browser went away';

@@ -5,8 +5,13 @@ import type { Writable } from 'node:stream';
  *
  * Parts are either bytes (ready now) or promises of bytes (fragments in flight). Everything
  * ready at the head of the queue leaves in one write; a pending fragment holds back only what
- * follows it. `onBackpressure(true)` asks the producer to pause while the client is slow.
+ * follows it. `onBackpressure(true)` asks the producer to pause while the client is slow, or
+ * while more than `maxQueuedBytes` wait behind a pending fragment (the page is read only that
+ * far ahead: production's socket feels the backpressure, the gateway's memory stays bounded).
  */
+
+/** How far ahead of a pending fragment a page is read, by default. */
+export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
 interface Slot {
   ready: boolean;
   value: Buffer | undefined;
@@ -22,6 +27,10 @@ export class OrderedWriter {
   private started = false;
   private aborted = false;
   private flushScheduled = false;
+  /** Bytes pushed (or resolved) and not written yet. */
+  private queuedBytes = 0;
+  private paused = false;
+  private readonly maxQueuedBytes: number;
   /** While set, nothing is written (the page's status is not known yet). */
   private gate: Promise<void> | undefined;
 
@@ -31,22 +40,39 @@ export class OrderedWriter {
       /** Called once, just before the first byte is written (send headers here). */
       beforeFirstWrite?: () => void;
       onBackpressure?: (paused: boolean) => void;
+      /** @default DEFAULT_MAX_QUEUED_BYTES */
+      maxQueuedBytes?: number;
     } = {},
   ) {
     this.done = new Promise((resolve) => (this.finished = resolve));
+    this.maxQueuedBytes = hooks.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+  }
+
+  /** Tell the producer to pause or resume when the answer changes. */
+  private updatePause(): void {
+    const pause = !this.aborted && (this.waitingForDrain || this.queuedBytes > this.maxQueuedBytes);
+    if (pause === this.paused) return;
+    this.paused = pause;
+    this.hooks.onBackpressure?.(pause);
   }
 
   push(part: Buffer | Promise<Buffer>): void {
     if (Buffer.isBuffer(part)) {
-      if (part.length > 0) this.queue.push({ ready: true, value: part });
+      if (part.length > 0) {
+        this.queue.push({ ready: true, value: part });
+        this.queuedBytes += part.length;
+        if (this.queuedBytes > this.maxQueuedBytes) this.updatePause();
+      }
       return;
     }
     const slot: Slot = { ready: false, value: undefined };
     this.queue.push(slot);
     part.then(
       (value) => {
+        if (this.aborted) return;
         slot.value = value;
         slot.ready = true;
+        this.queuedBytes += value.length;
         this.scheduleFlush();
       },
       () => {
@@ -78,6 +104,7 @@ export class OrderedWriter {
     this.aborted = true;
     this.queue.length = 0;
     this.head = 0;
+    this.queuedBytes = 0;
     this.finished?.();
   }
 
@@ -118,15 +145,16 @@ export class OrderedWriter {
         this.hooks.beforeFirstWrite?.();
       }
       const chunk = ready.length === 1 ? ready[0] : Buffer.concat(ready, bytes);
+      this.queuedBytes -= bytes;
       if (!this.out.write(chunk) && !this.waitingForDrain) {
         this.waitingForDrain = true;
-        this.hooks.onBackpressure?.(true);
         this.out.once('drain', () => {
           this.waitingForDrain = false;
-          this.hooks.onBackpressure?.(false);
+          this.updatePause();
         });
       }
     }
+    this.updatePause();
     if (this.ended && this.head === this.queue.length) this.finished?.();
   }
 

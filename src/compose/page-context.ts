@@ -1,8 +1,10 @@
+import { setMaxListeners } from 'node:events';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FragmentMode } from '../config/types.js';
 import type { Agents } from '../http/agents.js';
 import type { ComposeEvents, FragmentEnd, PageInfo, ShadowResult } from './events.js';
 import type { FragmentMatcher } from './fragment-match.js';
+import type { IncludePolicy } from './include-policy.js';
 
 /**
  * The state of one page being composed. Created by `createPageContext` when composition starts
@@ -23,6 +25,12 @@ export interface PageContext {
   events: ComposeEvents;
   /** Compares a shadowed fragment's two answers (see `CompareShadow`); none: shadow mode only serves production. */
   compareShadow: CompareShadow | undefined;
+  /** Where includes may be fetched from, and with or without the browser's cookies. */
+  includePolicy: IncludePolicy;
+  /** Decompressed bytes one fragment may have (`maxFragmentSize`). */
+  maxFragmentBytes: number;
+  /** Aborted when the browser goes away: every fragment request of the page is cancelled. */
+  cancel: AbortController;
   /** Every fragment resolved for this page, in completion order (feeds Server-Timing). */
   results: FragmentEnd[];
   /** Set once a fragment of this page is served or shadowed from a local service. */
@@ -39,6 +47,8 @@ export interface PageContextOptions {
   agents: Agents;
   events: ComposeEvents;
   compareShadow?: CompareShadow;
+  includePolicy: IncludePolicy;
+  maxFragmentBytes: number;
 }
 
 /** A shadowed fragment's two answers, both settled: production's (served) and local's (compared). */
@@ -60,6 +70,9 @@ export interface ShadowComparison {
 export type CompareShadow = (comparison: ShadowComparison) => Promise<ShadowResult>;
 
 export function createPageContext(options: PageContextOptions): PageContext {
+  const cancel = new AbortController();
+  // One listener per fragment in flight: a page may have hundreds, none of them a leak.
+  setMaxListeners(0, cancel.signal);
   return {
     page: options.page,
     matchFragment: options.matchFragment,
@@ -70,6 +83,9 @@ export function createPageContext(options: PageContextOptions): PageContext {
     agents: options.agents,
     events: options.events,
     compareShadow: options.compareShadow,
+    includePolicy: options.includePolicy,
+    maxFragmentBytes: options.maxFragmentBytes,
+    cancel,
     results: [],
     overridden: false,
   };

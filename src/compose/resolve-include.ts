@@ -3,7 +3,7 @@ import { transcode } from '../html/charset.js';
 import { scanBuffer, type Marker } from '../html/scan-page.js';
 import { SSI_ERROR_TEXT, failureComment, localErrorBox } from './error-box.js';
 import type { FragmentEnd, FragmentInfo } from './events.js';
-import { fetchFragment, FragmentFetchError, type FetchedFragment } from './fetch-fragment.js';
+import { fetchFragment, FragmentFetchError, type FetchedFragment, type FetchFragmentOptions } from './fetch-fragment.js';
 import { localUrlFor } from './fragment-match.js';
 import type { PageContext } from './page-context.js';
 
@@ -84,13 +84,30 @@ async function resolveIncludeOutcome(ctx: PageContext, { marker, base, depth, ch
   return prod.then(served, (error: unknown) => productionFallback(ctx, info, marker, base, depth, nextChain, timeoutMs, reasonOf(error)));
 }
 
+/**
+ * The request for one fragment URL, if the include policy lets it be fetched at all (every
+ * fetch of the engine comes through here: includes, fallbacks, nested includes, local and
+ * shadowed fragments): the page's headers, without the cookies where the policy says so.
+ * @throws FragmentFetchError naming the config key that would allow the URL
+ */
+function fragmentRequest(ctx: PageContext, url: URL, timeoutMs: number): FetchFragmentOptions {
+  const decision = ctx.includePolicy(url);
+  if (!decision.fetch) throw new FragmentFetchError(decision.reason);
+  let headers = ctx.fragmentHeaders;
+  if (!decision.cookies && headers.cookie !== undefined) {
+    headers = { ...headers };
+    delete headers.cookie;
+  }
+  return { url, headers, timeoutMs, agents: ctx.agents, maxBytes: ctx.maxFragmentBytes, signal: ctx.cancel.signal };
+}
+
 /** Fetch a fragment, resolve the includes inside it, and transcode it into the page's charset. */
 async function fetchAndCompose(ctx: PageContext, info: FragmentInfo, timeoutMs: number, chain: readonly string[], url = new URL(info.url)): Promise<Buffer> {
   const started = performance.now();
   ctx.events.emit('fragment:start', info);
   let fetched: FetchedFragment;
   try {
-    fetched = await fetchFragment({ url, headers: ctx.fragmentHeaders, timeoutMs, agents: ctx.agents });
+    fetched = await fetchFragment(fragmentRequest(ctx, url, timeoutMs));
   } catch (error) {
     const durationMs = performance.now() - started;
     const reason = reasonOf(error);
@@ -199,7 +216,7 @@ export function fetchLocal(ctx: PageContext, info: FragmentInfo, localUrl: URL, 
 export function compareWithLocal(ctx: PageContext, name: string, prod: Promise<Buffer>, prodUrl: string, localUrl: URL, timeoutMs: number): void {
   const compareShadow = ctx.compareShadow;
   if (!compareShadow) return;
-  const local = fetchFragment({ url: localUrl, headers: ctx.fragmentHeaders, timeoutMs, agents: ctx.agents }).then((f) =>
+  const local = Promise.resolve(localUrl).then((url) => fetchFragment(fragmentRequest(ctx, url, timeoutMs))).then((f) =>
     transcode(f.body, f.charset, ctx.charset),
   );
   void Promise.allSettled([prod, local])

@@ -19,6 +19,9 @@ export interface MergedConfig {
   host?: FromLayer<string>;
   overlay?: FromLayer<boolean>;
   allowedHosts?: FromLayer<string[] | true>;
+  includeHosts?: FromLayer<string[]>;
+  pageTimeout?: FromLayer<number>;
+  maxFragmentSize?: FromLayer<number>;
   https?: FromLayer<boolean | HttpsFiles>;
   local?: FromLayer<string[]>;
   shadow?: FromLayer<string[]>;
@@ -37,7 +40,7 @@ export function displayLayer(layer: ConfigLayer, base: string): string {
   return layer.package ? `${layer.package} (${relative})` : relative;
 }
 
-const SCALARS = ['upstream', 'port', 'host', 'overlay', 'allowedHosts', 'https', 'local', 'shadow'] as const;
+const SCALARS = ['upstream', 'port', 'host', 'overlay', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'https', 'local', 'shadow'] as const;
 
 /** Merges `layers` (weakest first). `base` is the folder warnings are relative to. */
 export function mergeLayers(layers: ConfigLayer[], base: string): MergedConfig {

@@ -13,7 +13,7 @@ import type { InlineConfig, ModeLayer, ResolvedConfig, ResolvedFragment, Resolve
 import { normalizeLocal, normalizeOrigin, normalizeSrc } from './urls.js';
 
 /** Defaults of the optional top-level keys. */
-export const CONFIG_DEFAULTS = { port: 4400, host: '127.0.0.1', overlay: true } as const;
+export const CONFIG_DEFAULTS = { port: 4400, host: '127.0.0.1', overlay: true, pageTimeout: 30_000, maxFragmentSize: 10 * 1024 * 1024 } as const;
 
 const MODE_KEYS = ['local', 'prod', 'shadow'] as const;
 
@@ -210,6 +210,9 @@ export async function resolveConfig(inline: InlineConfig = {}): Promise<Resolved
     presets,
     modes: { cli, config },
     overlay: merged.overlay?.value ?? CONFIG_DEFAULTS.overlay,
+    includeHosts: [...new Set((merged.includeHosts?.value ?? []).map(normalizeOrigin))],
+    pageTimeout: merged.pageTimeout?.value ?? CONFIG_DEFAULTS.pageTimeout,
+    maxFragmentSize: merged.maxFragmentSize?.value ?? CONFIG_DEFAULTS.maxFragmentSize,
     https: resolveHttps(merged.https, layers, root),
     warnings: [...new Set(warnings)],
   };

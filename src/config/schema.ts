@@ -123,6 +123,16 @@ export const userConfigSchema = z.strictObject({
       error: "must be a list of host names (e.g. ['local.example.com']) or true",
     })
     .optional(),
+  includeHosts: z.array(checked(checkOrigin), { error: "must be a list of origins, e.g. ['https://cdn.example.com']" }).optional(),
+  pageTimeout: z
+    .number({ error: 'must be a positive number of milliseconds' })
+    .positive({ error: 'must be a positive number of milliseconds' })
+    .optional(),
+  maxFragmentSize: z
+    .number({ error: 'must be a positive number of bytes' })
+    .int({ error: 'must be a positive number of bytes' })
+    .positive({ error: 'must be a positive number of bytes' })
+    .optional(),
   https: httpsSchema(),
 });
 

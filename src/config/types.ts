@@ -118,6 +118,30 @@ export interface UserConfig {
    */
   overlay?: boolean;
   /**
+   * Origins production's includes may be fetched from, besides `upstream` and the configured
+   * local services. An include (or ESI `alt`, Tailor `fallback-src`, nested include) pointing
+   * anywhere else is not fetched: production's markup never chooses where the gateway connects.
+   * These hosts are asked without the browser's cookies, as a browser would never send
+   * production's cookies to another site.
+   * @default []
+   * @example ['https://cdn.example.com']
+   */
+  includeHosts?: string[];
+  /**
+   * How long production may take to start answering a page or file, in milliseconds. Past it the
+   * request is cancelled and the browser gets a 504 page naming the URL.
+   * @default 30000
+   */
+  pageTimeout?: number;
+  /**
+   * The most bytes one fragment may have once decompressed. A larger (or endless) fragment, from
+   * production or a local service, stops being read and is handled as a failed include (the
+   * error box or comment), so a gzip bomb cannot fill the gateway's memory.
+   * @default 10485760 (10 MiB)
+   * @example 50 * 1024 * 1024
+   */
+  maxFragmentSize?: number;
+  /**
    * Serve the gateway over https. `true` uses a certificate from mfe-dev's own local certificate
    * authority, made on first use in your user folder (`~/.config/mfe-dev`, never in the project)
    * for localhost, 127.0.0.1, ::1 and every `allowedHosts` name, and renewed before it expires;
@@ -213,6 +237,12 @@ export interface ResolvedConfig {
    */
   modes: { cli: ModeLayer; config: ModeLayer };
   overlay: boolean;
+  /** Origins includes may also be fetched from (see {@link UserConfig.includeHosts}), no trailing slash. */
+  includeHosts: string[];
+  /** Milliseconds production may take to start answering (see {@link UserConfig.pageTimeout}). */
+  pageTimeout: number;
+  /** Decompressed bytes a fragment may have (see {@link UserConfig.maxFragmentSize}). */
+  maxFragmentSize: number;
   /** `false` (plain http), `true` (mfe-dev's local CA), or your own files with absolute paths. */
   https: boolean | HttpsFiles;
   /** Warnings found while resolving (e.g. a preset defined twice); printed once. */

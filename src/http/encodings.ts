@@ -1,9 +1,8 @@
 import zlib from 'node:zlib';
-import { promisify } from 'node:util';
 
 /**
  * The content-codings the gateway can read, in one place: the page composer decodes them as a
- * stream, fragment bodies are decoded whole, and HTML navigations offer production only these.
+ * stream, fragment bodies too (with a size cap, http/capped-body.ts), and HTML navigations offer production only these.
  * (Browsers also offer zstd, which Node 20 cannot decompress.)
  */
 const STREAM_DECODERS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress> = {
@@ -11,13 +10,6 @@ const STREAM_DECODERS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.Br
   'x-gzip': () => zlib.createGunzip(),
   deflate: () => zlib.createInflate(),
   br: () => zlib.createBrotliDecompress(),
-};
-
-const BUFFER_DECODERS: Record<string, (buf: Buffer) => Promise<Buffer>> = {
-  gzip: promisify(zlib.gunzip),
-  'x-gzip': promisify(zlib.gunzip),
-  deflate: promisify(zlib.inflate),
-  br: promisify(zlib.brotliDecompress),
 };
 
 /** Codings an `Accept-Encoding` may keep: the decodable ones, `identity` and `*`. */
@@ -39,15 +31,6 @@ export function canDecode(contentEncoding: string | undefined): boolean {
 export function createDecoder(contentEncoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
   const coding = codingOf(contentEncoding);
   return coding === undefined ? undefined : STREAM_DECODERS[coding]?.();
-}
-
-/**
- * The whole-buffer decoder for this content-encoding: `null` when the body is not encoded,
- * undefined when the coding is unknown.
- */
-export function bufferDecoder(contentEncoding: string | undefined): ((buf: Buffer) => Promise<Buffer>) | null | undefined {
-  const coding = codingOf(contentEncoding);
-  return coding === undefined ? null : BUFFER_DECODERS[coding];
 }
 
 /** `Accept-Encoding` without the codings the gateway cannot decode (`zstd`…); q-values kept. */

@@ -6,6 +6,7 @@
  * - `/__mfe-dev/overlay.js`    the overlay injected into pages with local or shadow fragments
  * - `/__mfe-dev/error-box.css` styles of the box that replaces a failed local fragment
  * - `/__mfe-dev/local/NAME/…`  a local client-side fragment's files (absolute asset URLs rewritten)
+ * - `/__mfe-dev/events`        server-sent events for the overlay: `reload` (live reload)
  */
 export const DEV_PREFIX = '/__mfe-dev';
 export const DEV_PAGE_PATH = `${DEV_PREFIX}/`;
@@ -13,6 +14,7 @@ export const STATE_API_PATH = `${DEV_PREFIX}/api/state`;
 export const OVERLAY_SCRIPT_PATH = `${DEV_PREFIX}/overlay.js`;
 export const ERROR_BOX_CSS_PATH = `${DEV_PREFIX}/error-box.css`;
 export const LOCAL_ASSET_ROUTE = `${DEV_PREFIX}/local/`;
+export const LIVE_RELOAD_PATH = `${DEV_PREFIX}/events`;
 
 /** True for `/__mfe-dev` itself and anything under it (path or query). */
 export function isDevPath(url: string): boolean {

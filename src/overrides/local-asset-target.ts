@@ -25,22 +25,28 @@ export function findLocalAssetTarget(
     const name = safeDecode(slash === -1 ? rest : rest.slice(0, slash));
     const fragment = name === undefined ? undefined : config.fragments.get(name);
     if (!fragment?.local) return 'not-found';
-    return target(fragment.name, fragment.local, slash === -1 ? '/' : rest.slice(slash));
+    return target(fragment.name, fragment.local, slash === -1 ? '/' : rest.slice(slash), false);
   }
   const path = url.split('?')[0];
   for (const fragment of config.fragments.values()) {
     if (!fragment.local || modes.get(fragment.name) !== 'local') continue;
     if (fragment.assets.some((prefix) => prefix.startsWith('/') && path.startsWith(prefix))) {
-      return target(fragment.name, fragment.local, url);
+      return target(fragment.name, fragment.local, url, true);
     }
   }
   return undefined;
 }
 
-function target(fragment: string, local: string, path: string): LocalAssetTarget {
+/**
+ * The local URL's path prefixes the asset's path, except when the asset's path already starts
+ * with it: a dev server with a `base` (`local: 'http://127.0.0.1:5174/assets/header'`,
+ * `assets: ['/assets/header/']`) serves `/assets/header/src/x.js` at that very path.
+ */
+function target(fragment: string, local: string, path: string, mayHaveBase: boolean): LocalAssetTarget {
   const base = new URL(local);
   const basePath = base.pathname.endsWith('/') ? base.pathname.slice(0, -1) : base.pathname;
-  return { fragment, origin: base.origin, path: basePath + path };
+  const underBase = mayHaveBase && basePath !== '' && (path === basePath || path.startsWith(`${basePath}/`) || path.startsWith(`${basePath}?`));
+  return { fragment, origin: base.origin, path: underBase ? path : basePath + path };
 }
 
 function safeDecode(text: string): string | undefined {

@@ -11,6 +11,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { parse as parseCookieHeader, serialize as serializeSetCookie } from 'cookie';
 import type { FragmentMode, ModeLayer, ResolvedConfig, ResolvedFragment, ResolvedPreset } from '../config/types.js';
+import { escapeControlChars } from '../http/control-chars.js';
 import {
   MODES_HEADER,
   MODES_PARAM,
@@ -75,7 +76,9 @@ const COOKIE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
 
 export function resolveSelection(config: ResolvedConfig, request: SelectionRequest): Selection {
   const warnings: string[] = [];
-  const warn = (line: string) => {
+  // Warnings quote the request's values: control characters (even a line break) become visible escapes.
+  const warn = (text: string) => {
+    const line = escapeControlChars(text);
     if (!warnings.includes(line)) warnings.push(line);
   };
 

@@ -2,9 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createProxyMiddleware, type Plugin, type RequestHandler } from 'http-proxy-middleware';
 import type { Agents } from '../http/agents.js';
+import { canDecode, createDecoder } from '../http/encodings.js';
 import { describeNetworkError } from '../http/network-error.js';
 import type { Logger } from '../logger.js';
 import type { LocalAssetTarget } from '../overrides/local-asset-target.js';
+import { ClientGoneError, PageTimeoutError, requestLifetime } from './request-lifetime.js';
 
 /**
  * A local client-side fragment's own files (and its dev server's websockets), proxied to the
@@ -14,24 +16,75 @@ import type { LocalAssetTarget } from '../overrides/local-asset-target.js';
 const TARGET = Symbol('mfe-dev.local-asset');
 type WithTarget = IncomingMessage & { [TARGET]?: LocalAssetTarget };
 
+export interface LocalAssetProxyOptions {
+  /**
+   * Called once per JavaScript response with its first bytes (up to 256 KB) as text, so the
+   * gateway can say when a dev server's output cannot run in the page (e.g. `eval` source maps).
+   */
+  inspectScript?: (fragment: string, url: string, code: string) => void;
+}
+
+/** How much of a script `inspectScript` sees. */
+const INSPECT_BYTES = 256 * 1024;
+const SCRIPT_TYPE = /^\s*(?:text|application)\/(?:javascript|ecmascript|x-javascript)\b/i;
+
 /** Proxy a request (or websocket, e.g. a dev server's HMR) to its local asset target. */
-export function createLocalAssetProxy(agents: Agents, logger: Logger): {
+export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeoutMs: () => number, options: LocalAssetProxyOptions = {}): {
   handle(req: IncomingMessage, res: ServerResponse, target: LocalAssetTarget): void;
   upgrade(req: IncomingMessage, socket: Socket, head: Buffer, target: LocalAssetTarget): void;
 } {
   const reportErrors: Plugin = (proxyServer) => {
     proxyServer.on('error', (error, req, resOrSocket) => {
+      if (error instanceof ClientGoneError) return;
       const t = (req as WithTarget)[TARGET];
       const url = t ? t.origin + t.path : req.url;
-      const reason = describeNetworkError(error);
+      const reason = error instanceof PageTimeoutError ? `${error.message} (\`pageTimeout\`)` : describeNetworkError(error);
       logger.warnOnce(`local asset of fragment '${t?.fragment}' failed: ${url}: ${reason}`);
       const res = resOrSocket as ServerResponse;
       if (typeof res.writeHead === 'function' && !res.headersSent) {
-        res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+        res.writeHead(error instanceof PageTimeoutError ? 504 : 502, { 'content-type': 'text/plain; charset=utf-8' });
         res.end(`mfe-dev: the local service of fragment '${t?.fragment}' did not answer ${url}: ${reason}\n`);
       } else {
         (resOrSocket as Socket).destroy();
       }
+    });
+  };
+  const inspectScripts: Plugin = (proxyServer) => {
+    const inspect = options.inspectScript;
+    if (!inspect) return;
+    proxyServer.on('proxyRes', (proxyRes, req) => {
+      const t = (req as WithTarget)[TARGET];
+      const encoding = proxyRes.headers['content-encoding'];
+      if (!t || proxyRes.statusCode !== 200 || !SCRIPT_TYPE.test(proxyRes.headers['content-type'] ?? '') || !canDecode(encoding)) return;
+      // The browser gets the bytes as they are; this reads a copy (decompressed when needed).
+      const decoder = createDecoder(encoding);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        proxyRes.off('data', read);
+        decoder?.destroy();
+        inspect(t.fragment, t.origin + t.path, Buffer.concat(chunks).toString('utf8'));
+      };
+      const collect = (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= INSPECT_BYTES) finish();
+      };
+      const read = decoder ? (chunk: Buffer) => void decoder.write(chunk) : collect;
+      if (decoder) {
+        decoder.on('data', collect);
+        decoder.once('end', finish);
+        decoder.on('error', finish);
+        proxyRes.once('end', () => {
+          if (!done) decoder.end();
+        });
+      } else {
+        proxyRes.once('end', finish);
+      }
+      proxyRes.on('data', read);
     });
   };
   const proxy: RequestHandler = createProxyMiddleware({
@@ -39,7 +92,7 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger): {
     router: (req) => (req as WithTarget)[TARGET]!.origin,
     changeOrigin: true,
     ejectPlugins: true,
-    plugins: [reportErrors],
+    plugins: [reportErrors, requestLifetime(pageTimeoutMs), inspectScripts],
     agent: agents.http,
   });
   const prepare = (req: IncomingMessage, t: LocalAssetTarget) => {

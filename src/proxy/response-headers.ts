@@ -1,6 +1,6 @@
 import type { RawHeaders } from '../http/raw-headers.js';
 import { widenCsp, type CspContext } from './csp.js';
-import { rewriteSetCookie } from './set-cookie.js';
+import { keepsSecureCookies, rewriteSetCookie } from './set-cookie.js';
 
 /**
  * Production's response headers, made to work on the gateway's origin. Works on Node's
@@ -42,7 +42,7 @@ export function rewriteResponseHeaders(
         // fragment services) to https for a year. Production's own name is not affected.
         continue;
       case 'set-cookie':
-        value = rewriteSetCookie(value, { secureGateway: context.secureGateway });
+        value = rewriteSetCookie(value, { secureGateway: context.secureGateway || keepsSecureCookies(context.gatewayOrigin) });
         break;
       case 'location':
       case 'content-location':

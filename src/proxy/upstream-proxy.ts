@@ -6,6 +6,7 @@ import { describeNetworkError } from '../http/network-error.js';
 import { upstreamUrlFor } from '../http/request-target.js';
 import type { Logger } from '../logger.js';
 import { sendUpstreamErrorPage } from './error-page.js';
+import { ClientGoneError, PageTimeoutError, requestLifetime } from './request-lifetime.js';
 
 /**
  * The way to production. One upstream request per browser request: http-proxy-middleware sends
@@ -18,8 +19,12 @@ export interface UpstreamProxyOptions {
   logger: Logger;
   /** Keep-alive agents to upstream, shared across config reloads. */
   agents: Agents;
+  /** Milliseconds production may take to start answering (`pageTimeout`). */
+  pageTimeoutMs: number;
   /** Production answered: write the browser's response. */
   onResponse: (upstreamResponse: IncomingMessage, req: IncomingMessage, res: ServerResponse) => void;
+  /** Production answered a websocket upgrade with a plain HTTP response (passed on as it is). */
+  onUpgradeRefused?: (req: IncomingMessage, status: number) => void;
 }
 
 export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandler {
@@ -29,7 +34,19 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandl
   const handleResponses: Plugin = (proxyServer) => {
     proxyServer.on('proxyRes', (proxyRes, req, res) => options.onResponse(proxyRes, req, res as ServerResponse));
     proxyServer.on('error', (error, req, resOrSocket) => {
+      if (error instanceof ClientGoneError) return;
       const url = upstreamUrlFor(target.origin, req.url ?? '/')?.href ?? target.origin;
+      if (error instanceof PageTimeoutError) {
+        const reason = `${error.message} (\`pageTimeout\` in the mfe-dev config)`;
+        if (isServerResponse(resOrSocket)) {
+          options.logger.error(`${req.method} ${req.url} → 504: ${url}: ${reason}`);
+          sendUpstreamErrorPage(resOrSocket, url, reason, 504);
+        } else {
+          options.logger.warnOnce(`websocket ${req.url}: ${url}: ${reason}`);
+          (resOrSocket as Socket).destroy();
+        }
+        return;
+      }
       const reason = describeNetworkError(error);
       if (isServerResponse(resOrSocket)) {
         options.logger.error(`${req.method} ${req.url} → 502: could not reach ${url}: ${reason}`);
@@ -38,6 +55,9 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandl
         options.logger.warnOnce(`websocket ${req.url}: could not reach ${url}: ${reason}`);
         (resOrSocket as Socket).destroy();
       }
+    });
+    proxyServer.on('proxyReqWs', (proxyReq, req) => {
+      proxyReq.on('response', (response) => options.onUpgradeRefused?.(req, response.statusCode ?? 0));
     });
     proxyServer.on('econnreset', (_error, _req, res) => {
       if (isServerResponse(res)) res.destroy();
@@ -51,7 +71,7 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandl
     agent,
     secure: true,
     ejectPlugins: true,
-    plugins: [handleResponses],
+    plugins: [handleResponses, requestLifetime(() => options.pageTimeoutMs)],
   });
 }
 

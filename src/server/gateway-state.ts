@@ -1,5 +1,6 @@
 import type { ResolvedConfig, ResolvedFragment } from '../config/types.js';
 import { createFragmentMatcher, type FragmentMatcher } from '../compose/fragment-match.js';
+import { createIncludePolicy, type IncludePolicy } from '../compose/include-policy.js';
 
 /**
  * Everything the request path derives from one config, computed once per (re)load and swapped
@@ -13,6 +14,8 @@ export interface GatewayState {
   localOrigins: string[];
   /** Fragments that have a selector (pre-composed pages). */
   selectorFragments: ResolvedFragment[];
+  /** Where includes may be fetched from: upstream, local services, `includeHosts`. */
+  includePolicy: IncludePolicy;
   /**
    * The gateway serves https (fixed when it starts listening; a config edit of `https` needs a
    * restart): its origin is `https://…`, and production's cookies keep `Secure`/`SameSite=None`.
@@ -22,12 +25,15 @@ export interface GatewayState {
 
 export function createGatewayState(config: ResolvedConfig, options: { secure: boolean }): GatewayState {
   const fragments = [...config.fragments.values()];
+  const upstreamOrigin = new URL(config.upstream).origin;
+  const localOrigins = [...new Set(fragments.flatMap((f) => (f.local ? [new URL(f.local).origin] : [])))];
   return {
     config,
     secure: options.secure,
-    upstreamOrigin: new URL(config.upstream).origin,
+    upstreamOrigin,
     matchFragment: createFragmentMatcher(config),
-    localOrigins: [...new Set(fragments.flatMap((f) => (f.local ? [new URL(f.local).origin] : [])))],
+    localOrigins,
     selectorFragments: fragments.filter((f) => f.selector),
+    includePolicy: createIncludePolicy({ upstreamOrigin, localOrigins, includeHosts: config.includeHosts }),
   };
 }

@@ -8,16 +8,19 @@ import type { InlineConfig, ResolvedConfig } from '../config/types.js';
 import { watchConfig } from '../config/watch.js';
 import { MfeDevError } from '../errors.js';
 import { createAgents, destroyAgents } from '../http/agents.js';
-import { DEV_PREFIX } from '../http/routes.js';
+import { DEV_PREFIX, LIVE_RELOAD_PATH } from '../http/routes.js';
 import { createDebugger, createLogger, type Logger } from '../logger.js';
 import { createLocalAssetProxy } from '../proxy/local-asset-proxy.js';
+import { offerUpgrade } from '../proxy/websocket-handover.js';
 import { createUpstreamProxy } from '../proxy/upstream-proxy.js';
 import { compareShadow } from '../shadow/shadow-compare.js';
 import { createDevPageHandler } from '../ui/dev-page.js';
 import { DevStateStore } from '../ui/dev-state.js';
+import { LiveReload } from '../ui/live-reload.js';
+import { activeLocalFragments, evalSourceMapHint, socketMissHint, socketRefusedHint, usesEvalSourceMaps } from './dev-server-hints.js';
 import { createGatewayState } from './gateway-state.js';
 import { getRequestContext } from './request-context.js';
-import { attachContext, isOwnPath, localAssetTarget, prepareUpstreamRequest, refusal } from './request-steps.js';
+import { attachContext, devServerSockets, isOwnPath, localAssetTarget, prepareUpstreamRequest, refusal } from './request-steps.js';
 import { createPageResponder } from './respond-to-page.js';
 import { printPageLine, printReady, warnAboutDownLocalServices } from './terminal-lines.js';
 import { createTlsServerOptions } from './tls-setup.js';
@@ -53,7 +56,13 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const upstreamAgents = createAgents();
   const fragmentAgents = createAgents();
   const store = new DevStateStore(events, logger);
-  const localAssetProxy = createLocalAssetProxy(fragmentAgents, logger);
+  const localAssetProxy = createLocalAssetProxy(fragmentAgents, logger, () => current.gateway.config.pageTimeout, {
+    inspectScript(fragment, url, code) {
+      if (usesEvalSourceMaps(code)) logger.warnOnce(evalSourceMapHint(fragment, url));
+    },
+  });
+  // Open pages reload when their local fragment HTML or the config changes (ui/live-reload.ts).
+  const liveReload = new LiveReload(events, logger);
   let pageIds = 0;
   // Production answered: compose the page, or pass the bytes through (server/respond-to-page.ts).
   const respondToPage = createPageResponder({ events, logger, fragmentAgents, nextPageId: () => ++pageIds, compareShadow });
@@ -62,10 +71,18 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const tls = await createTlsServerOptions(initial, logger);
   const secure = tls !== undefined;
 
+  // A websocket production refused while a fragment is local: most likely the dev server's.
+  const reportRefusedSocket = (req: IncomingMessage, status: number) => {
+    const context = getRequestContext(req);
+    if (status !== 404 || !context?.headers.overridden) return;
+    const locals = activeLocalFragments(context.state.config, context.selection.modes);
+    if (locals.length) logger.warnOnce(socketRefusedHint(context.selection.upstreamUrl.split('?')[0], status, locals));
+  };
+
   // One state per config: a reload builds the next one whole, then swaps it in.
   const stateFor = (config: ResolvedConfig) => ({
     gateway: createGatewayState(config, { secure }),
-    proxy: createUpstreamProxy({ upstream: config.upstream, logger, agents: upstreamAgents, onResponse: respondToPage }),
+    proxy: createUpstreamProxy({ upstream: config.upstream, logger, agents: upstreamAgents, pageTimeoutMs: config.pageTimeout, onResponse: respondToPage, onUpgradeRefused: reportRefusedSocket }),
   });
   let current = stateFor(initial);
   if (inline.logLevel !== 'silent') events.on('page:end', (page) => printPageLine(logger, page));
@@ -93,10 +110,11 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     if (target === undefined || target === 'not-found') return next();
     localAssetProxy.handle(req, res, target);
   });
-  // 4. mfe-dev's own pages: the dev page, its API, the overlay script (404 for anything else:
-  //    nothing of production is served under /__mfe-dev/).
+  // 4. mfe-dev's own pages: the dev page, its API, the overlay script and its live-reload
+  //    events (404 for anything else: nothing of production is served under /__mfe-dev/).
   const devPage = createDevPageHandler(store);
   app.use(function devPages(req, res, next) {
+    if (req.url.split('?')[0] === LIVE_RELOAD_PATH && req.method === 'GET') return liveReload.handle(req, res);
     if (isOwnPath(req.url)) return void devPage(req, res, getRequestContext(req)!).catch(next);
     next();
   });
@@ -119,13 +137,30 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   if (http2Gateway) tls!.attach(http2Gateway.server);
   // Websockets (HMR, live updates): the same steps, wired explicitly so an upgrade that arrives
   // before any HTTP request is still proxied. A refused or unroutable upgrade is closed.
-  (httpServer as http.Server).on('upgrade', function upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
+  const openSockets = new Set<Socket>();
+  (httpServer as http.Server).on('upgrade', async function upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
     socket.on('error', () => socket.destroy());
+    openSockets.add(socket);
+    socket.once('close', () => openSockets.delete(socket));
     if (refusal(req, current.gateway)) return void socket.destroy(); // 1
     const context = attachContext(req, current.gateway, logger); // 2
     const asset = localAssetTarget(context); // 3
     if (asset && asset !== 'not-found') return localAssetProxy.upgrade(req, socket, head, asset);
     if (asset === 'not-found' || req.url!.startsWith(DEV_PREFIX)) return void socket.destroy(); // 4: no websockets of mfe-dev's own
+    // 3b. A dev server's live-update socket at a path of its own (Vite's `/` with `vite-hmr`,
+    //     webpack-dev-server's `/ws`): offered to this browser's local services first.
+    const candidates = devServerSockets(context, req);
+    if (candidates.length) {
+      const refusals: string[] = [];
+      for (const candidate of candidates) {
+        const result = await offerUpgrade(req, socket, head, { ...candidate, gatewayOrigin: context.gatewayOrigin });
+        if (result.accepted) return;
+        refusals.push(`${candidate.fragment} at ${candidate.origin}: ${result.reason}`);
+      }
+      if (socket.destroyed) return;
+      const locals = activeLocalFragments(context.state.config, context.selection.modes);
+      logger.warnOnce(socketMissHint(context.selection.upstreamUrl.split('?')[0], locals, refusals));
+    }
     prepareUpstreamRequest(req, context, true); // 5
     current.proxy.upgrade(req, socket, head);
   });
@@ -138,6 +173,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           onReload(next, changes) {
             const previous = current.gateway.config;
             current = stateFor(next);
+            liveReload.configReloaded();
             logger.info([`config reloaded${changes.length ? ':' : ' (no changes)'}`, ...changes.map((c) => `  ${c}`)].join('\n'));
             for (const warning of next.warnings) logger.warnOnce(warning);
             if (next.port !== previous.port || next.host !== previous.host) {
@@ -199,10 +235,18 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     },
     async close() {
       await watcher?.close();
+      liveReload.close();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         if (http2Gateway) http2Gateway.closeConnections();
         else (httpServer as http.Server).closeAllConnections();
+        // Websockets (a dev server's HMR) are no longer HTTP connections: ended here, so the
+        // browser closes its side and the proxied socket behind it ends too (a destroyed socket
+        // would leave that one open); destroyed if the browser does not answer.
+        for (const socket of openSockets) {
+          socket.end();
+          setTimeout(() => socket.destroy(), 500).unref();
+        }
       });
       await http2Gateway?.closeInternal();
       destroyAgents(upstreamAgents);

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { badTargetMessage, upstreamUrlFor } from '../http/request-target.js';
 import { isDevPath } from '../http/routes.js';
 import type { Logger } from '../logger.js';
+import { devServerSocketTargets, type DevServerSocketTarget } from '../overrides/dev-server-sockets.js';
 import { resolveSelection } from '../overrides/index.js';
 import { findLocalAssetTarget, type LocalAssetTarget } from '../overrides/local-asset-target.js';
 import { hostNotAllowedMessage, isAllowedHost } from '../proxy/host-check.js';
@@ -59,6 +60,14 @@ export function attachContext(req: IncomingMessage, state: GatewayState, logger:
  */
 export function localAssetTarget(context: RequestContext): LocalAssetTarget | 'not-found' | undefined {
   return findLocalAssetTarget(context.state.config, context.selection.modes, context.selection.upstreamUrl);
+}
+
+/**
+ * 3b. (websockets) A dev server's live-update socket at a path of its own, for the local
+ *     services of this browser's `local` fragments (overrides/dev-server-sockets.ts).
+ */
+export function devServerSockets(context: RequestContext, req: IncomingMessage): DevServerSocketTarget[] {
+  return devServerSocketTargets(context.state.config, context.selection.modes, context.selection.upstreamUrl, req.headers, context.gatewayOrigin);
 }
 
 /** 4. mfe-dev's own pages: nothing of production is served under `/__mfe-dev`. */

@@ -11,6 +11,7 @@ import { createDebugger, type Logger } from '../logger.js';
 import { BODY_AND_VALIDATORS_CHANGE, BODY_CHANGES, gatewayResponseHeaders, passThrough } from '../proxy/pass-through.js';
 import { fragmentRequestHeaders } from '../proxy/request-headers.js';
 import { overlayTag } from '../ui/overlay-tag.js';
+import { activeLocalFragments, looksLikeModuleRequest, moduleMissHint, suggestedPrefix } from './dev-server-hints.js';
 import { getRequestContext } from './request-context.js';
 
 /**
@@ -33,6 +34,19 @@ const COMPOSABLE_TYPE = /^\s*(text\/html|application\/xhtml\+xml)\b/i;
 const debug = createDebugger('mfe-dev:proxy');
 
 export function createPageResponder(options: PageResponderOptions) {
+  // A module or stylesheet production does not have, while a fragment is local: most likely a
+  // file of the local dev server that `assets` does not route. Said once per path prefix.
+  const missedPrefixes = new Set<string>();
+  const hintMissingModule = (req: IncomingMessage, status: number) => {
+    const url = req.url ?? '/';
+    const context = getRequestContext(req)!;
+    const prefix = suggestedPrefix(url);
+    if (missedPrefixes.has(prefix) || missedPrefixes.size >= 100 || !looksLikeModuleRequest(url, req.headers)) return;
+    const locals = activeLocalFragments(context.state.config, context.selection.modes);
+    if (locals.length === 0) return;
+    missedPrefixes.add(prefix);
+    options.logger.warnOnce(moduleMissHint(req.method ?? 'GET', url, status, locals));
+  };
   return function respondToPage(upstream: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
     const context = getRequestContext(req);
     if (!context) {
@@ -63,6 +77,7 @@ export function createPageResponder(options: PageResponderOptions) {
       );
     }
     debug?.(`${req.method} ${req.url} ← ${status} ${contentType ?? '(no type)'}${upstream.headers['content-encoding'] ? ` ${upstream.headers['content-encoding']}` : ''}: ${composable ? 'compose' : 'pass through'}`);
+    if (status === 404 && context.headers.overridden) hintMissingModule(req, status);
     if (!composable || !decodable) {
       passThrough(upstream, res, gatewayResponseHeaders(upstream, headerContext, selection.setCookies));
       return;
@@ -90,6 +105,8 @@ export function createPageResponder(options: PageResponderOptions) {
       agents: options.fragmentAgents,
       events: options.events,
       compareShadow: options.compareShadow,
+      includePolicy: state.includePolicy,
+      maxFragmentBytes: state.config.maxFragmentSize,
       headers,
       selectorFragments: state.selectorFragments.filter((f) => (selection.modes.get(f.name) ?? 'prod') !== 'prod'),
       overlayTag: showOverlay ? overlayTag(rawHeader(upstream.rawHeaders, 'content-security-policy')) : undefined,

@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import type { ResolvedConfig } from '../config/types.js';
 import type { PageEnd } from '../compose/events.js';
 import { DEV_PAGE_PATH } from '../http/routes.js';
+import { escapeControlChars } from '../http/control-chars.js';
 import type { Logger } from '../logger.js';
 import { resolveSelection } from '../overrides/index.js';
 import { probeHttp } from '../probe.js';
@@ -32,7 +33,7 @@ export function printReady(logger: Logger, config: ResolvedConfig, url: string, 
     }
     lines.push('');
   }
-  logger.info(lines.join('\n'));
+  logger.styled(lines.join('\n'));
 }
 
 export function printPageLine(logger: Logger, end: PageEnd): void {
@@ -40,10 +41,12 @@ export function printPageLine(logger: Logger, end: PageEnd): void {
   const fragments = end.fragments
     .filter((f) => f.depth === 0 || f.name !== undefined)
     .map((f) => {
-      const label = `${f.name ?? new URL(f.url).pathname} ${f.mode} ${Math.round(f.durationMs)}ms${f.failed ? ` ✗ ${f.reason ?? 'failed'}` : ''}`;
+      // Names, paths and reasons come from requests and production: escaped.
+      const label = escapeControlChars(`${f.name ?? new URL(f.url).pathname} ${f.mode} ${Math.round(f.durationMs)}ms${f.failed ? ` ✗ ${f.reason ?? 'failed'}` : ''}`);
       return f.failed ? pc.red(label) : f.mode === 'local' ? pc.bold(pc.green(label)) : f.mode === 'shadow' ? pc.yellow(label) : pc.dim(label);
     });
-  logger.info(`${pc.dim(end.page.method)} ${end.page.url} ${status} ${Math.round(end.durationMs)}ms${fragments.length ? '  ' + fragments.join(pc.dim(' · ')) : ''}`);
+  // The URL is the request's: escaped, so it can neither move the cursor nor start a new line.
+  logger.styled(`${pc.dim(end.page.method)} ${escapeControlChars(end.page.url)} ${status} ${Math.round(end.durationMs)}ms${fragments.length ? '  ' + fragments.join(pc.dim(' · ')) : ''}`);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { shareLink, type Selection } from '../overrides/index.js';
 import type { GatewayState } from '../server/gateway-state.js';
 import { probeHttp } from '../probe.js';
+import { escapeControlChars } from '../http/control-chars.js';
 
 /**
  * What the dev page and `/__mfe-dev/api/state` show: the browser's own modes and presets,
@@ -111,7 +112,7 @@ export class DevStateStore {
         .slice()
         .reverse()
         .map((p) => ({
-          url: p.page.url,
+          url: escapeControlChars(p.page.url),
           status: p.status,
           durationMs: Math.round(p.durationMs),
           fragments: p.fragments.map((f) => ({ name: f.name ?? null, mode: f.mode, durationMs: Math.round(f.durationMs), failed: f.failed })),
@@ -120,9 +121,10 @@ export class DevStateStore {
         name: s.name,
         page: s.page.url,
         equal: s.equal,
-        summary: s.summary,
-        diff: s.diff,
-        error: s.error ?? null,
+        summary: escapeControlChars(s.summary),
+        // Fragment bytes, production's and local's: shown, never acted on by a terminal reading the API.
+        diff: s.diff.map((line) => escapeControlChars(line)),
+        error: s.error === undefined ? null : escapeControlChars(s.error),
       })),
     };
   }

@@ -1,9 +1,10 @@
-import { DEV_PAGE_PATH, STATE_API_PATH } from '../http/routes.js';
+import { DEV_PAGE_PATH, LIVE_RELOAD_PATH, STATE_API_PATH } from '../http/routes.js';
 
 /**
  * The dev overlay: a small badge in the page's corner that says which fragments are not from
  * production, and links to the dev page. It lives in a shadow root so the page's styles and the
- * badge's never meet, and it does nothing else to the page.
+ * badge's never meet, and it does nothing else to the page but reload it when the gateway says
+ * the page's local fragment HTML or the config changed (see live-reload.ts).
  */
 export const OVERLAY_SCRIPT = `(() => {
   if (window.__mfeDevOverlay) return;
@@ -18,6 +19,12 @@ export const OVERLAY_SCRIPT = `(() => {
   root.adoptedStyleSheets = [sheet];
   root.innerHTML = '<a href="${DEV_PAGE_PATH}" title="mfe-dev: open the dev page">mfe-dev</a>';
   document.body.appendChild(host);
+  // Live reload: the gateway says when this page's local fragment HTML or the config changed.
+  if (window.EventSource) {
+    const events = new EventSource('${LIVE_RELOAD_PATH}?page=' + encodeURIComponent(location.pathname + location.search));
+    events.addEventListener('ready', () => { host.dataset.live = 'on'; });
+    events.addEventListener('reload', () => { events.close(); location.reload(); });
+  }
   fetch('${STATE_API_PATH}', { credentials: 'same-origin' })
     .then((r) => r.json())
     .then((state) => {

@@ -34,7 +34,8 @@ export const RULES: LayerRules = {
   // Shared basics, importing (almost) nothing.
   errors: {},
   'warn-once': {},
-  logger: { 'warn-once': 'all' },
+  // The logger escapes control characters with http/'s one escaper.
+  logger: { 'warn-once': 'all', http: 'all' },
   // Bottom layer: no product knowledge.
   http: {},
   // Scanners: bytes → markers. No network, no config.

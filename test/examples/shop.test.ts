@@ -182,10 +182,13 @@ describe('the header service (the local fragment)', () => {
 
   it('serves its assets and 404s the rest', async () => {
     const { url } = await headerService();
-    const script = await request(`${url}/assets/header/header.js`);
-    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    // Vite serves them under its base, /assets/header/.
+    const script = await request(`${url}/assets/header/src/header.js`);
+    expect(script.headers['content-type']).toMatch(/^text\/javascript/);
     expect(script.text).toContain("dataset.hydrated = 'local'");
-    expect((await request(`${url}/assets/header/header.css`)).status).toBe(200);
+    const styles = await request(`${url}/assets/header/src/header.css`, { headers: { accept: 'text/css' } });
+    expect(styles.headers['content-type']).toMatch(/^text\/css/);
+    expect(styles.text).toContain('.header--redesign');
     expect((await request(`${url}/fragments/footer`)).status).toBe(404);
   });
 });

@@ -54,6 +54,9 @@ function makeConfig(options: FactoryOptions = {}): ResolvedConfig {
     ),
     modes: { cli: layer(options.cli), config: layer(options.config) },
     allowedHosts: [],
+    includeHosts: [],
+    pageTimeout: 30_000,
+    maxFragmentSize: 10 * 1024 * 1024,
     overlay: true,
     warnings: [],
   };

@@ -61,6 +61,9 @@ describe('shareLink', () => {
       ]),
       modes: { cli: { local: [], prod: [], shadow: [], presets: [] }, config: { local: [], prod: [], shadow: [], presets: [] } },
       allowedHosts: [],
+      includeHosts: [],
+      pageTimeout: 30_000,
+      maxFragmentSize: 10 * 1024 * 1024,
       overlay: true,
       warnings: [],
     };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { widenCsp } from '../../src/proxy/csp.js';
 import { rewriteLocation, rewriteResponseHeaders } from '../../src/proxy/response-headers.js';
-import { rewriteSetCookie } from '../../src/proxy/set-cookie.js';
+import { keepsSecureCookies, rewriteSetCookie } from '../../src/proxy/set-cookie.js';
 
 /** Production's headers, made to work on http://127.0.0.1:4400: each rule, table-driven. */
 describe('rewriteSetCookie (plain-http gateway)', () => {
@@ -14,6 +14,24 @@ describe('rewriteSetCookie (plain-http gateway)', () => {
     ['theme=dark; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Max-Age=60', 'theme=dark; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Max-Age=60'],
   ])('%s → %s', (input, expected) => {
     expect(rewriteSetCookie(input, { secureGateway: false })).toBe(expected);
+  });
+
+  it.each([
+    ['http://127.0.0.1:4400', true],
+    ['http://127.3.2.1:80', true],
+    ['http://localhost:4400', true],
+    ['http://LOCALHOST:4400', true],
+    ['http://shop.localhost:4400', true],
+    ['http://[::1]:4400', true],
+    ['https://local.example.com:4400', true],
+    ['http://local.example.com:4400', false],
+    ['http://localhost.example.com:4400', false],
+    ['http://127.0.0.1.example.com:4400', false],
+    ['http://192.168.1.20:4400', false],
+    ['http://0.0.0.0:4400', false],
+    ['not a url', false],
+  ])('keepsSecureCookies(%s) is %s: browsers keep Secure cookies on https and on loopback names', (origin, expected) => {
+    expect(keepsSecureCookies(origin)).toBe(expected);
   });
 
   it.each([
@@ -49,16 +67,36 @@ describe('widenCsp', () => {
     localOrigins: ['http://127.0.0.1:3001'],
     secureGateway: false,
   };
-  const widened = 'http://127.0.0.1:4400 ws://127.0.0.1:4400 http://127.0.0.1:3001 ws://127.0.0.1:3001';
+  // The gateway, and the local service in both loopback spellings, for http and websockets.
+  const widened = 'http://127.0.0.1:4400 ws://127.0.0.1:4400 http://127.0.0.1:3001 ws://127.0.0.1:3001 http://localhost:3001 ws://localhost:3001';
+  const workers = (sources: string) => `worker-src ${sources} ${widened} blob:`;
   it.each([
-    ["default-src 'self'", `default-src 'self' ${widened}`],
-    ["script-src https://www.shop.example https://cdn.example; img-src *", `script-src https://www.shop.example https://cdn.example ${widened}; img-src *`],
+    ["default-src 'self'", `default-src 'self' ${widened}; ${workers("'self'")}`],
+    ["default-src 'self';", `default-src 'self' ${widened}; ${workers("'self'")};`],
+    ["script-src https://www.shop.example https://cdn.example; img-src *", `script-src https://www.shop.example https://cdn.example ${widened}; img-src *; ${workers('https://www.shop.example https://cdn.example')}`],
+    // The shop's policy: workers fall back to script-src, which gets its own worker-src copy.
+    ["default-src 'self'; script-src 'self' https://cdn.nordwind.example; connect-src 'self'", `default-src 'self' ${widened}; script-src 'self' https://cdn.nordwind.example ${widened}; connect-src 'self' ${widened}; ${workers("'self' https://cdn.nordwind.example")}`],
+    // child-src comes before script-src in the fallback order.
+    ["child-src 'self'; script-src 'self'", `child-src 'self' ${widened}; script-src 'self' ${widened}; ${workers("'self'")}`],
+    ["worker-src 'self'; script-src 'self'", `worker-src 'self' ${widened} blob:; script-src 'self' ${widened}`],
     ["script-src 'nonce-abc' 'strict-dynamic'", "script-src 'nonce-abc' 'strict-dynamic'"],
+    ["worker-src 'none'; default-src 'self'", `worker-src 'none'; default-src 'self' ${widened}`],
     ["object-src 'none'", "object-src 'none'"],
-    ["default-src 'self'; upgrade-insecure-requests; block-all-mixed-content", `default-src 'self' ${widened}`],
-    ["default-src 'self', frame-ancestors 'self'", `default-src 'self' ${widened}, frame-ancestors 'self' ${widened}`],
+    // 'unsafe-eval' is never added (webpack's eval source maps get a terminal hint instead).
+    ["script-src 'self'", `script-src 'self' ${widened}; ${workers("'self'")}`],
+    ["default-src 'self'; upgrade-insecure-requests; block-all-mixed-content", `default-src 'self' ${widened}; ${workers("'self'")}`],
+    ["default-src 'self', frame-ancestors 'self'", `default-src 'self' ${widened}; ${workers("'self'")}, frame-ancestors 'self' ${widened}`],
   ])('%s', (policy, expected) => {
     expect(widenCsp(policy, context)).toBe(expected);
+  });
+
+  it("allows a local service configured as localhost under 127.0.0.1 too; other hosts keep their one spelling", () => {
+    const out = widenCsp("connect-src 'self'", { ...context, localOrigins: ['http://localhost:5173', 'http://dev.internal:8080'] });
+    expect(out).toBe("connect-src 'self' http://127.0.0.1:4400 ws://127.0.0.1:4400 http://localhost:5173 ws://localhost:5173 http://127.0.0.1:5173 ws://127.0.0.1:5173 http://dev.internal:8080 ws://dev.internal:8080");
+  });
+
+  it('adds no blob: workers when no local service is configured', () => {
+    expect(widenCsp("default-src 'self'", { ...context, localOrigins: [] })).toBe("default-src 'self' http://127.0.0.1:4400 ws://127.0.0.1:4400");
   });
 });
 

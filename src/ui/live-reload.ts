@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { ComposeEvents } from '../compose/events.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * Live reload: open pages that use a local fragment reload by themselves when that fragment's
+ * HTML changes, or when the config reloads.
+ *
+ * The overlay script of each page listens to `/__mfe-dev/events?page=URL` (server-sent events).
+ * For pages with open listeners, the local fragments they were composed with are asked for again
+ * when the page starts listening (the stream then says `ready`) and every `intervalMs` after
+ * that; when one answers differently from the time before (an edited template, a
+ * dev server that came back), the pages using it get a `reload` event. Dev servers' own HMR
+ * handles their modules; this covers the HTML they render, which no dev server pushes into a
+ * page it did not serve. A fragment that differs on every request (a timestamp or a token in
+ * it) would reload its pages forever: after a few changes in a row it is left alone, with a
+ * warning that says so.
+ */
+export interface LiveReloadOptions {
+  /** How often the local fragments of open pages are asked for. @default 1000 */
+  intervalMs?: number;
+}
+
+interface Listener {
+  page: string;
+  res: ServerResponse;
+}
+
+interface Watched {
+  hash: string | undefined;
+  /** Changes seen on consecutive polls. */
+  streak: number;
+  inFlight: boolean;
+}
+
+/** Pages remembered (their local fragment URLs), newest last. */
+const KEEP_PAGES = 200;
+/** Changes in a row after which a fragment is taken to differ on every request. */
+const FLAPPING = 3;
+const POLL_TIMEOUT_MS = 3000;
+
+export class LiveReload {
+  private readonly pages = new Map<string, Array<{ name: string; url: string }>>();
+  private readonly listeners = new Set<Listener>();
+  private readonly watched = new Map<string, Watched>();
+  private readonly ignored = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly intervalMs: number;
+
+  constructor(events: ComposeEvents, private readonly logger: Logger, options: LiveReloadOptions = {}) {
+    this.intervalMs = options.intervalMs ?? 1000;
+    events.on('page:end', (page) => {
+      const locals = page.fragments.filter((f) => f.mode === 'local' && f.name !== undefined).map((f) => ({ name: f.name!, url: f.url }));
+      this.pages.delete(page.page.url);
+      if (locals.length === 0) return;
+      this.pages.set(page.page.url, locals);
+      if (this.pages.size > KEEP_PAGES) this.pages.delete(this.pages.keys().next().value!);
+    });
+  }
+
+  /** `GET /__mfe-dev/events?page=URL`: an event stream that says `reload` when the page should. */
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const page = new URL(req.url ?? '/', 'http://gateway').searchParams.get('page') ?? '';
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 1000\n\n');
+    const listener: Listener = { page, res };
+    this.listeners.add(listener);
+    // What the page's local fragments answer now is the baseline; `ready` says it is taken.
+    const unseen = (this.pages.get(page) ?? []).filter((f) => !this.watched.get(f.url)?.hash && !this.ignored.has(f.url));
+    void Promise.all(
+      unseen.map(async (f) => {
+        const hash = await fingerprint(f.url);
+        const watched = this.watched.get(f.url);
+        if (!watched) this.watched.set(f.url, { hash, streak: 0, inFlight: false });
+        else watched.hash ??= hash;
+      }),
+    ).then(() => send(res, 'ready', {}));
+    const stop = () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stopPolling();
+    };
+    req.on('close', stop);
+    res.on('error', stop);
+    this.startPolling();
+  }
+
+  /** Every open page reloads (the config changed what pages look like). */
+  configReloaded(): void {
+    this.ignored.clear();
+    this.watched.clear();
+    for (const listener of this.listeners) send(listener.res, 'reload', { reason: 'config' });
+  }
+
+  close(): void {
+    this.stopPolling();
+    for (const listener of this.listeners) listener.res.destroy();
+    this.listeners.clear();
+  }
+
+  private startPolling(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.poll(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  private stopPolling(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    // Nobody watches: the next listener takes a fresh baseline.
+    this.watched.clear();
+  }
+
+  private poll(): void {
+    const urls = new Map<string, string>();
+    for (const listener of this.listeners) {
+      for (const fragment of this.pages.get(listener.page) ?? []) {
+        if (!this.ignored.has(fragment.url)) urls.set(fragment.url, fragment.name);
+      }
+    }
+    for (const [url, name] of urls) {
+      const watched = this.watched.get(url) ?? { hash: undefined, streak: 0, inFlight: false };
+      this.watched.set(url, watched);
+      if (watched.inFlight) continue;
+      watched.inFlight = true;
+      void fingerprint(url).then((hash) => {
+        watched.inFlight = false;
+        const changed = watched.hash !== undefined && watched.hash !== hash;
+        watched.hash = hash;
+        watched.streak = changed ? watched.streak + 1 : 0;
+        if (!changed) return;
+        if (watched.streak >= FLAPPING) {
+          this.ignored.add(url);
+          this.logger.warnOnce(
+            `live reload is off for fragment '${name}': ${url} answered differently on ${FLAPPING} requests in a row (a timestamp, a token or a random id in its HTML?). Reload the page by hand after editing it.`,
+          );
+          return;
+        }
+        for (const listener of this.listeners) {
+          if (this.pages.get(listener.page)?.some((f) => f.url === url)) send(listener.res, 'reload', { reason: 'fragment', fragment: name });
+        }
+      });
+    }
+  }
+}
+
+function send(res: ServerResponse, event: string, data: object): void {
+  if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/** A digest of what the URL answers now: status and body, or the failure. */
+function fingerprint(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    const client = url.startsWith('https:') ? https : http;
+    const req = client.get(url, { agent: false, timeout: POLL_TIMEOUT_MS, headers: { accept: 'text/html' } }, (res) => {
+      const hash = createHash('sha1').update(String(res.statusCode)).update('\n');
+      res.on('data', (chunk: Buffer) => hash.update(chunk));
+      res.on('end', () => resolve(hash.digest('hex')));
+      res.on('error', (error) => resolve(`failed: ${error.message}`));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (error: NodeJS.ErrnoException) => resolve(`failed: ${error.code ?? error.message}`));
+  });
+}

@@ -1,0 +1,272 @@
+/**
+ * What the gateway does for local dev servers, checked over real sockets (the browser tests in
+ * test/browser/devservers.test.ts show the same with real Vite and webpack in Chromium):
+ * - a dev server's live-update socket at a path of its own reaches the local service, and only
+ *   for a page of the gateway, only while the fragment is local; production websockets stay put;
+ * - a `local` URL with a path (a dev server `base`) is not prefixed twice;
+ * - what cannot work is said on the terminal and in the dev state, with the fix: webpack's eval
+ *   source maps, module requests and sockets that end up at production's 404;
+ * - the overlay's event stream says `reload` when the config reloads.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { startCartService } from '../../examples/cart-webpack/server.js';
+import { createDevServer } from '../../src/server/index.js';
+import type { InlineConfig } from '../../src/config/types.js';
+import { startGateway } from '../helpers/gateway.js';
+import { listen, request, type TestServer } from '../helpers/servers.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** An HTTP server that also accepts websockets for which `accept` says yes, greeting with `name`. */
+async function socketServer(name: string, accept: (req: http.IncomingMessage) => boolean, routes: http.RequestListener = (_req, res) => res.writeHead(404).end()) {
+  const seen: Array<{ url: string; origin: string | undefined; protocol: string | undefined }> = [];
+  const server = await listen(routes);
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => [...protocols][0] ?? false });
+  server.server.on('upgrade', (req, socket, head) => {
+    seen.push({ url: req.url ?? '', origin: req.headers.origin, protocol: req.headers['sec-websocket-protocol'] });
+    if (!accept(req)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => ws.send(`hello from ${name}`));
+  });
+  cleanups.push(async () => {
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+    await server.close();
+  });
+  return Object.assign(server, { seen });
+}
+
+/** Opens a websocket and resolves with its first message, or with the failure. */
+function firstMessage(url: string, options: { protocol?: string; origin?: string; cookie?: string } = {}): Promise<string> {
+  return new Promise((resolve) => {
+    const headers: Record<string, string> = {};
+    if (options.cookie) headers.cookie = options.cookie;
+    const ws = new WebSocket(url, options.protocol ? [options.protocol] : [], { headers, origin: options.origin });
+    const timer = setTimeout(() => {
+      ws.terminate();
+      resolve('timeout');
+    }, 8000);
+    ws.on('message', (data) => {
+      clearTimeout(timer);
+      ws.close();
+      resolve(String(data));
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      clearTimeout(timer);
+      resolve(`HTTP ${res.statusCode}`);
+      ws.terminate();
+    });
+    ws.on('error', (error) => {
+      clearTimeout(timer);
+      resolve(`error: ${error.message}`);
+    });
+  });
+}
+
+async function gateway(inline: InlineConfig) {
+  const server = await startGateway(inline);
+  cleanups.push(() => server.close());
+  return server;
+}
+
+const ws = (url: string) => url.replace(/^http/, 'ws');
+
+describe("a dev server's live-update socket at its own path", () => {
+  async function setup() {
+    // Production has websockets of its own at / and /ws; the dev server accepts Vite's socket at
+    // `/` (subprotocol vite-hmr) and webpack-dev-server's at /ws.
+    const production = await socketServer('production', () => true);
+    const devServer = await socketServer('the dev server', (req) => req.url === '/ws' || String(req.headers['sec-websocket-protocol']).includes('vite-hmr'));
+    const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header', local: devServer.url } }, local: ['header'] });
+    return { production, devServer, server };
+  }
+
+  it("reaches the local service of a fragment that is local (Vite's `/` with vite-hmr, webpack-dev-server's /ws), showing it its own origin", async () => {
+    const { devServer, server } = await setup();
+    expect(await firstMessage(`${ws(server.url)}/?token=abc`, { protocol: 'vite-hmr', origin: server.url })).toBe('hello from the dev server');
+    expect(await firstMessage(`${ws(server.url)}/ws`, { origin: server.url })).toBe('hello from the dev server');
+    expect(devServer.seen.map((s) => [s.url, s.origin])).toEqual([
+      ['/?token=abc', devServer.url],
+      ['/ws', devServer.url],
+    ]);
+  });
+
+  it("goes to production when it is not a dev server's socket, when the fragment is prod for this browser, or when another site's page opens it", async () => {
+    const { devServer, server } = await setup();
+    expect(await firstMessage(`${ws(server.url)}/`, { origin: server.url })).toBe('hello from production');
+    expect(await firstMessage(`${ws(server.url)}/live/chat`, { origin: server.url })).toBe('hello from production');
+    expect(await firstMessage(`${ws(server.url)}/ws`, { origin: server.url, cookie: 'mfe-dev=header=prod' })).toBe('hello from production');
+    expect(await firstMessage(`${ws(server.url)}/?token=abc`, { protocol: 'vite-hmr', origin: 'https://evil.example' })).toBe('hello from production');
+    expect(devServer.seen).toEqual([]);
+  });
+
+  it('goes to production, with a warning that names the fix, when no local service accepts it', async () => {
+    const production = await socketServer('production', () => true);
+    const devServer = await socketServer('the dev server', () => false);
+    const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header', local: devServer.url } }, local: ['header'] });
+    expect(await firstMessage(`${ws(server.url)}/ws`, { origin: server.url })).toBe('hello from production');
+    const warning = server.logger.recentWarnings().find((w) => w.includes('websocket /ws'));
+    expect(warning).toContain(`header at ${devServer.url}: answered 404`);
+    expect(warning).toContain('server.hmr.path');
+    expect(warning).toContain('`fragments.header.assets`');
+  });
+});
+
+describe('a websocket production refuses while a fragment is local', () => {
+  it('is reported with the prefix to add to `assets`', async () => {
+    const production = await socketServer('production', () => false);
+    const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header', local: 'http://127.0.0.1:5173' } }, local: ['header'] });
+    expect(await firstMessage(`${ws(server.url)}/hmr/socket`, { origin: server.url })).toBe('HTTP 404');
+    expect(server.logger.recentWarnings()).toContainEqual(expect.stringContaining("websocket /hmr/socket went to production, which answered 404, while 'header' is local. If it is a dev server's live-update socket (HMR), add '/hmr/' to `fragments.header.assets`"));
+  });
+
+  it('is not reported while every fragment is prod', async () => {
+    const production = await socketServer('production', () => false);
+    const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header', local: 'http://127.0.0.1:5173' } } });
+    expect(await firstMessage(`${ws(server.url)}/hmr/socket`, { origin: server.url })).toBe('HTTP 404');
+    expect(server.logger.recentWarnings()).toEqual([]);
+  });
+});
+
+describe('a dev server with a base', () => {
+  it("`local: 'http://HOST/assets/header'` with `assets: ['/assets/header/']` asks for /assets/header/src/x.js once prefixed", async () => {
+    const paths: string[] = [];
+    const local = await listen((req, res) => {
+      paths.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end('export {};');
+    });
+    cleanups.push(() => local.close());
+    const production = await listen((_req, res) => res.writeHead(404).end());
+    cleanups.push(() => production.close());
+    const server = await gateway({
+      upstream: production.url,
+      fragments: { header: { src: '/fragments/header', local: `${local.url}/assets/header`, assets: ['/assets/header/'] } },
+      local: ['header'],
+    });
+    expect((await request(`${server.url}/assets/header/src/header.js?v=1`)).status).toBe(200);
+    expect((await request(`${server.url}/__mfe-dev/local/header/src/other.js`)).status).toBe(200);
+    expect(paths).toEqual(['/assets/header/src/header.js?v=1', '/assets/header/src/other.js']);
+  });
+});
+
+describe('hints on the terminal and in the dev state', () => {
+  async function stateWarnings(url: string): Promise<string[]> {
+    return (JSON.parse((await request(`${url}/__mfe-dev/api/state`)).text) as { warnings: string[] }).warnings;
+  }
+
+  it("a webpack bundle with eval source maps (webpack's default) names `devtool: 'source-map'`", async () => {
+    const cart = await startCartService({ devtool: 'eval' });
+    cleanups.push(() => cart.close());
+    const production = await listen((_req, res) => res.writeHead(404).end());
+    cleanups.push(() => production.close());
+    const server = await gateway({ upstream: production.url, fragments: { cart: { src: '/fragments/cart', local: cart.url, assets: ['/assets/cart/'] } }, local: ['cart'] });
+    const bundle = await request(`${server.url}/assets/cart/cart.js`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.text).toContain('eval(');
+    const warning = (await stateWarnings(server.url)).find((w) => w.includes('eval() source maps'));
+    expect(warning).toContain(`fragment 'cart': ${cart.url}/assets/cart/cart.js`);
+    expect(warning).toContain("`devtool: 'source-map'`");
+  });
+
+  it("no hint for the example's own setting (`devtool: 'source-map'`)", async () => {
+    const cart = await startCartService();
+    cleanups.push(() => cart.close());
+    const production = await listen((_req, res) => res.writeHead(404).end());
+    cleanups.push(() => production.close());
+    const server = await gateway({ upstream: production.url, fragments: { cart: { src: '/fragments/cart', local: cart.url, assets: ['/assets/cart/'] } }, local: ['cart'] });
+    expect((await request(`${server.url}/assets/cart/cart.js`)).status).toBe(200);
+    expect(await stateWarnings(server.url)).toEqual([]);
+  });
+
+  it("a module request production answers 404 while a fragment is local suggests the prefix for `assets`, once per prefix", async () => {
+    // Production's 404s: plain text for some, its HTML error page for others.
+    const production = await listen((req, res) =>
+      req.url?.startsWith('/src/')
+        ? res.writeHead(404, { 'content-type': 'text/html' }).end('<html><body><h1>Not found</h1></body></html>')
+        : res.writeHead(404, { 'content-type': 'text/plain' }).end('not here'),
+    );
+    cleanups.push(() => production.close());
+    const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header', local: 'http://127.0.0.1:5173', assets: ['/assets/header/'] } }, local: ['header'] });
+    expect((await request(`${server.url}/@vite/client`, { headers: { 'sec-fetch-dest': 'script' } })).status).toBe(404);
+    expect((await request(`${server.url}/@vite/env`, { headers: { 'sec-fetch-dest': 'script' } })).status).toBe(404);
+    expect((await request(`${server.url}/src/main.ts`, { headers: { 'sec-fetch-dest': 'script' } })).status).toBe(404);
+    expect((await request(`${server.url}/favicon.ico`, { headers: { 'sec-fetch-dest': 'image' } })).status).toBe(404);
+    const warnings = await stateWarnings(server.url);
+    expect(warnings).toEqual([
+      "GET /@vite/client went to production, which answered 404, while 'header' is local. If it is a file of header's dev server (http://127.0.0.1:5173), add '/@vite/' to `fragments.header.assets` so it is served from there.",
+      "GET /src/main.ts went to production, which answered 404, while 'header' is local. If it is a file of header's dev server (http://127.0.0.1:5173), add '/src/' to `fragments.header.assets` so it is served from there.",
+    ]);
+  });
+
+  it('nothing is said while every fragment is prod', async () => {
+    const production = await listen((_req, res) => res.writeHead(404).end());
+    cleanups.push(() => production.close());
+    const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header', local: 'http://127.0.0.1:5173' } } });
+    expect((await request(`${server.url}/src/main.ts`, { headers: { 'sec-fetch-dest': 'script' } })).status).toBe(404);
+    expect(await stateWarnings(server.url)).toEqual([]);
+  });
+});
+
+describe("the overlay's event stream", () => {
+  it('says `reload` when the config reloads', async () => {
+    const production = await listen((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'));
+    cleanups.push(() => production.close());
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mfe-dev-live-')));
+    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'mfe-dev.config.json');
+    const config = { upstream: production.url, fragments: { header: { src: '/fragments/header', local: 'http://127.0.0.1:5173' } } };
+    fs.writeFileSync(file, JSON.stringify(config));
+    const server = await createDevServer({ root: dir, port: 0, logLevel: 'silent' });
+    cleanups.push(() => server.close());
+    await server.listen();
+
+    const events = await openEventStream(`${server.url}/__mfe-dev/events?page=%2F`);
+    cleanups.push(() => events.close());
+    await events.waitFor('event: ready');
+    fs.writeFileSync(file, JSON.stringify({ ...config, local: ['header'] }));
+    expect(await events.waitFor('event: reload')).toContain('"reason":"config"');
+  });
+});
+
+/** A server-sent event stream, read as text. */
+async function openEventStream(url: string) {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: controller.signal });
+  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  let text = '';
+  const waiters: Array<() => void> = [];
+  void (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      text += decoder.decode(chunk, { stream: true });
+      for (const wake of waiters.splice(0)) wake();
+    }
+  })().catch(() => undefined);
+  return {
+    close: () => controller.abort(),
+    /** Resolves with the event block that contains `needle`. */
+    async waitFor(needle: string): Promise<string> {
+      const deadline = Date.now() + 15_000;
+      while (!text.includes(needle)) {
+        if (Date.now() > deadline) throw new Error(`no ${needle} in the event stream; got ${JSON.stringify(text)}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 250);
+        });
+      }
+      return text.slice(text.indexOf(needle)).split('\n\n')[0];
+    },
+  };
+}
+
+export type { TestServer };
