@@ -106,7 +106,14 @@ async function startWidgetService(): Promise<TestServer> {
     socket.send('update:1');
     socket.on('message', (data) => socket.send(`got ${String(data)}`));
   });
-  return { ...server, close: async () => (wss.close(), server.close()) };
+  return {
+    ...server,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      await server.close();
+    },
+  };
 }
 
 /** Another site (another host name and port, plain http): a payment page that posts back. */
@@ -219,6 +226,29 @@ describe.runIf(runBrowserTests)('the https gateway in Chromium that trusts the l
     // Back on the gateway's own site: the session is there again.
     expect(await page.locator('#cookies').textContent()).toBe('session=s3cr3t pay=p4y');
     expect(problems).toEqual([]);
+  });
+
+  it('shows the dev overlay over https (its script, state API and live-reload stream through HTTP/2), with no console errors', async () => {
+    const withOverlay = await startGateway({
+      upstream: production.url,
+      https: true,
+      fragments: { widget: { src: '/fragments/widget', local: widgetService.url, assets: ['/assets/widget/'] } },
+      local: ['widget'],
+    });
+    try {
+      const { page, context, problems } = await openPage();
+      const consoleErrors: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico')) consoleErrors.push(message.text());
+      });
+      await page.goto(withOverlay.url.replace('https://127.0.0.1:', 'https://localhost:') + '/account');
+      await page.waitForFunction(() => (document.querySelector('mfe-dev-overlay')?.shadowRoot?.textContent ?? '').includes('widget'));
+      expect(problems).toEqual([]);
+      expect(consoleErrors).toEqual([]);
+      await context.close(); // the tab goes away before the gateway does
+    } finally {
+      await withOverlay.close();
+    }
   });
 
   it("runs the local widget's HMR websocket over wss:", async () => {
