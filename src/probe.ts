@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { BACKEND_REQUEST_OPTIONS } from './http/backend-parser.js';
 import { describeNetworkError } from './http/network-error.js';
 
 /**
@@ -12,7 +13,7 @@ export type ProbeResult = { ok: true; status: number } | { ok: false; reason: st
 export function probeHttp(url: string, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const client = url.startsWith('https:') ? https : http;
-    const request = client.get(url, { timeout: timeoutMs, agent: false }, (response) => {
+    const request = client.get(url, { timeout: timeoutMs, agent: false, ...BACKEND_REQUEST_OPTIONS }, (response) => {
       response.resume();
       resolve({ ok: true, status: response.statusCode ?? 0 });
     });

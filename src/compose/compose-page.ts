@@ -8,7 +8,10 @@ import { PageScanner, type Marker, type ScanOptions } from '../html/scan-page.js
 import { localUrlFor } from './fragment-match.js';
 import { OrderedWriter } from './ordered-writer.js';
 import { createPageContext, type PageContext, type PageContextOptions } from './page-context.js';
-import { compareWithLocal, DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude } from './resolve-include.js';
+import { compareWithLocal, DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude, ssiEnv } from './resolve-include.js';
+import { SsiDocument } from './ssi/document.js';
+import { withoutSsiHeaders } from './ssi/headers.js';
+import { looksLikeMarkup } from './esi/varnish.js';
 import { serverTimingEntries } from './server-timing.js';
 
 /**
@@ -30,12 +33,20 @@ export interface ComposePageOptions extends PageContextOptions {
   assetPrefixes?: readonly string[];
   /** Whether the client can receive trailers (HTTP/1.1). */
   trailers: boolean;
+  /**
+   * Makes headers a fragment gives the page (a Tailor primary fragment's `Location` and
+   * `Set-Cookie`) work on the gateway, by the same rules as the page's own headers.
+   */
+  adaptHeaders?: (raw: readonly string[]) => RawHeaders;
 }
 
 const EMPTY = Buffer.alloc(0);
 
-/** A Tailor `primary` fragment in the first chunk of a page (Tailor templates put it early). */
-const PRIMARY_FRAGMENT = /<fragment\s[^>]*\bprimary\b/i;
+/** A Tailor `primary` fragment (or `<script type="fragment" primary>`) in the first chunk of a page (Tailor templates put it early). */
+const PRIMARY_FRAGMENT = /<(?:fragment\s|script\s[^>]*\bfragment\b)[^>]*\bprimary\b/i;
+
+/** A command of nginx's SSI in the first chunk: the page speaks SSI, and nginx's filter changes its headers. */
+const SSI_COMMAND = /<!--#\s*(?:include|echo|config|set|if|elif|else|endif|block|endblock)[\s-]/;
 
 export function composePage(options: ComposePageOptions): Promise<void> {
   const { upstream, res } = options;
@@ -52,10 +63,16 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   ctx.charset = charsetFromContentType(upstream.headers['content-type']);
   let charsetKnown = ctx.charset !== undefined;
   let headerTiming = 0;
+  /** The page speaks SSI (a command in its first chunk): nginx's SSI filter changes its headers. */
+  let ssiPage = ctx.edge === 'nginx';
+  /** The page's SSI document, from its first SSI command on: everything after it goes through it. */
+  let ssi: SsiDocument | undefined;
+  /** Tailor: headers the primary fragment gives the page (Location, Set-Cookie). */
+  const primaryHeaders: string[] = [];
 
   const writer = new OrderedWriter(res, {
     beforeFirstWrite: () => {
-      const headers = [...options.headers];
+      const headers = [...(ssiPage ? withoutSsiHeaders(options.headers) : options.headers), ...primaryHeaders];
       const known = serverTimingEntries(ctx.results);
       headerTiming = ctx.results.length;
       if (known) headers.push('Server-Timing', known);
@@ -72,16 +89,23 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     bodyEnd: options.overlayTag !== undefined,
   };
   const scanner = new PageScanner(scanOptions, {
-    bytes: (chunk) => writer.push(chunk),
+    bytes: (chunk) => (ssi ? ssi.content(chunk) : writer.push(chunk)),
     marker: (marker, raw) => {
       if (marker.type === 'tailor' && marker.primary && !primarySeen && !writer.hasStarted) {
         primarySeen = true;
-        writer.push(track(resolvePrimary(marker)));
+        writer.push(track(resolvePrimary(marker, raw)));
         return;
       }
       // The bytes before the first fragment leave before any fragment request is even built.
       if (!writer.hasStarted && !holdForPrimary) writer.flush();
-      writer.push(replacePageMarker(marker, raw));
+      if (marker.type === 'ssi-command') {
+        ssi ??= new SsiDocument(ssiEnv(ctx, 0, [ctx.pageUrl.href]), ctx.pageUrl, (part) => writer.push(track(part)), true, track);
+        ssi.command(marker.command, raw);
+      } else if (ssi) {
+        ssi.content(raw, () => replacePageMarker(marker, raw));
+      } else {
+        writer.push(replacePageMarker(marker, raw));
+      }
     },
   });
 
@@ -89,14 +113,26 @@ export function composePage(options: ComposePageOptions): Promise<void> {
    * Tailor's primary fragment: nothing is written until it is resolved; if neither it nor its
    * fallback could be had from production, the page is a 500, as Tailor answers.
    */
-  function resolvePrimary(marker: Extract<Marker, { type: 'tailor' }>): Promise<Buffer> {
+  function resolvePrimary(marker: Extract<Marker, { type: 'tailor' }>, raw: Buffer): Promise<Buffer> {
     let decided!: () => void;
     writer.holdUntil(new Promise<void>((resolve) => (decided = resolve)));
     return resolveInclude(ctx, {
       marker,
+      raw,
       base: ctx.pageUrl,
       depth: 0,
       chain: [ctx.pageUrl.href],
+      // Its status, Location and Set-Cookie become the page's, as Tailor answers.
+      onResponse: (response) => {
+        if (primaryHeaders.length > 0 || writer.hasStarted) return;
+        status = response.status;
+        statusMessage = undefined;
+        const location = response.headers.location;
+        const given: string[] = [];
+        if (location) given.push('Location', location);
+        for (const cookie of response.headers['set-cookie'] ?? []) given.push('Set-Cookie', cookie);
+        primaryHeaders.push(...(options.adaptHeaders ? options.adaptHeaders(given) : given));
+      },
       onOutcome: (served) => {
         if (!served) {
           status = 500;
@@ -122,8 +158,11 @@ export function composePage(options: ComposePageOptions): Promise<void> {
    */
   function overlayAtBodyEnd(): Buffer | Promise<Buffer> {
     const tag = () => (ctx.overridden ? Buffer.from(options.overlayTag ?? '', 'latin1') : EMPTY);
-    if (inFlight.length === 0) return tag();
-    return Promise.allSettled(inFlight).then(tag);
+    // `</body>` after an `include … set=` is evaluated in a place the SSI document kept, which
+    // settles only after it: waiting for that place would wait for ourselves.
+    const pending = ssi ? inFlight.filter((part) => !ssi!.isKeptPlace(part)) : inFlight;
+    if (pending.length === 0) return tag();
+    return Promise.allSettled(pending).then(tag);
   }
 
   function replacePageMarker(marker: Marker, raw: Buffer): Buffer | Promise<Buffer> {
@@ -166,10 +205,20 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       }
     });
     let first = true;
+    /** Varnish leaves a body that does not start with `<` unprocessed (its "XML check"). */
+    let untouched = false;
     body.on('data', (chunk: Buffer) => {
       if (first) {
         first = false;
-        holdForPrimary = PRIMARY_FRAGMENT.test(chunk.toString('latin1'));
+        const text = chunk.toString('latin1');
+        holdForPrimary = PRIMARY_FRAGMENT.test(text);
+        ssiPage ||= SSI_COMMAND.test(text);
+        untouched = ctx.edge === 'varnish' && !looksLikeMarkup(chunk);
+      }
+      if (untouched) {
+        writer.push(chunk);
+        writer.flush();
+        return;
       }
       if (!charsetKnown) {
         ctx.charset = sniffMetaCharset(chunk);

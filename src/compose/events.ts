@@ -12,6 +12,7 @@ import type { FragmentMode } from '../config/types.js';
  * | `fragment:end`     | a fragment's bytes are ready (from its source or a fallback)  |
  * | `fragment:error`   | a fragment request failed (refused, timeout, HTTP ≥ 400…)     |
  * | `fragment:fallback`| a failed production fragment is replaced by its dialect's fallback |
+ * | `directive`        | a directive of the edge's language was evaluated (SSI `if`, `set`, …) |
  * | `shadow:result`    | a shadowed fragment's local answer was compared with production's |
  * | `page:end`         | the last byte of the page was written                         |
  */
@@ -67,6 +68,13 @@ export interface ShadowResult {
   error?: string;
 }
 
+export interface DirectiveInfo {
+  page: PageInfo;
+  dialect: 'ssi' | 'esi';
+  /** What it did, for a person: `if "$arg_x" → true`, `set v = "a"`. Control characters escaped. */
+  text: string;
+}
+
 export interface PageEnd {
   page: PageInfo;
   status: number;
@@ -81,6 +89,7 @@ export interface ComposeEventMap {
   'fragment:error': [FragmentError];
   'fragment:fallback': [FragmentFallback];
   'shadow:result': [ShadowResult];
+  directive: [DirectiveInfo];
   'page:end': [PageEnd];
 }
 

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Agents } from '../http/agents.js';
 import { BodyDecodeError, BodyTooLargeError, readCappedBody } from '../http/capped-body.js';
+import { BACKEND_REQUEST_OPTIONS } from '../http/backend-parser.js';
 import { canDecode } from '../http/encodings.js';
 import { describeNetworkError } from '../http/network-error.js';
 import { charsetFromContentType } from '../html/charset.js';
@@ -20,6 +21,11 @@ export interface FetchFragmentOptions {
   maxBytes: number;
   /** Aborted when the page's browser went away: the request is cancelled and its socket closed. */
   signal?: AbortSignal;
+  /**
+   * Which statuses count as the fragment (its body is used). By default 2xx; Tailor uses any
+   * status below 500, so a primary fragment's redirect or 404 reaches the page.
+   */
+  acceptStatus?: (status: number) => boolean;
 }
 
 export interface FetchedFragment {
@@ -28,6 +34,8 @@ export interface FetchedFragment {
   /** Canonical charset from the response's Content-Type, if it declared one. */
   charset: string | undefined;
   contentType: string | undefined;
+  /** The response's headers (Tailor's primary fragment gives the page its Location and Set-Cookie). */
+  headers: http.IncomingHttpHeaders;
 }
 
 export class FragmentFetchError extends Error {
@@ -40,7 +48,9 @@ export class FragmentFetchError extends Error {
   }
 }
 
-export function fetchFragment({ url, headers, timeoutMs, agents, maxBytes, signal }: FetchFragmentOptions): Promise<FetchedFragment> {
+const isSuccess = (status: number) => status >= 200 && status < 300;
+
+export function fetchFragment({ url, headers, timeoutMs, agents, maxBytes, signal, acceptStatus = isSuccess }: FetchFragmentOptions): Promise<FetchedFragment> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new FragmentFetchError(CANCELLED));
     const isHttps = url.protocol === 'https:';
@@ -48,6 +58,7 @@ export function fetchFragment({ url, headers, timeoutMs, agents, maxBytes, signa
       method: 'GET',
       headers,
       agent: isHttps ? agents.https : agents.http,
+      ...BACKEND_REQUEST_OPTIONS,
     });
     let settled = false;
     const settle = (then: () => void) => {
@@ -72,7 +83,7 @@ export function fetchFragment({ url, headers, timeoutMs, agents, maxBytes, signa
     request.on('response', (response) => {
       const status = response.statusCode ?? 0;
       const encoding = response.headers['content-encoding'];
-      if (status >= 400 || status < 200 || (status >= 300 && status < 400)) {
+      if (!acceptStatus(status)) {
         const location = response.headers.location ? ` (redirect to ${response.headers.location})` : '';
         // Read (and drop) a bounded error body so the connection can be reused; never follow a redirect.
         void readCappedBody(response, undefined, maxBytes).then(
@@ -87,7 +98,7 @@ export function fetchFragment({ url, headers, timeoutMs, agents, maxBytes, signa
       }
       const contentType = response.headers['content-type'];
       readCappedBody(response, encoding, maxBytes).then(
-        (body) => settle(() => resolve({ status, body, charset: charsetFromContentType(contentType), contentType })),
+        (body) => settle(() => resolve({ status, body, charset: charsetFromContentType(contentType), contentType, headers: response.headers })),
         (error: unknown) => {
           if (error instanceof BodyTooLargeError) {
             fail(new FragmentFetchError(`larger than ${maxBytes} bytes once decompressed; not read further (raise \`maxFragmentSize\` in the mfe-dev config if it really is that big)`, status));

@@ -1,10 +1,11 @@
 import { setMaxListeners } from 'node:events';
-import type { OutgoingHttpHeaders } from 'node:http';
-import type { FragmentMode } from '../config/types.js';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { Edge, FragmentMode } from '../config/types.js';
 import type { Agents } from '../http/agents.js';
 import type { ComposeEvents, FragmentEnd, PageInfo, ShadowResult } from './events.js';
 import type { FragmentMatcher } from './fragment-match.js';
 import type { IncludePolicy } from './include-policy.js';
+import type { SsiPageState } from './ssi/variables.js';
 
 /**
  * The state of one page being composed. Created by `createPageContext` when composition starts
@@ -35,6 +36,18 @@ export interface PageContext {
   results: FragmentEnd[];
   /** Set once a fragment of this page is served or shadowed from a local service. */
   overridden: boolean;
+  /** The config's `edge`: whose rules apply where edges differ (undefined: each dialect's usual edge). */
+  edge: Edge | undefined;
+  /** The config's `diagnostics`: `false` leaves out mfe-dev's own comments about failed includes. */
+  diagnostics: boolean;
+  /** The page request's headers as production received them (`$http_NAME`, `$cookie_NAME` in SSI). */
+  pageHeaders: IncomingHttpHeaders | undefined;
+  /** The browser's address (`$remote_addr` in SSI). */
+  remoteAddress: string | undefined;
+  /** SSI variables, captures and blocks of this page, once it uses SSI commands. */
+  ssi?: SsiPageState;
+  /** Names of the cookies active presets add to `fragmentHeaders` (they reach even Tailor fragments). */
+  presetCookieNames?: readonly string[];
 }
 
 /** What the engine is given about a page before composing it. */
@@ -49,6 +62,13 @@ export interface PageContextOptions {
   compareShadow?: CompareShadow;
   includePolicy: IncludePolicy;
   maxFragmentBytes: number;
+  /** See {@link PageContext.edge}. */
+  edge?: Edge;
+  /** See {@link PageContext.diagnostics}. @default true */
+  diagnostics?: boolean;
+  pageHeaders?: IncomingHttpHeaders;
+  remoteAddress?: string;
+  presetCookieNames?: readonly string[];
 }
 
 /** A shadowed fragment's two answers, both settled: production's (served) and local's (compared). */
@@ -88,5 +108,10 @@ export function createPageContext(options: PageContextOptions): PageContext {
     cancel,
     results: [],
     overridden: false,
+    edge: options.edge,
+    diagnostics: options.diagnostics ?? true,
+    pageHeaders: options.pageHeaders,
+    remoteAddress: options.remoteAddress,
+    presetCookieNames: options.presetCookieNames,
   };
 }

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { ConfigLayer } from './extends.js';
-import type { FragmentConfig, HttpsFiles, PresetConfig } from './types.js';
+import type { Edge, FragmentConfig, HttpsFiles, PresetConfig } from './types.js';
 
 /** A value and the layer that gave it. */
 export interface FromLayer<T> {
@@ -18,6 +18,8 @@ export interface MergedConfig {
   port?: FromLayer<number>;
   host?: FromLayer<string>;
   overlay?: FromLayer<boolean>;
+  edge?: FromLayer<Edge>;
+  diagnostics?: FromLayer<boolean>;
   allowedHosts?: FromLayer<string[] | true>;
   includeHosts?: FromLayer<string[]>;
   pageTimeout?: FromLayer<number>;
@@ -40,7 +42,7 @@ export function displayLayer(layer: ConfigLayer, base: string): string {
   return layer.package ? `${layer.package} (${relative})` : relative;
 }
 
-const SCALARS = ['upstream', 'port', 'host', 'overlay', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'https', 'local', 'shadow'] as const;
+const SCALARS = ['upstream', 'port', 'host', 'overlay', 'edge', 'diagnostics', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'https', 'local', 'shadow'] as const;
 
 /** Merges `layers` (weakest first). `base` is the folder warnings are relative to. */
 export function mergeLayers(layers: ConfigLayer[], base: string): MergedConfig {

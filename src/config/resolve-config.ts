@@ -13,7 +13,7 @@ import type { InlineConfig, ModeLayer, ResolvedConfig, ResolvedFragment, Resolve
 import { normalizeLocal, normalizeOrigin, normalizeSrc } from './urls.js';
 
 /** Defaults of the optional top-level keys. */
-export const CONFIG_DEFAULTS = { port: 4400, host: '127.0.0.1', overlay: true, pageTimeout: 30_000, maxFragmentSize: 10 * 1024 * 1024 } as const;
+export const CONFIG_DEFAULTS = { port: 4400, host: '127.0.0.1', overlay: true, diagnostics: true, pageTimeout: 30_000, maxFragmentSize: 10 * 1024 * 1024 } as const;
 
 const MODE_KEYS = ['local', 'prod', 'shadow'] as const;
 
@@ -213,6 +213,8 @@ export async function resolveConfig(inline: InlineConfig = {}): Promise<Resolved
     includeHosts: [...new Set((merged.includeHosts?.value ?? []).map(normalizeOrigin))],
     pageTimeout: merged.pageTimeout?.value ?? CONFIG_DEFAULTS.pageTimeout,
     maxFragmentSize: merged.maxFragmentSize?.value ?? CONFIG_DEFAULTS.maxFragmentSize,
+    ...(merged.edge && { edge: merged.edge.value }),
+    diagnostics: merged.diagnostics?.value ?? CONFIG_DEFAULTS.diagnostics,
     https: resolveHttps(merged.https, layers, root),
     warnings: [...new Set(warnings)],
   };

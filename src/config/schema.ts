@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { compileSelectors } from '../html/element-matcher.js';
 import { MfeDevError } from '../errors.js';
-import type { UserConfig } from './types.js';
+import { EDGES, type UserConfig } from './types.js';
 import { closest, didYouMean, formatList, formatValue } from './suggest.js';
 import { checkAssetPrefix, checkHttpUrl, checkOrigin, checkSrc, type ValueProblem } from './urls.js';
 
@@ -118,6 +118,8 @@ export const userConfigSchema = z.strictObject({
     .union([z.string(), z.array(z.string())], { error: 'must be a file path or package name, or a list of them' })
     .optional(),
   overlay: z.boolean({ error: 'must be true or false' }).optional(),
+  edge: z.enum(EDGES, { error: `must be one of ${EDGES.map((e) => `'${e}'`).join(', ')}` }).optional(),
+  diagnostics: z.boolean({ error: 'must be true or false' }).optional(),
   allowedHosts: z
     .union([z.literal(true), z.array(z.string().min(1, { error: 'must not be empty' }))], {
       error: "must be a list of host names (e.g. ['local.example.com']) or true",

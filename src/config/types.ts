@@ -8,6 +8,11 @@ export type FragmentMode = 'prod' | 'local' | 'shadow';
 
 export const FRAGMENT_MODES: readonly FragmentMode[] = ['prod', 'local', 'shadow'];
 
+/** The production edge whose composition rules mfe-dev follows where edges differ. */
+export type Edge = 'nginx' | 'varnish' | 'akamai' | 'fastly' | 'tailor';
+
+export const EDGES: readonly Edge[] = ['nginx', 'varnish', 'akamai', 'fastly', 'tailor'];
+
 /** One fragment (micro-frontend) of the production site. */
 export interface FragmentConfig {
   /**
@@ -142,6 +147,26 @@ export interface UserConfig {
    */
   maxFragmentSize?: number;
   /**
+   * The production edge that assembles your pages, where edges differ: nginx (SSI), Varnish,
+   * Akamai or Fastly (ESI), or Tailor. Unset, each dialect follows its usual edge: SSI as
+   * nginx's SSI module, ESI as the W3C ESI 1.0 language (Akamai), Tailor markup as Tailor.
+   * `'varnish'`: only `include`/`remove`/`comment`/`<!--esi`, includes with an invalid `src`
+   * dropped, bodies that do not start with `<` left unprocessed. `'fastly'`: a comparison with an
+   * empty operand compares the empty string. `'nginx'`: composed pages lose `Last-Modified`,
+   * `ETag` and `Accept-Ranges`, and unknown SSI commands are errors.
+   * @default undefined
+   * @example 'nginx'
+   */
+  edge?: Edge;
+  /**
+   * Add mfe-dev's own HTML comments that name a failed include and the reason
+   * (`<!-- mfe-dev: include /x failed: HTTP 503 -->`). With `false` the page carries none of
+   * them, so it is byte for byte what the edge would send.
+   * @default true
+   * @example false
+   */
+  diagnostics?: boolean;
+  /**
    * Serve the gateway over https. `true` uses a certificate from mfe-dev's own local certificate
    * authority, made on first use in your user folder (`~/.config/mfe-dev`, never in the project)
    * for localhost, 127.0.0.1, ::1 and every `allowedHosts` name, and renewed before it expires;
@@ -243,6 +268,10 @@ export interface ResolvedConfig {
   pageTimeout: number;
   /** Decompressed bytes a fragment may have (see {@link UserConfig.maxFragmentSize}). */
   maxFragmentSize: number;
+  /** See {@link UserConfig.edge}; undefined: each dialect follows its usual edge. */
+  edge?: Edge;
+  /** See {@link UserConfig.diagnostics}. */
+  diagnostics: boolean;
   /** `false` (plain http), `true` (mfe-dev's local CA), or your own files with absolute paths. */
   https: boolean | HttpsFiles;
   /** Warnings found while resolving (e.g. a preset defined twice); printed once. */

@@ -3,12 +3,13 @@ import {
   decodeAttributeValue,
   esiIncludeMarker,
   isEsiComment,
+  isFragmentScriptType,
   isHtmlWhitespace,
-  parseSsiInclude,
   tailorMarker,
   type Attributes,
 } from './marker-attributes.js';
 import type { Marker, ScanSink } from './markers.js';
+import { parseSsiCommand } from './ssi-command.js';
 
 /**
  * The fast path of the page scanner, for pages where only include markers (and `</body>`)
@@ -32,6 +33,14 @@ const DQ = 0x22;
 const SQ = 0x27;
 
 const RAW_TEXT = new Set(['script', 'style', 'title', 'textarea', 'xmp']);
+/** ESI elements reported whole, with their content, for the engine to evaluate. */
+const ESI_BLOCKS: Readonly<Record<string, 'choose' | 'try' | 'vars' | 'text' | 'assign' | undefined>> = {
+  'esi:assign': 'assign',
+  'esi:choose': 'choose',
+  'esi:try': 'try',
+  'esi:vars': 'vars',
+  'esi:text': 'text',
+};
 const NEED_MORE = -1;
 
 type Mode = 'text' | 'comment' | 'raw';
@@ -151,11 +160,8 @@ export class IncludeScanner {
       }
       const content = buf.toString('latin1', lt + 4, end);
       if (content.charCodeAt(0) === 0x23 /* # */) {
-        const ssi = parseSsiInclude(content);
-        if (ssi) {
-          this.marker({ type: 'ssi', ...ssi }, lt, end + 3);
-          return 0;
-        }
+        this.marker({ type: 'ssi-command', command: parseSsiCommand(content) }, lt, end + 3);
+        return 0;
       } else if (isEsiComment(content)) {
         this.marker({ type: 'esi-comment', inner: buf.subarray(lt + 7, end) }, lt, end + 3);
         return 0;
@@ -206,6 +212,11 @@ export class IncludeScanner {
     // Most tags are none of the few that matter: compare in place, allocate nothing.
     const name = interestingTagName(buf, lt + 1, nameEnd - lt - 1);
     if (name === undefined) return tagEnd + 1;
+    if (name === 'script') {
+      const mentionsFragment = buf.subarray(nameEnd, tagEnd).indexOf('fragment', 0, 'latin1') !== -1;
+      const script = mentionsFragment ? this.atFragmentScript(lt, nameEnd, tagEnd, final) : undefined;
+      if (script !== undefined) return script;
+    }
     if (RAW_TEXT.has(name)) {
       if (buf[tagEnd - 1] !== SLASH) {
         this.mode = 'raw';
@@ -213,16 +224,24 @@ export class IncludeScanner {
       }
       return tagEnd + 1;
     }
-    if (name !== 'esi:include' && name !== 'fragment' && name !== 'esi:remove') return tagEnd + 1;
+    if (name === 'esi:comment' || (name === 'esi:assign' && buf[tagEnd - 1] === SLASH)) {
+      // Always empty: `<esi:comment text="…"/>` (written without the `/` it is still one tag).
+      this.marker({ type: 'esi-block', tag: name === 'esi:comment' ? 'comment' : 'assign' }, lt, tagEnd + 1);
+      return 0;
+    }
+    const block = ESI_BLOCKS[name];
+    if (name !== 'esi:include' && name !== 'fragment' && name !== 'esi:remove' && block === undefined) return tagEnd + 1;
 
     const selfClosing = buf[tagEnd - 1] === SLASH;
+    if (block !== undefined && selfClosing) return tagEnd + 1; // an empty block is plain bytes
+    const contained = name === 'esi:remove' || block !== undefined;
     let close = -1;
-    if (name === 'esi:remove' || !selfClosing) {
+    if (contained || !selfClosing) {
       close = this.findMatchingClose(name, tagEnd + 1, final);
       if (close === NEED_MORE) {
         if (!final) return NEED_MORE;
-        // Never closed: an include stands for its open tag alone; an esi:remove is plain bytes.
-        if (name === 'esi:remove') return tagEnd + 1;
+        // Never closed: an include stands for its open tag alone; an esi:remove or block is plain bytes.
+        if (contained) return tagEnd + 1;
       } else {
         const closeEnd = this.buf.indexOf(GT, close);
         if (closeEnd === -1) return final ? tagEnd + 1 : NEED_MORE;
@@ -232,6 +251,10 @@ export class IncludeScanner {
     const end = close > 0 ? close : tagEnd + 1;
     if (name === 'esi:remove') {
       this.marker({ type: 'esi-remove' }, lt, end);
+      return 0;
+    }
+    if (block !== undefined) {
+      this.marker({ type: 'esi-block', tag: block }, lt, end);
       return 0;
     }
     const attributes = parseAttributes(buf.toString('latin1', nameEnd, selfClosing ? tagEnd - 1 : tagEnd));
@@ -255,6 +278,29 @@ export class IncludeScanner {
   }
 
   /**
+   * `<script type="fragment" src="…"></script>`: Tailor's fragment in the head. Returns where to
+   * go on, or undefined when this script is not one (it is then raw text as usual).
+   */
+  private atFragmentScript(lt: number, nameEnd: number, tagEnd: number, final: boolean): number | undefined {
+    const buf = this.buf;
+    const selfClosing = buf[tagEnd - 1] === SLASH;
+    const attributes = parseAttributes(buf.toString('latin1', nameEnd, selfClosing ? tagEnd - 1 : tagEnd));
+    if (!isFragmentScriptType(attributes.type)) return undefined;
+    const marker = tailorMarker(attributes);
+    if (!marker) return undefined;
+    let end = tagEnd + 1;
+    if (!selfClosing) {
+      const close = this.findCloseTag('script', tagEnd + 1, final);
+      if (close === NEED_MORE) return final ? undefined : NEED_MORE;
+      const closeEnd = this.buf.indexOf(GT, close);
+      if (closeEnd === -1) return final ? undefined : NEED_MORE;
+      end = closeEnd + 1;
+    }
+    this.marker(marker, lt, end);
+    return 0;
+  }
+
+  /**
    * The `<` of the close tag that ends a paired marker element opened before `from`: nested
    * elements of the same name are counted, and comments and raw text (`<title>`, `<script>`…) are
    * skipped, as the tokenizer does. NEED_MORE when it is not (yet) there.
@@ -267,6 +313,12 @@ export class IncludeScanner {
       if (i + 3 >= length) return NEED_MORE;
       if (buf[i + 1] === BANG && buf[i + 2] === 0x2d && buf[i + 3] === 0x2d) {
         const end = buf.indexOf('-->', i + 4, 'latin1');
+        if (end === -1) return NEED_MORE;
+        i = end + 2;
+        continue;
+      }
+      if (buf[i + 1] === BANG && startsWithIgnoreCase(buf, i + 2, '[cdata[')) {
+        const end = buf.indexOf(']]>', i + 9, 'latin1');
         if (end === -1) return NEED_MORE;
         i = end + 2;
         continue;
@@ -351,7 +403,7 @@ function parseAttributes(text: string): Attributes {
 /** The tag names the fast path acts on, by length. */
 const INTERESTING: ReadonlyArray<readonly string[]> = (() => {
   const byLength: string[][] = [];
-  for (const name of [...RAW_TEXT, 'esi:include', 'esi:remove', 'fragment']) (byLength[name.length] ??= []).push(name);
+  for (const name of [...RAW_TEXT, 'esi:include', 'esi:remove', 'fragment', 'esi:comment', ...Object.keys(ESI_BLOCKS)]) (byLength[name.length] ??= []).push(name);
   return byLength;
 })();
 

@@ -63,26 +63,6 @@ function decodeCharacterReferences(value: string): string {
   return result;
 }
 
-const SSI_INCLUDE = /^#\s*include(\s[\s\S]*)$/i;
-const SSI_PARAMETER = /([A-Za-z_][\w-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))/g;
-
-/**
- * The `virtual` or `file` parameter of an SSI include, from the comment's content (the latin1
- * text between `<!--` and `-->`), or null when the comment is not an include. Values are taken
- * as written: SSI does not decode HTML character references.
- */
-export function parseSsiInclude(content: string): { src: string; attribute: 'virtual' | 'file' } | null {
-  const match = SSI_INCLUDE.exec(content);
-  if (!match) return null;
-  for (const parameter of match[1].matchAll(SSI_PARAMETER)) {
-    const name = parameter[1].toLowerCase();
-    if (name === 'virtual' || name === 'file') {
-      return { src: decodeSourceText(parameter[2] ?? parameter[3] ?? parameter[4]), attribute: name };
-    }
-  }
-  return null;
-}
-
 /** Whether a comment's content (latin1) starts an `<!--esi … -->` block. */
 export function isEsiComment(content: string): boolean {
   if (content.length < 3) return false;
@@ -195,4 +175,9 @@ export function tailorMarker(attributes: Attributes): TailorMarker | null {
 /** Whether a `<script type>` value names an import map. */
 export function isImportmapType(type: string | undefined): boolean {
   return type !== undefined && trimUrl(type).toLowerCase() === 'importmap';
+}
+
+/** Whether a `<script type>` value makes the script a Tailor fragment (`type="fragment"`). */
+export function isFragmentScriptType(type: string | undefined): boolean {
+  return type !== undefined && trimUrl(type).toLowerCase() === 'fragment';
 }

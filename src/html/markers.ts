@@ -1,3 +1,4 @@
+import type { SsiCommand } from './ssi-command.js';
 /**
  * What the scanners report: byte runs and markers with their exact source ranges. Shared by
  * `PageScanner` (scan-page.ts), the tokenizer scanner (scan-core.ts) and the byte-level include
@@ -6,13 +7,21 @@
 export type Marker =
   /** `<!--#include virtual="/x" -->`; `src` is taken as written (SSI decodes no entities). */
   | { type: 'ssi'; src: string; attribute: 'virtual' | 'file' }
+  /** Any `<!--# … -->` SSI command (include, echo, if, set, …), parsed as nginx parses it. */
+  | { type: 'ssi-command'; command: SsiCommand }
   /** `<esi:include src alt onerror/>`, or paired with `</esi:include>` (the range includes it). */
   | { type: 'esi-include'; src: string; alt?: string; onerror?: string }
   /** `<esi:remove>…</esi:remove>`, the whole range. */
   | { type: 'esi-remove' }
+  /**
+   * `<esi:choose>`, `<esi:try>`, `<esi:vars>`, `<esi:text>`, `<esi:assign>` through their close
+   * tag, or an `<esi:comment …/>` or `<esi:assign …/>` tag: the engine evaluates the range (a
+   * block never closed is plain bytes).
+   */
+  | { type: 'esi-block'; tag: 'choose' | 'try' | 'vars' | 'text' | 'comment' | 'assign' }
   /** `<!--esi … -->`: `inner` is the bytes between `<!--esi` and `-->`, to be scanned again. */
   | { type: 'esi-comment'; inner: Buffer }
-  /** Tailor's `<fragment src …>`, self-closing or paired with `</fragment>` (the range includes it). */
+  /** Tailor's `<fragment src …>`, self-closing or paired with `</fragment>` (the range includes it), or `<script type="fragment" src …></script>`. */
   | { type: 'tailor'; src: string; fallbackSrc?: string; timeout?: number; primary: boolean; attributes: Record<string, string> }
   /** An element matching `options.selectors`: open tag through matching close tag (the open tag alone for void elements and `<x …/>`). */
   | { type: 'element'; selector: string }

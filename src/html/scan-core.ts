@@ -6,12 +6,13 @@ import {
   decodeSourceText,
   esiIncludeMarker,
   isEsiComment,
+  isFragmentScriptType,
   isImportmapType,
   matchesAssetPrefix,
-  parseSsiInclude,
   tailorMarker,
 } from './marker-attributes.js';
 import type { Marker, ScanSink } from './markers.js';
+import { parseSsiCommand } from './ssi-command.js';
 
 /**
  * The scanner's engine: htmlparser2's tokenizer callbacks turned into markers and byte runs.
@@ -47,6 +48,15 @@ const COLLECT_ASSETS = 1; // src, href, srcset
 const COLLECT_ALL = 2;
 
 const GT = 0x3e;
+
+/** ESI elements captured whole, with their content, for the engine to evaluate. */
+const ESI_BLOCKS: Readonly<Record<string, 'choose' | 'try' | 'vars' | 'text' | 'assign' | undefined>> = {
+  'esi:assign': 'assign',
+  'esi:choose': 'choose',
+  'esi:try': 'try',
+  'esi:vars': 'vars',
+  'esi:text': 'text',
+};
 
 /** One pass of the tokenizer over the page (or, after an unclosed include, over the rest). */
 export class ScanCore implements TokenizerCallbacks {
@@ -166,7 +176,7 @@ export class ScanCore implements TokenizerCallbacks {
     const length = end - start;
     // Without selectors only a few names matter: script, fragment, esi:remove, esi:include.
     const name =
-      this.elements !== null || length === 6 || length === 8 || length === 10 || length === 11
+      this.elements !== null || (length >= 6 && length <= 8) || length === 10 || length === 11
         ? this.text(start, end).toLowerCase()
         : '';
     this.tagName = name;
@@ -178,9 +188,9 @@ export class ScanCore implements TokenizerCallbacks {
     this.currentAttr = -1;
     // Inside a capture nothing is reported, and its elements never become ancestors of a tested one.
     if (this.capture !== NONE) this.collect = COLLECT_NONE;
-    else if (this.elements !== null || name === 'fragment' || name === 'esi:include') this.collect = COLLECT_ALL;
+    else if (this.elements !== null || name === 'fragment' || name === 'esi:include' || name === 'script') this.collect = COLLECT_ALL;
     else if (this.prefixes === null) this.collect = COLLECT_NONE;
-    else this.collect = name === 'script' ? COLLECT_ALL : COLLECT_ASSETS; // import maps need `type`
+    else this.collect = COLLECT_ASSETS;
   }
 
   onattribname(start: number, end: number): void {
@@ -250,8 +260,7 @@ export class ScanCore implements TokenizerCallbacks {
     const first = this.chunkText.charCodeAt(start - this.chunkStart);
     const c = Number.isNaN(first) ? this.window.byteAt(start) : first;
     if (c === 0x23) {
-      const ssi = parseSsiInclude(this.text(start, contentEnd));
-      if (ssi) this.report({ type: 'ssi', ...ssi }, open, end);
+      this.report({ type: 'ssi-command', command: parseSsiCommand(this.text(start, contentEnd)) }, open, end);
     } else if ((c | 0x20) === 0x65 && isEsiComment(this.text(start, Math.min(start + 4, contentEnd)))) {
       this.report({ type: 'esi-comment', inner: this.window.slice(start + 3, contentEnd) }, open, end);
     }
@@ -290,6 +299,26 @@ export class ScanCore implements TokenizerCallbacks {
       return;
     }
     const rawAttributes = elements !== null ? this.rawAttributes() : null;
+    if (name === 'esi:comment' || (name === 'esi:assign' && selfClosing)) {
+      elements?.open(name, rawAttributes, selfClosing, false);
+      this.report({ type: 'esi-block', tag: name === 'esi:comment' ? 'comment' : 'assign' }, start, end);
+      return;
+    }
+    const block = ESI_BLOCKS[name];
+    if (block !== undefined) {
+      elements?.open(name, rawAttributes, selfClosing, false);
+      if (selfClosing) this.emitTo(end); // an empty block is plain bytes, as an unclosed one
+      else this.startCapture(REMOVE, name, start, end, { type: 'esi-block', tag: block });
+      return;
+    }
+    if (name === 'script' && !selfClosing && isFragmentScriptType(this.attributeValue('type'))) {
+      const marker = tailorMarker(this.attributes());
+      if (marker) {
+        elements?.open(name, rawAttributes, selfClosing, false);
+        this.startCapture(PAIRED_INCLUDE, name, start, end, marker);
+        return;
+      }
+    }
     if (name === 'esi:include' || name === 'fragment' || name === 'esi:remove') {
       const marker: Marker | null =
         name === 'esi:remove'
@@ -408,6 +437,7 @@ export class ScanCore implements TokenizerCallbacks {
   // ---- captures and output -------------------------------------------------------------------
 
   private startCapture(kind: number, name: string, start: number, openEnd: number, marker: Marker | null): void {
+    // Blocks and removes are "REMOVE" captures: held to their close tag, plain bytes if never closed.
     this.capture = kind;
     this.captureName = name;
     this.captureStart = start;

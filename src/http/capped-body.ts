@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
-import { createDecoder } from './encodings.js';
+import { decodeWhole } from './encodings.js';
 
 /**
  * Reads a response body, decompressed, up to a byte limit. Past the limit it stops reading and
@@ -25,12 +24,14 @@ export class BodyDecodeError extends Error {
 /**
  * The decompressed body of `response`, rejecting with `BodyTooLargeError` once it exceeds
  * `limit` bytes, with `BodyDecodeError` for broken compression, or with the connection's error.
+ * The raw bytes are read up to about `limit` (an endless body is cut off there), then decoded in
+ * one go with the output bounded by `limit` (a gzip bomb stops inflating there).
  * @param contentEncoding the response's Content-Encoding (check it with `canDecode` first)
  */
 export function readCappedBody(response: IncomingMessage, contentEncoding: string | undefined, limit: number): Promise<Buffer> {
+  // Compression can make incompressible bytes a little larger; never by this much.
+  const rawLimit = contentEncoding && contentEncoding.trim().toLowerCase() !== 'identity' ? limit + Math.ceil(limit / 64) + 1024 : limit;
   return new Promise((resolve, reject) => {
-    const decoder = createDecoder(contentEncoding);
-    const body: Readable = decoder ? response.pipe(decoder) : response;
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
@@ -39,24 +40,25 @@ export function readCappedBody(response: IncomingMessage, contentEncoding: strin
       settled = true;
       chunks.length = 0;
       response.destroy();
-      decoder?.destroy();
       reject(error);
     };
-    body.on('data', (chunk: Buffer) => {
+    response.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) return fail(new BodyTooLargeError(limit));
+      if (size > rawLimit) return fail(new BodyTooLargeError(limit));
       chunks.push(chunk);
     });
     response.on('error', fail);
-    decoder?.on('error', (error) => fail(new BodyDecodeError(contentEncoding!.trim().toLowerCase(), error)));
-    response.on('aborted', () => fail(new Error('the connection closed before the body was complete')));
     response.on('close', () => {
       if (!response.complete) fail(new Error('the connection closed before the body was complete'));
     });
-    body.on('end', () => {
+    response.on('end', () => {
       if (settled) return;
       settled = true;
-      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      decodeWhole(contentEncoding, raw, limit).then(resolve, (error: NodeJS.ErrnoException) => {
+        const coding = contentEncoding!.trim().toLowerCase();
+        reject(error.code === 'ERR_BUFFER_TOO_LARGE' ? new BodyTooLargeError(limit) : new BodyDecodeError(coding, error));
+      });
     });
   });
 }

@@ -2,7 +2,8 @@ import zlib from 'node:zlib';
 
 /**
  * The content-codings the gateway can read, in one place: the page composer decodes them as a
- * stream, fragment bodies too (with a size cap, http/capped-body.ts), and HTML navigations offer production only these.
+ * stream, fragment bodies whole (with a size cap, http/capped-body.ts), and HTML navigations
+ * offer production only these.
  * (Browsers also offer zstd, which Node 20 cannot decompress.)
  */
 const STREAM_DECODERS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress> = {
@@ -11,6 +12,29 @@ const STREAM_DECODERS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.Br
   deflate: () => zlib.createInflate(),
   br: () => zlib.createBrotliDecompress(),
 };
+
+type WholeDecoder = (buf: Buffer, options: zlib.ZlibOptions & zlib.BrotliOptions, done: (error: Error | null, result: Buffer) => void) => void;
+
+/** One-shot decoders (faster than a stream for a body already in memory), bounded by `maxOutputLength`. */
+const WHOLE_DECODERS: Record<string, WholeDecoder> = {
+  gzip: zlib.gunzip,
+  'x-gzip': zlib.gunzip,
+  deflate: zlib.inflate,
+  br: zlib.brotliDecompress,
+};
+
+/**
+ * Decodes a whole body, producing at most `maxOutputLength` bytes: past it, it rejects with
+ * Node's `ERR_BUFFER_TOO_LARGE` RangeError (having allocated no more than that).
+ */
+export function decodeWhole(contentEncoding: string | undefined, body: Buffer, maxOutputLength: number): Promise<Buffer> {
+  const coding = codingOf(contentEncoding);
+  const decode = coding === undefined ? undefined : WHOLE_DECODERS[coding];
+  if (!decode) return Promise.resolve(body);
+  // Bigger steps for big bodies (fewer trips to the thread pool); the default 16 KB for the usual small fragment.
+  const options = body.length > 16 * 1024 ? { maxOutputLength, chunkSize: 64 * 1024 } : { maxOutputLength };
+  return new Promise((resolve, reject) => decode(body, options, (error, result) => (error ? reject(error) : resolve(result))));
+}
 
 /** Codings an `Accept-Encoding` may keep: the decodable ones, `identity` and `*`. */
 const ACCEPTABLE = new Set([...Object.keys(STREAM_DECODERS), 'identity', '*']);

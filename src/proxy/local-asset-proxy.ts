@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createProxyMiddleware, type Plugin, type RequestHandler } from 'http-proxy-middleware';
 import type { Agents } from '../http/agents.js';
+import { PROXY_BACKEND_OPTIONS } from '../http/backend-parser.js';
 import { canDecode, createDecoder } from '../http/encodings.js';
 import { describeNetworkError } from '../http/network-error.js';
 import type { Logger } from '../logger.js';
@@ -92,6 +93,8 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
     router: (req) => (req as WithTarget)[TARGET]!.origin,
     changeOrigin: true,
     ejectPlugins: true,
+    // Accept responses with bare `\n` line endings, as nginx and Varnish do (see backend-parser.ts).
+    ...PROXY_BACKEND_OPTIONS,
     plugins: [reportErrors, requestLifetime(pageTimeoutMs), inspectScripts],
     agent: agents.http,
   });

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { createProxyMiddleware, type Plugin, type RequestHandler } from 'http-proxy-middleware';
 import type { Agents } from '../http/agents.js';
 import { describeNetworkError } from '../http/network-error.js';
+import { PROXY_BACKEND_OPTIONS } from '../http/backend-parser.js';
 import { upstreamUrlFor } from '../http/request-target.js';
 import type { Logger } from '../logger.js';
 import { sendUpstreamErrorPage } from './error-page.js';
@@ -71,6 +72,8 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): RequestHandl
     agent,
     secure: true,
     ejectPlugins: true,
+    // Accept responses with bare `\n` line endings, as nginx and Varnish do (see backend-parser.ts).
+    ...PROXY_BACKEND_OPTIONS,
     plugins: [handleResponses, requestLifetime(() => options.pageTimeoutMs)],
   });
 }

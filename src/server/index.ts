@@ -268,5 +268,6 @@ function traceEvents(events: ComposeEvents): void {
   events.on('fragment:end', (f) => debug(`#${f.page.id} ${f.name ?? '(not configured)'} ${f.failed ? 'failed' : f.status} in ${f.durationMs.toFixed(1)} ms ← ${f.url}`));
   events.on('fragment:error', (f) => debug(`#${f.page.id} ${f.name ?? '(not configured)'} ${f.url}: ${f.reason}`));
   events.on('fragment:fallback', (f) => debug(`#${f.page.id} ${f.src} replaced by ${f.fallback}`));
+  events.on('directive', (d) => debug(`#${d.page.id} ${d.dialect} ${d.text}`));
   events.on('page:end', (p) => debug(`#${p.page.id} done: ${p.status} in ${p.durationMs.toFixed(1)} ms`));
 }

@@ -10,6 +10,7 @@ import { badTargetMessage, upstreamUrlFor } from '../http/request-target.js';
 import { createDebugger, type Logger } from '../logger.js';
 import { BODY_AND_VALIDATORS_CHANGE, BODY_CHANGES, gatewayResponseHeaders, passThrough } from '../proxy/pass-through.js';
 import { fragmentRequestHeaders } from '../proxy/request-headers.js';
+import { rewriteResponseHeaders } from '../proxy/response-headers.js';
 import { overlayTag } from '../ui/overlay-tag.js';
 import { activeLocalFragments, looksLikeModuleRequest, moduleMissHint, suggestedPrefix } from './dev-server-hints.js';
 import { getRequestContext } from './request-context.js';
@@ -107,12 +108,19 @@ export function createPageResponder(options: PageResponderOptions) {
       compareShadow: options.compareShadow,
       includePolicy: state.includePolicy,
       maxFragmentBytes: state.config.maxFragmentSize,
+      edge: state.config.edge,
+      diagnostics: state.config.diagnostics,
+      // Prepared in place before the page request left: what production received.
+      pageHeaders: req.headers,
+      remoteAddress: req.socket.remoteAddress,
+      presetCookieNames: Object.keys(selection.cookies),
       headers,
       selectorFragments: state.selectorFragments.filter((f) => (selection.modes.get(f.name) ?? 'prod') !== 'prod'),
       overlayTag: showOverlay ? overlayTag(rawHeader(upstream.rawHeaders, 'content-security-policy')) : undefined,
       rewriteAsset: rewriter?.rewrite,
       assetPrefixes: rewriter?.prefixes,
       trailers: req.httpVersionMajor === 1 && req.httpVersionMinor >= 1,
+      adaptHeaders: (raw) => rewriteResponseHeaders(raw, headerContext),
     });
   };
 }

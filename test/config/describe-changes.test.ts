@@ -26,6 +26,7 @@ function config(overrides: Partial<ResolvedConfig> = {}): ResolvedConfig {
     pageTimeout: 30_000,
     maxFragmentSize: 10 * 1024 * 1024,
     overlay: true,
+    diagnostics: true,
     warnings: [],
     ...overrides,
   };

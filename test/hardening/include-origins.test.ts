@@ -29,7 +29,8 @@ function hostileIncludes(other: string): Record<string, string> {
     mixedCase: `<esi:include src="HtTp://${hostPort}/mixed-case"/>`,
     tab: `<esi:include src="ht\ttp://${hostPort}/tab"/>`,
     esiAlt: `<esi:include src="/missing" alt="${other}/esi-alt"/>`,
-    tailorFallback: `<fragment src="/missing" fallback-src="//${hostPort}/tailor-fallback"></fragment>`,
+    // Tailor takes fallback-src for a 5xx (a 404 fragment's body is rendered, as Tailor does).
+    tailorFallback: `<fragment src="/fragments/broken" fallback-src="//${hostPort}/tailor-fallback"></fragment>`,
     ssi: `<!--#include virtual="//${hostPort}/ssi" -->`,
     nested: `<esi:include src="/fragments/nesting"/>`,
     redirect: `<esi:include src="/fragments/redirecting"/>`,
@@ -50,6 +51,7 @@ beforeAll(async () => {
   site = await startSite({
     '/hostile': page('hostile', Object.values(includes).join('\n') + '\n<esi:include src="/fragments/ok"/>'),
     '/fragments/ok': '<p>OK fragment</p>',
+    '/fragments/broken': { body: 'broken', status: 500 },
     '/fragments/nesting': `<div>nesting <esi:include src="${elsewhere.url}/nested"/></div>`,
     // Redirects of fragments are never followed (an edge would not either): the include fails.
     '/fragments/redirecting': { body: '', status: 302, headers: { location: `${elsewhere.url}/redirected` } },

@@ -172,8 +172,9 @@ describe('legacy charsets', () => {
     for (const size of [page.length, 1, 2, 7]) {
       const markers = markersOf(scanChecked(splitEvery(page, size), { bodyEnd: true })).map((event) => event.marker);
       expect(markers).toEqual([
-        // Not valid UTF-8: the bytes come back as latin1, one char each, for the engine to percent-encode.
-        { type: 'ssi', src: `/ssi/${latin1(so)}`, attribute: 'virtual' },
+        // nginx reads SSI as bytes: ソ's trail byte 0x5C is a backslash to it, which keeps the
+        // closing quote in the value, so the command is malformed (nginx prints its errmsg).
+        { type: 'ssi-command', command: expect.objectContaining({ name: 'include', error: expect.stringContaining('not terminated') }) },
         { type: 'esi-include', src: '/frag?x=1&y=2', alt: `/${latin1(hyouji)}` },
         { type: 'tailor', src: '/t', primary: false, attributes: { src: '/t' } },
         { type: 'body-end' },

@@ -117,8 +117,8 @@ export function plantedPages(plantable: readonly fc.Arbitrary<Planted>[], filler
 /** Include markers to plant, each around `filler` where the marker is paired. */
 export function includePlantables(filler: fc.Arbitrary<string>): fc.Arbitrary<Planted>[] {
   return [
-    fc.constant({ html: '<!--#include virtual="/s" -->', marker: { type: 'ssi', src: '/s', attribute: 'virtual' } }),
-    fc.constant({ html: "<!--# include file='/f.html'-->", marker: { type: 'ssi', src: '/f.html', attribute: 'file' } }),
+    fc.constant({ html: '<!--#include virtual="/s" -->', marker: { type: 'ssi-command', command: { name: 'include', params: [{ name: 'virtual', value: '/s' }] } } }),
+    fc.constant({ html: "<!--# include file='/f.html'-->", marker: { type: 'ssi-command', command: { name: 'include', params: [{ name: 'file', value: '/f.html' }] } } }),
     fc.constant({ html: '<esi:include src="/e?a=1&amp;b=2" alt="/alt"/>', marker: { type: 'esi-include', src: '/e?a=1&b=2', alt: '/alt' } }),
     filler.map((inner) => ({ html: `<ESI:include src='/p' onerror="continue">${inner}</esi:include>`, marker: { type: 'esi-include', src: '/p', onerror: 'continue' } })),
     filler.map((inner) => ({ html: `<esi:remove>${inner}</esi:remove>`, marker: { type: 'esi-remove' } })),

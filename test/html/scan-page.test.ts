@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PageScanner, scanBuffer, type Marker, type ScanOptions } from '../../src/html/scan-page.js';
+import { parseSsiCommand } from '../../src/html/ssi-command.js';
 import { scanChecked, show, splitEvery, type Shown } from './scan-harness.js';
 
 interface Case {
@@ -19,7 +20,8 @@ function table(cases: readonly Case[]): void {
   });
 }
 
-const ssi = (src: string, raw: string, attribute: 'virtual' | 'file' = 'virtual'): Shown => ({ type: 'ssi', src, attribute, raw });
+/** Any `<!--# … -->` is an SSI command marker, parsed as nginx parses it. */
+const ssi = (raw: string): Shown => ({ type: 'ssi-command', command: parseSsiCommand(raw.slice(4, -3)), raw });
 const esi = (raw: string, src: string, extra: { alt?: string; onerror?: string } = {}): Shown => ({ type: 'esi-include', src, ...extra, raw });
 const tailor = (raw: string, fields: Omit<Extract<Marker, { type: 'tailor' }>, 'type' | 'primary'> & { primary?: boolean }): Shown => ({
   type: 'tailor',
@@ -30,18 +32,18 @@ const tailor = (raw: string, fields: Omit<Extract<Marker, { type: 'tailor' }>, '
 const element = (selector: string, raw: string): Shown => ({ type: 'element', selector, raw });
 const asset = (attribute: 'src' | 'href' | 'srcset', value: string, raw = value): Shown => ({ type: 'asset-url', attribute, value, raw });
 
-describe('SSI includes', () => {
+describe('SSI commands', () => {
   table([
-    { name: 'virtual, double quotes', html: 'a<!--#include virtual="/x" -->b', expected: ['a', ssi('/x', '<!--#include virtual="/x" -->'), 'b'] },
-    { name: 'virtual, single quotes, no space before -->', html: "<!--#include virtual='/x'-->", expected: [ssi('/x', "<!--#include virtual='/x'-->")] },
-    { name: 'whitespace after #', html: '<!--# include file="/f.html" -->', expected: [ssi('/f.html', '<!--# include file="/f.html" -->', 'file')] },
-    { name: 'newlines and other parameters', html: '<!--#include\n  virtual="/x?a=1"\n  wait="yes" -->', expected: [ssi('/x?a=1', '<!--#include\n  virtual="/x?a=1"\n  wait="yes" -->')] },
-    { name: 'parameter before virtual', html: '<!--#include set="v" virtual="/x" -->', expected: [ssi('/x', '<!--#include set="v" virtual="/x" -->')] },
-    { name: 'upper case', html: '<!--#INCLUDE VIRTUAL="/x" -->', expected: [ssi('/x', '<!--#INCLUDE VIRTUAL="/x" -->')] },
-    { name: 'src is taken as written (SSI decodes no entities)', html: '<!--#include virtual="/a?x=1&amp;y=2" -->', expected: [ssi('/a?x=1&amp;y=2', '<!--#include virtual="/a?x=1&amp;y=2" -->')] },
-    { name: 'echo is not a marker', html: '<!--#echo var="DATE_LOCAL" -->', expected: ['<!--#echo var="DATE_LOCAL" -->'] },
-    { name: 'set is not a marker', html: '<!--#set var="a" value="b" -->', expected: ['<!--#set var="a" value="b" -->'] },
-    { name: 'include without virtual or file', html: '<!--#include -->x', expected: ['<!--#include -->x'] },
+    { name: 'virtual, double quotes', html: 'a<!--#include virtual="/x" -->b', expected: ['a', ssi('<!--#include virtual="/x" -->'), 'b'] },
+    { name: 'virtual, single quotes, no space before -->', html: "<!--#include virtual='/x'-->", expected: [ssi("<!--#include virtual='/x'-->")] },
+    { name: 'whitespace after #', html: '<!--# include file="/f.html" -->', expected: [ssi('<!--# include file="/f.html" -->')] },
+    { name: 'newlines and other parameters', html: '<!--#include\n  virtual="/x?a=1"\n  wait="yes" -->', expected: [ssi('<!--#include\n  virtual="/x?a=1"\n  wait="yes" -->')] },
+    { name: 'parameter before virtual', html: '<!--#include set="v" virtual="/x" -->', expected: [ssi('<!--#include set="v" virtual="/x" -->')] },
+    { name: 'upper case (an error for nginx, still a command)', html: '<!--#INCLUDE VIRTUAL="/x" -->', expected: [ssi('<!--#INCLUDE VIRTUAL="/x" -->')] },
+    { name: 'src is taken as written (SSI decodes no entities)', html: '<!--#include virtual="/a?x=1&amp;y=2" -->', expected: [ssi('<!--#include virtual="/a?x=1&amp;y=2" -->')] },
+    { name: 'echo', html: '<!--#echo var="DATE_LOCAL" -->', expected: [ssi('<!--#echo var="DATE_LOCAL" -->')] },
+    { name: 'set', html: '<!--#set var="a" value="b" -->', expected: [ssi('<!--#set var="a" value="b" -->')] },
+    { name: 'include without virtual or file', html: '<!--#include -->x', expected: [ssi('<!--#include -->'), 'x'] },
     { name: 'space before # is a plain comment', html: '<!-- #include virtual="/x" -->', expected: ['<!-- #include virtual="/x" -->'] },
     { name: 'unterminated at EOF is plain', html: 'a<!--#include virtual="/x" ', expected: ['a<!--#include virtual="/x" '] },
   ]);
@@ -67,11 +69,24 @@ describe('ESI', () => {
     { name: 'esi comment without whitespace before a tag', html: '<!--esi<esi:include src="/x"/>-->', expected: [{ type: 'esi-comment', inner: '<esi:include src="/x"/>', raw: '<!--esi<esi:include src="/x"/>-->' }] },
     { name: 'a comment starting with another word is plain', html: '<!--esign-->', expected: ['<!--esign-->'] },
     { name: 'plain comment around an include hides it', html: '<!-- <esi:include src="/x"/> -->', expected: ['<!-- <esi:include src="/x"/> -->'] },
-    { name: 'other ESI tags are plain', html: '<esi:try><esi:attempt>x</esi:attempt></esi:try>', expected: ['<esi:try><esi:attempt>x</esi:attempt></esi:try>'] },
+    { name: 'esi:try is a block, through its close tag', html: 'a<esi:try><esi:attempt>x</esi:attempt></esi:try>b', expected: ['a', { type: 'esi-block', tag: 'try', raw: '<esi:try><esi:attempt>x</esi:attempt></esi:try>' }, 'b'] },
+    {
+      name: 'esi:choose with nested choose and includes is one block',
+      html: '<esi:choose><esi:when test="1==1"><esi:choose><esi:otherwise><esi:include src="/x"/></esi:otherwise></esi:choose></esi:when></esi:choose>!',
+      expected: [{ type: 'esi-block', tag: 'choose', raw: '<esi:choose><esi:when test="1==1"><esi:choose><esi:otherwise><esi:include src="/x"/></esi:otherwise></esi:choose></esi:when></esi:choose>' }, '!'],
+    },
+    { name: 'esi:vars block', html: '<ESI:VARS>$(HTTP_HOST)</esi:vars >', expected: [{ type: 'esi-block', tag: 'vars', raw: '<ESI:VARS>$(HTTP_HOST)</esi:vars >' }] },
+    { name: 'esi:text block', html: '<esi:text><esi:include src="/no"/></esi:text>', expected: [{ type: 'esi-block', tag: 'text', raw: '<esi:text><esi:include src="/no"/></esi:text>' }] },
+    { name: 'esi:comment is one tag', html: 'a<esi:comment text="x > y"/>b', expected: ['a', { type: 'esi-block', tag: 'comment', raw: '<esi:comment text="x > y"/>' }, 'b'] },
+    { name: 'a block never closed is plain, what follows scanned again', html: '<esi:choose>a<esi:include src="/x"/>', expected: ['<esi:choose>a', esi('<esi:include src="/x"/>', '/x')] },
+    { name: 'an empty self-closing block is plain', html: '<esi:vars/>x', expected: ['<esi:vars/>x'] },
+    { name: 'esi:assign, short form: one tag', html: `a<esi:assign name="x" value="'1'"/>b`, expected: ['a', { type: 'esi-block', tag: 'assign', raw: `<esi:assign name="x" value="'1'"/>` }, 'b'] },
+    { name: 'esi:assign, long form: through its close tag', html: '<esi:assign name="x">$(HTTP_HOST)</esi:assign>!', expected: [{ type: 'esi-block', tag: 'assign', raw: '<esi:assign name="x">$(HTTP_HOST)</esi:assign>' }, '!'] },
+    { name: 'a block inside a remove is part of it', html: '<esi:remove><esi:vars>x</esi:vars></esi:remove>', expected: [{ type: 'esi-remove', raw: '<esi:remove><esi:vars>x</esi:vars></esi:remove>' }] },
     {
       name: 'paired include never closed: the open tag alone, the rest scanned again',
       html: '<esi:include src="/x">a<!--#include virtual="/y" -->b',
-      expected: [esi('<esi:include src="/x">', '/x'), 'a', ssi('/y', '<!--#include virtual="/y" -->'), 'b'],
+      expected: [esi('<esi:include src="/x">', '/x'), 'a', ssi('<!--#include virtual="/y" -->'), 'b'],
     },
     {
       name: 'remove never closed: plain, the rest scanned again',
@@ -86,6 +101,12 @@ describe('Tailor', () => {
   table([
     { name: 'self-closing', html: '<fragment src="/f"/>', expected: [tailor('<fragment src="/f"/>', { src: '/f', attributes: { src: '/f' } })] },
     { name: 'paired', html: '<fragment src="/f"></fragment>.', expected: [tailor('<fragment src="/f"></fragment>', { src: '/f', attributes: { src: '/f' } }), '.'] },
+    {
+      name: 'script type=fragment through its close tag',
+      html: '<head><script type="fragment" src="/f"></script></head>',
+      expected: ['<head>', tailor('<script type="fragment" src="/f"></script>', { src: '/f', attributes: { type: 'fragment', src: '/f' } }), '</head>'],
+    },
+    { name: 'other scripts mentioning fragment stay raw text', html: '<script data-x="fragment">"<fragment src=/no>"</script>', expected: ['<script data-x="fragment">"<fragment src=/no>"</script>'] },
     {
       name: 'paired with content, primary, timeout, fallback-src',
       html: '<fragment src="https://h/f" fallback-src="/fb" timeout="3000" primary async>loading…</fragment>',

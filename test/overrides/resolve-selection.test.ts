@@ -58,6 +58,7 @@ function makeConfig(options: FactoryOptions = {}): ResolvedConfig {
     pageTimeout: 30_000,
     maxFragmentSize: 10 * 1024 * 1024,
     overlay: true,
+    diagnostics: true,
     warnings: [],
   };
 }

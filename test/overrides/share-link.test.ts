@@ -65,6 +65,7 @@ describe('shareLink', () => {
       pageTimeout: 30_000,
       maxFragmentSize: 10 * 1024 * 1024,
       overlay: true,
+      diagnostics: true,
       warnings: [],
     };
     const link = new URL(shareLink('http://gw.test', { modes: { header: 'shadow' }, presets: ['checkout'] }, '/p?q=1'));
