@@ -10,7 +10,9 @@ export type MfeDevErrorCode =
   | 'MFE_PORT_IN_USE'
   | 'MFE_UNKNOWN_FRAGMENT'
   | 'MFE_UNKNOWN_PRESET'
-  | 'MFE_INIT_EXISTS';
+  | 'MFE_INIT_EXISTS'
+  | 'MFE_HTTPS_FILE_INVALID'
+  | 'MFE_HTTPS_CA_DAMAGED';
 
 export class MfeDevError extends Error {
   readonly code: MfeDevErrorCode;

@@ -13,6 +13,7 @@ export { defineConfig, type UserConfigExport } from './config/define-config.js';
 export type {
   FragmentConfig,
   FragmentMode,
+  HttpsFiles,
   InlineConfig,
   ModeLayer,
   PresetConfig,

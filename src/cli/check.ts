@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { resolveConfig } from '../config/resolve-config.js';
-import type { InlineConfig } from '../config/types.js';
+import type { InlineConfig, ResolvedConfig } from '../config/types.js';
 import { localUrlFor } from '../compose/fragment-match.js';
 import { probeHttp } from '../probe.js';
 
@@ -29,6 +29,32 @@ export async function runCheck(inline: InlineConfig): Promise<number> {
       out.push(`${pc.red('✗')} ${label} ${url}: ${result.reason}`);
     }
   }
+  const https = await checkHttps(config);
+  if (https) {
+    out.push(https.line);
+    if (!https.ok) ok = false;
+  }
   process.stdout.write(out.join('\n') + '\n');
   return ok ? 0 : 1;
+}
+
+/**
+ * With `https: true`: does this user's browser trust mfe-dev's CA? With own files: can they be
+ * served? With https off: whether the CA is trusted, for information only (never a failure).
+ */
+async function checkHttps(config: ResolvedConfig): Promise<{ ok: boolean; line: string } | undefined> {
+  const { caTrustStatus, readUserCertificate } = await import('../https/index.js');
+  if (typeof config.https === 'object') {
+    try {
+      const files = readUserCertificate(config.https);
+      return { ok: true, line: `${pc.green('✓')} https: ${files.certFile} is valid until ${files.notAfter.toISOString().slice(0, 10)} (${files.subjectAltName})` };
+    } catch (error) {
+      return { ok: false, line: `${pc.red('✗')} https: ${(error as Error).message}` };
+    }
+  }
+  const status = await caTrustStatus();
+  if (!config.https) return { ok: true, line: `${pc.dim('-')} https is off (--https turns it on); local CA: ${status.detail}` };
+  if (status.trusted === true) return { ok: true, line: `${pc.green('✓')} https: ${status.detail}` };
+  if (status.trusted === undefined) return { ok: true, line: `${pc.yellow('!')} https: ${status.detail}` };
+  return { ok: false, line: `${pc.red('✗')} https: ${status.detail}` };
 }

@@ -38,6 +38,10 @@ export default defineConfig({
     //   cookies: { toguru: 'header-redesign=true' },
     // },
   },
+
+  // Serve the gateway over https, as production is (cookies keep Secure and SameSite=None).
+  // Run \`npx mfe-dev trust\` once so your browsers trust mfe-dev's local certificate.
+  // https: true,
 });
 `;
 

@@ -10,6 +10,7 @@ import { isMfeDevError } from '../errors.js';
 const runCheck = async (inline: InlineConfig) => (await import('./check.js')).runCheck(inline);
 const runInit = async (cwd: string) => (await import('./init.js')).runInit(cwd);
 const runPresets = async (inline: InlineConfig) => (await import('./presets.js')).runPresets(inline);
+const runTrust = async (flags: { uninstall?: boolean; system?: boolean }) => (await import('./trust.js')).runTrustCommand(flags);
 
 /**
  * The command line is thin: flags become an inline config for `createDevServer()`. Returns the
@@ -31,11 +32,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--preset <name>', 'Apply a preset (repeatable)')
     .option('--no-overlay', 'Do not inject the dev overlay into pages')
     .option('--open', 'Open the browser once the gateway is ready')
+    .option('--https', "Serve https with a certificate from mfe-dev's local CA (or the config's https files); see mfe-dev trust")
     .example('mfe-dev --local header')
     .example('mfe-dev --preset checkout --port 0')
     .action((command: string | undefined, flags: Record<string, unknown>) => {
       if (command !== undefined && command !== 'dev') {
-        throw new UsageError(`unknown command '${command}'. Commands: dev (default), check, presets, init. See mfe-dev --help.`);
+        throw new UsageError(`unknown command '${command}'. Commands: dev (default), check, presets, trust, init. See mfe-dev --help.`);
       }
       run = () => runDev(flags);
     });
@@ -50,6 +52,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--config <file>', 'Config file')
     .action((flags: Record<string, unknown>) => {
       run = () => runPresets(inlineFrom(flags));
+    });
+  cli
+    .command('trust', "Make this machine's browsers trust mfe-dev's local certificate authority (for --https)")
+    .option('--uninstall', 'Stop trusting it')
+    .option('--system', 'Use the system-wide store instead of this user\'s (needs root / administrator)')
+    .action((flags: Record<string, unknown>) => {
+      run = () => runTrust({ uninstall: flags.uninstall === true, system: flags.system === true });
     });
   cli.command('init', 'Write a commented starter mfe-dev.config.ts').action(() => {
     run = () => runInit(process.cwd());
@@ -125,6 +134,7 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
     inline.upstream = upstream;
   }
   if (flags.overlay === false) inline.overlay = false;
+  if (flags.https === true) inline.https = true;
   inline.cli = {
     local: list(flags.local) ?? [],
     prod: list(flags.prod) ?? [],

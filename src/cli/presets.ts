@@ -7,7 +7,7 @@ import { describeProvenance } from '../ui/dev-state.js';
 /** `mfe-dev presets`: each preset, what it sets, where it is defined, and a link that applies it. */
 export async function runPresets(inline: InlineConfig): Promise<number> {
   const config = await resolveConfig(inline);
-  const gateway = `http://${config.host}:${config.port}`;
+  const gateway = `${config.https ? 'https' : 'http'}://${config.host}:${config.port}`;
   if (config.presets.size === 0) {
     process.stdout.write(`No presets in ${config.configFile ?? 'the config'}. Add one under \`presets\` (see the README).\n`);
     return 0;

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { ConfigLayer } from './extends.js';
-import type { Edge, FragmentConfig, PresetConfig } from './types.js';
+import type { Edge, FragmentConfig, HttpsFiles, PresetConfig } from './types.js';
 
 /** A value and the layer that gave it. */
 export interface FromLayer<T> {
@@ -24,6 +24,7 @@ export interface MergedConfig {
   includeHosts?: FromLayer<string[]>;
   pageTimeout?: FromLayer<number>;
   maxFragmentSize?: FromLayer<number>;
+  https?: FromLayer<boolean | HttpsFiles>;
   local?: FromLayer<string[]>;
   shadow?: FromLayer<string[]>;
   fragments: Map<string, FromLayer<FragmentConfig>>;
@@ -41,7 +42,7 @@ export function displayLayer(layer: ConfigLayer, base: string): string {
   return layer.package ? `${layer.package} (${relative})` : relative;
 }
 
-const SCALARS = ['upstream', 'port', 'host', 'overlay', 'edge', 'diagnostics', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'local', 'shadow'] as const;
+const SCALARS = ['upstream', 'port', 'host', 'overlay', 'edge', 'diagnostics', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'https', 'local', 'shadow'] as const;
 
 /** Merges `layers` (weakest first). `base` is the folder warnings are relative to. */
 export function mergeLayers(layers: ConfigLayer[], base: string): MergedConfig {

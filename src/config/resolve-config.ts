@@ -215,6 +215,24 @@ export async function resolveConfig(inline: InlineConfig = {}): Promise<Resolved
     maxFragmentSize: merged.maxFragmentSize?.value ?? CONFIG_DEFAULTS.maxFragmentSize,
     ...(merged.edge && { edge: merged.edge.value }),
     diagnostics: merged.diagnostics?.value ?? CONFIG_DEFAULTS.diagnostics,
+    https: resolveHttps(merged.https, layers, root),
     warnings: [...new Set(warnings)],
   };
+}
+
+/**
+ * `https` as the gateway uses it: own files become absolute, relative to the file that named
+ * them (the inline config's are relative to the working folder). `--https` (inline `true`)
+ * over a config that names its own files means "serve https": with those files.
+ */
+function resolveHttps(https: MergedConfig['https'], layers: ConfigLayer[], root: string): ResolvedConfig['https'] {
+  let chosen = https;
+  if (chosen?.value === true && !chosen.layer.file) {
+    const files = [...layers].reverse().find((layer) => layer.file && typeof layer.config.https === 'object');
+    if (files) chosen = { value: files.config.https!, layer: files };
+  }
+  const value = chosen?.value ?? false;
+  if (typeof value === 'boolean') return value;
+  const dir = chosen?.layer.file ? path.dirname(chosen.layer.file) : root;
+  return { cert: path.resolve(dir, value.cert), key: path.resolve(dir, value.key) };
 }

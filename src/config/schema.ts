@@ -80,6 +80,31 @@ const portSchema = z
   .min(0, { error: 'must be an integer from 0 to 65535' })
   .max(65535, { error: 'must be an integer from 0 to 65535' });
 
+const HTTPS_SHAPE = "must be true, false, or { cert: './localhost.pem', key: './localhost-key.pem' }";
+const httpsFilesSchema = z.strictObject({
+  cert: z.string({ error: "must be the path of your certificate's PEM file" }).min(1, { error: 'must not be empty' }),
+  key: z.string({ error: "must be the path of your private key's PEM file" }).min(1, { error: 'must not be empty' }),
+});
+
+/**
+ * `https`: a boolean, or own files. Checked in two steps so that a mistake inside the object
+ * (`{ cert }` without `key`) is reported on its own key, not as "not a boolean".
+ */
+function httpsSchema() {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      if (value === undefined || typeof value === 'boolean') return;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        ctx.addIssue({ code: 'custom', message: HTTPS_SHAPE });
+        return;
+      }
+      const result = httpsFilesSchema.safeParse(value);
+      if (!result.success) for (const issue of result.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+    })
+    .optional();
+}
+
 /** The zod schema of {@link UserConfig}: strict objects, URL rules on `upstream`, `src`, `local`, `assets`. */
 export const userConfigSchema = z.strictObject({
   upstream: checked(checkOrigin).optional(),
@@ -110,6 +135,7 @@ export const userConfigSchema = z.strictObject({
     .int({ error: 'must be a positive number of bytes' })
     .positive({ error: 'must be a positive number of bytes' })
     .optional(),
+  https: httpsSchema(),
 });
 
 const TOP_KEYS = Object.keys(userConfigSchema.shape);
@@ -118,6 +144,8 @@ const PRESET_KEYS = Object.keys(presetSchema.shape);
 
 const REQUIRED_HINTS: Record<string, string> = {
   src: ": the fragment's path in production, e.g. src: '/fragments/header'",
+  cert: ": the path of your certificate's PEM file, e.g. cert: './localhost.pem'",
+  key: ": the path of your private key's PEM file, e.g. key: './localhost-key.pem'",
 };
 
 /** `['fragments', 'header', 'assets', 1]` → `fragments.header.assets[1]`. */
@@ -137,6 +165,7 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
 function knownKeysAt(path: readonly PropertyKey[]): { keys: string[]; what: string } {
   if (path.length === 2 && path[0] === 'fragments') return { keys: FRAGMENT_KEYS, what: 'a fragment' };
   if (path.length === 2 && path[0] === 'presets') return { keys: PRESET_KEYS, what: 'a preset' };
+  if (path.length === 1 && path[0] === 'https') return { keys: Object.keys(httpsFilesSchema.shape), what: '`https`' };
   return { keys: TOP_KEYS, what: 'the config' };
 }
 

@@ -166,6 +166,27 @@ export interface UserConfig {
    * @example false
    */
   diagnostics?: boolean;
+  /**
+   * Serve the gateway over https. `true` uses a certificate from mfe-dev's own local certificate
+   * authority, made on first use in your user folder (`~/.config/mfe-dev`, never in the project)
+   * for localhost, 127.0.0.1, ::1 and every `allowedHosts` name, and renewed before it expires;
+   * run `mfe-dev trust` once so browsers trust it. `{ cert, key }` serves your own PEM files
+   * instead (paths relative to this config), e.g. from mkcert. Over https production's cookies
+   * keep `Secure`, `SameSite=None` and their `__Host-`/`__Secure-` names; the command-line flag
+   * is `--https`.
+   * @default false
+   * @example true
+   * @example { cert: './certs/local.example.com.pem', key: './certs/local.example.com-key.pem' }
+   */
+  https?: boolean | HttpsFiles;
+}
+
+/** Your own certificate for `https`: PEM files, relative to the config that names them. */
+export interface HttpsFiles {
+  /** The certificate (with its chain, if any). @example './certs/localhost.pem' */
+  cert: string;
+  /** Its private key, unencrypted. @example './certs/localhost-key.pem' */
+  key: string;
 }
 
 /** Where a fragment or preset was defined: the config file, an extended file, or a package. */
@@ -251,6 +272,8 @@ export interface ResolvedConfig {
   edge?: Edge;
   /** See {@link UserConfig.diagnostics}. */
   diagnostics: boolean;
+  /** `false` (plain http), `true` (mfe-dev's local CA), or your own files with absolute paths. */
+  https: boolean | HttpsFiles;
   /** Warnings found while resolving (e.g. a preset defined twice); printed once. */
   warnings: string[];
 }

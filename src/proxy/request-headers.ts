@@ -56,7 +56,7 @@ export function fragmentRequestHeaders(browser: IncomingHttpHeaders, context: Re
     accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8',
     'accept-encoding': 'gzip, deflate, br',
     'x-forwarded-host': gatewayHost,
-    'x-forwarded-proto': 'http',
+    'x-forwarded-proto': context.gatewayOrigin.startsWith('https:') ? 'https' : 'http',
   };
   for (const name of ['accept-language', 'user-agent', 'referer'] as const) {
     const value = browser[name];

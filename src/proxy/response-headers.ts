@@ -37,9 +37,10 @@ export function rewriteResponseHeaders(
     if (HOP_BY_HOP.has(lower) || options.drop?.has(lower)) continue;
     switch (lower) {
       case 'strict-transport-security':
-        // HSTS on localhost would pin every local port to https.
-        if (!context.secureGateway) continue;
-        break;
+        // Off for the gateway's name even over https: HSTS is per host name, not per port, so
+        // production's would pin every other service on localhost (dev servers, the local
+        // fragment services) to https for a year. Production's own name is not affected.
+        continue;
       case 'set-cookie':
         value = rewriteSetCookie(value, { secureGateway: context.secureGateway || keepsSecureCookies(context.gatewayOrigin) });
         break;

@@ -16,14 +16,20 @@ export interface GatewayState {
   selectorFragments: ResolvedFragment[];
   /** Where includes may be fetched from: upstream, local services, `includeHosts`. */
   includePolicy: IncludePolicy;
+  /**
+   * The gateway serves https (fixed when it starts listening; a config edit of `https` needs a
+   * restart): its origin is `https://…`, and production's cookies keep `Secure`/`SameSite=None`.
+   */
+  secure: boolean;
 }
 
-export function createGatewayState(config: ResolvedConfig): GatewayState {
+export function createGatewayState(config: ResolvedConfig, options: { secure: boolean }): GatewayState {
   const fragments = [...config.fragments.values()];
   const upstreamOrigin = new URL(config.upstream).origin;
   const localOrigins = [...new Set(fragments.flatMap((f) => (f.local ? [new URL(f.local).origin] : [])))];
   return {
     config,
+    secure: options.secure,
     upstreamOrigin,
     matchFragment: createFragmentMatcher(config),
     localOrigins,

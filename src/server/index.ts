@@ -1,4 +1,5 @@
 import http, { type IncomingMessage } from 'node:http';
+import type http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import express from 'express';
 import { ComposeEvents } from '../compose/events.js';
@@ -23,6 +24,7 @@ import { getRequestContext } from './request-context.js';
 import { attachContext, devServerSockets, isOwnPath, localAssetTarget, prepareUpstreamRequest, refusal } from './request-steps.js';
 import { createPageResponder } from './respond-to-page.js';
 import { printPageLine, printReady, warnAboutDownLocalServices } from './terminal-lines.js';
+import { createTlsServerOptions } from './tls-setup.js';
 
 /**
  * The gateway. `createDevServer()` resolves the config; `listen()` starts serving; every config
@@ -31,9 +33,13 @@ import { printPageLine, printReady, warnAboutDownLocalServices } from './termina
 export interface DevServer {
   /** The config in force now (changes on hot reload). */
   readonly config: ResolvedConfig;
-  /** `http://HOST:PORT` once listening. */
+  /** `http://HOST:PORT` (`https://` with `https` on) once listening. */
   readonly url: string | undefined;
-  readonly httpServer: http.Server;
+  /**
+   * The listening server: with `https` on, an HTTP/2 server that also speaks HTTP/1.1 (ALPN)
+   * and takes websocket upgrades.
+   */
+  readonly httpServer: http.Server | http2.Http2SecureServer;
   /** Lifecycle events of composed pages (see `ComposeEvents`). */
   readonly events: ComposeEvents;
   readonly logger: Logger;
@@ -62,6 +68,10 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   // Production answered: compose the page, or pass the bytes through (server/respond-to-page.ts).
   const respondToPage = createPageResponder({ events, logger, fragmentAgents, nextPageId: () => ++pageIds, compareShadow });
 
+  // The scheme is decided once, at start (a config edit of `https` asks for a restart).
+  const tls = await createTlsServerOptions(initial, logger);
+  const secure = tls !== undefined;
+
   // A websocket production refused while a fragment is local: most likely the dev server's.
   const reportRefusedSocket = (req: IncomingMessage, status: number) => {
     const context = getRequestContext(req);
@@ -72,7 +82,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
 
   // One state per config: a reload builds the next one whole, then swaps it in.
   const stateFor = (config: ResolvedConfig) => ({
-    gateway: createGatewayState(config),
+    gateway: createGatewayState(config, { secure }),
     proxy: createUpstreamProxy({ upstream: config.upstream, logger, agents: upstreamAgents, pageTimeoutMs: config.pageTimeout, onResponse: respondToPage, onUpgradeRefused: reportRefusedSocket }),
   });
   let current = stateFor(initial);
@@ -123,11 +133,13 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   });
   // ──────────────────────────────────────────────────────────────────────────────────────────
 
-  const httpServer = http.createServer(app);
+  const http2Gateway = tls ? await (await import('../https/http2-bridge.js')).createHttp2Gateway(tls.options, app) : undefined;
+  const httpServer = http2Gateway?.server ?? http.createServer(app);
+  if (http2Gateway) tls!.attach(http2Gateway.server);
   // Websockets (HMR, live updates): the same steps, wired explicitly so an upgrade that arrives
   // before any HTTP request is still proxied. A refused or unroutable upgrade is closed.
   const openSockets = new Set<Socket>();
-  httpServer.on('upgrade', async function upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
+  (httpServer as http.Server).on('upgrade', async function upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
     socket.on('error', () => socket.destroy());
     openSockets.add(socket);
     socket.once('close', () => openSockets.delete(socket));
@@ -173,6 +185,12 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
             if (next.port !== previous.port || next.host !== previous.host) {
               logger.warn(`port/host changed in the config; restart mfe-dev to listen on ${next.host}:${next.port}`);
             }
+            if (Boolean(next.https) !== secure) {
+              logger.warn(`https changed in the config; restart mfe-dev to serve ${next.https ? 'https' : 'plain http'}`);
+            } else if (tls) {
+              // New allowedHosts need a certificate with those names; own files may have been replaced.
+              void tls.refresh(next).catch((error: unknown) => logger.error(`https: keeping the current certificate: ${error instanceof Error ? error.message : String(error)}`));
+            }
           },
           onError(error) {
             logger.error(`config reload failed; still serving the last good config.\n${error instanceof Error ? error.message : String(error)}`);
@@ -207,7 +225,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           const address = httpServer.address();
           const realPort = typeof address === 'object' && address ? address.port : port;
           const shownHost = host.includes(':') ? `[${host}]` : host;
-          url = `http://${shownHost}:${realPort}`;
+          url = `${secure ? 'https' : 'http'}://${shownHost}:${realPort}`;
           watcher = startWatching();
           if (inline.logLevel !== 'silent') {
             printReady(logger, server.config, url, performance.now() - startedAt);
@@ -226,7 +244,8 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
       liveReload.close();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
-        httpServer.closeAllConnections();
+        if (http2Gateway) http2Gateway.closeConnections();
+        else (httpServer as http.Server).closeAllConnections();
         // Websockets (a dev server's HMR) are no longer HTTP connections: ended here, so the
         // browser closes its side and the proxied socket behind it ends too (a destroyed socket
         // would leave that one open); destroyed if the browser does not answer.
@@ -235,6 +254,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           setTimeout(() => socket.destroy(), 500).unref();
         }
       });
+      await http2Gateway?.closeInternal();
       destroyAgents(upstreamAgents);
       destroyAgents(fragmentAgents);
     },

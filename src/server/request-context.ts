@@ -7,7 +7,7 @@ import type { RequestHeaderContext } from '../proxy/request-headers.js';
 export interface RequestContext {
   state: GatewayState;
   selection: Selection;
-  /** `http://HOST:PORT` as the browser addressed the gateway. */
+  /** `http://HOST:PORT` (`https://` over TLS) as the browser addressed the gateway. */
   gatewayOrigin: string;
   headers: RequestHeaderContext;
   /** The URL as the browser sent it (before override parameters were stripped). */

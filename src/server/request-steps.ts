@@ -36,7 +36,7 @@ export function refusal(req: IncomingMessage, state: GatewayState): Refusal | un
 export function attachContext(req: IncomingMessage, state: GatewayState, logger: Logger): RequestContext {
   const selection = resolveSelection(state.config, { url: req.url ?? '/', headers: req.headers });
   for (const warning of selection.warnings) logger.warnOnce(warning);
-  const gatewayOrigin = `http://${req.headers.host ?? `${state.config.host}:${state.config.port}`}`;
+  const gatewayOrigin = `${state.secure ? 'https' : 'http'}://${req.headers.host ?? `${state.config.host}:${state.config.port}`}`;
   const context: RequestContext = {
     state,
     selection,

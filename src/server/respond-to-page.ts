@@ -61,7 +61,7 @@ export function createPageResponder(options: PageResponderOptions) {
       upstreamOrigin: state.upstreamOrigin,
       gatewayOrigin: context.gatewayOrigin,
       localOrigins: state.localOrigins,
-      secureGateway: false,
+      secureGateway: state.secure,
     };
     const contentType = upstream.headers['content-type'];
     const composable =

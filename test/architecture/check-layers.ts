@@ -24,6 +24,7 @@ const library = {
   proxy: 'all',
   ui: 'all',
   server: 'all',
+  https: 'all',
   probe: 'all',
   'warn-once': 'all',
 } as const;
@@ -40,6 +41,8 @@ export const RULES: LayerRules = {
   // Scanners: bytes → markers. No network, no config.
   html: {},
   probe: { http: 'all' },
+  // TLS for the gateway: the local CA, certificates, trust stores, the HTTP/2 bridge. No product knowledge.
+  https: { ...base },
   config: { ...base, html: 'all' },
   overrides: { ...base, config: 'all', http: 'all' },
   compose: { ...base, config: 'all', http: 'all', html: 'all' },

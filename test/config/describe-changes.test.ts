@@ -16,6 +16,7 @@ function config(overrides: Partial<ResolvedConfig> = {}): ResolvedConfig {
     files: ['/shop/mfe-dev.config.ts'],
     upstream: 'https://www.example.com',
     port: 4400,
+    https: false,
     host: '127.0.0.1',
     fragments: new Map([['header', header]]),
     presets: new Map(),

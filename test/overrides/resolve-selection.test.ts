@@ -38,6 +38,7 @@ function makeConfig(options: FactoryOptions = {}): ResolvedConfig {
     files: [CONFIG_FILE],
     upstream: 'https://www.example.com',
     port: 4400,
+    https: false,
     host: '127.0.0.1',
     fragments: new Map(
       Object.entries(fragments).map(([name, f]) => [

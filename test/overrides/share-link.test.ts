@@ -51,6 +51,7 @@ describe('shareLink', () => {
       files: [],
       upstream: 'https://www.example.com',
       port: 4400,
+      https: false,
       host: '127.0.0.1',
       fragments: new Map(
         ['header', 'footer'].map((name) => [name, { name, src: `/${name}`, local: 'http://127.0.0.1:3001', assets: [], from: { file: '/c.ts' } }]),

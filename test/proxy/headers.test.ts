@@ -34,8 +34,12 @@ describe('rewriteSetCookie (plain-http gateway)', () => {
     expect(keepsSecureCookies(origin)).toBe(expected);
   });
 
-  it('keeps Secure and SameSite=None on an https gateway, dropping only Domain', () => {
-    expect(rewriteSetCookie('a=1; Domain=x.example; Secure; SameSite=None', { secureGateway: true })).toBe('a=1; Secure; SameSite=None');
+  it.each([
+    ['a=1; Domain=x.example; Secure; SameSite=None', 'a=1; Secure; SameSite=None'],
+    ['__Host-session=abc; Path=/; Secure; HttpOnly; SameSite=Lax', '__Host-session=abc; Path=/; Secure; HttpOnly; SameSite=Lax'],
+    ['__Secure-id=1; Domain=.shop.example; Secure; Partitioned; SameSite=None', '__Secure-id=1; Secure; Partitioned; SameSite=None'],
+  ])('on an https gateway keeps Secure, SameSite=None, Partitioned and the prefixes, dropping only Domain: %s', (input, expected) => {
+    expect(rewriteSetCookie(input, { secureGateway: true })).toBe(expected);
   });
 });
 
@@ -114,5 +118,43 @@ describe('rewriteResponseHeaders', () => {
       secureGateway: false,
     });
     expect(out).toEqual(['Content-Type', 'text/html', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'X-Custom', 'v']);
+  });
+});
+
+describe('over https (the gateway serves TLS)', () => {
+  const context = {
+    upstreamOrigin: 'https://www.shop.example',
+    gatewayOrigin: 'https://localhost:4400',
+    localOrigins: ['http://127.0.0.1:3001'],
+    secureGateway: true,
+  };
+
+  it("keeps cookies as production sent them but for Domain, sends redirects to the https gateway, and still drops HSTS", () => {
+    const raw = [
+      'Set-Cookie', '__Host-session=abc; Path=/; Secure; HttpOnly; SameSite=Lax',
+      'Set-Cookie', 'pay=1; Domain=.shop.example; Path=/; Secure; SameSite=None',
+      'Strict-Transport-Security', 'max-age=31536000; includeSubDomains',
+      'Location', 'https://www.shop.example/checkout/done?x=1',
+    ];
+    expect(rewriteResponseHeaders(raw, context)).toEqual([
+      'Set-Cookie', '__Host-session=abc; Path=/; Secure; HttpOnly; SameSite=Lax',
+      'Set-Cookie', 'pay=1; Path=/; Secure; SameSite=None',
+      'Location', 'https://localhost:4400/checkout/done?x=1',
+    ]);
+  });
+
+  it.each([
+    ["default-src 'self'; upgrade-insecure-requests", 'default-src', 'upgrade-insecure-requests'],
+    ['connect-src https://www.shop.example; block-all-mixed-content', 'connect-src', 'block-all-mixed-content'],
+  ])('CSP: websockets follow the gateway (wss:), mixed-content rules stay: %s', (policy, directive, mixedContent) => {
+    const directives = widenCsp(policy, context).split(';').map((d) => d.trim());
+    const widened = directives.find((d) => d.startsWith(directive))!.split(/\s+/);
+    expect(widened).toEqual(expect.arrayContaining(['https://localhost:4400', 'wss://localhost:4400', 'http://127.0.0.1:3001', 'ws://127.0.0.1:3001']));
+    expect(widened).not.toContain('ws://localhost:4400');
+    expect(directives).toContain(mixedContent);
+  });
+
+  it("CSP: a nonce-only policy stays exactly as production sent it", () => {
+    expect(widenCsp("script-src 'nonce-abc'", context)).toBe("script-src 'nonce-abc'");
   });
 });
