@@ -10,7 +10,8 @@ export type MfeDevErrorCode =
   | 'MFE_PORT_IN_USE'
   | 'MFE_UNKNOWN_FRAGMENT'
   | 'MFE_UNKNOWN_PRESET'
-  | 'MFE_INIT_EXISTS';
+  | 'MFE_INIT_EXISTS'
+  | 'MFE_REPLAY_INPUT_INVALID';
 
 export class MfeDevError extends Error {
   readonly code: MfeDevErrorCode;

@@ -1,0 +1,90 @@
+import http from 'node:http';
+import https from 'node:https';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { describeNetworkError } from '../compose/fetch-fragment.js';
+import type { SideResponse } from './compare.js';
+
+/**
+ * One side of a shadow comparison: a GET whose status and headers are kept whatever they are
+ * (a 500 from the local service is a difference to report, not a failure), with a deadline for
+ * the whole exchange and a cap on the body. Only no answer at all (refused, reset, timed out,
+ * too large) rejects, with a reason written for the developer.
+ */
+export interface SideRequest {
+  url: URL;
+  headers: http.OutgoingHttpHeaders;
+  timeoutMs: number;
+  agents: { http: http.Agent; https: https.Agent };
+  /** Bodies larger than this are not compared. @default 4 MiB */
+  maxBytes?: number;
+}
+
+export class SideFailure extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'SideFailure';
+  }
+}
+
+const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
+
+const decoders: Record<string, (buf: Buffer) => Promise<Buffer>> = {
+  gzip: promisify(zlib.gunzip),
+  'x-gzip': promisify(zlib.gunzip),
+  deflate: promisify(zlib.inflate),
+  br: promisify(zlib.brotliDecompress),
+};
+
+export function fetchSide({ url, headers, timeoutMs, agents, maxBytes = DEFAULT_MAX_BYTES }: SideRequest): Promise<SideResponse> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const isHttps = url.protocol === 'https:';
+    const request = (isHttps ? https : http).request(url, { method: 'GET', headers, agent: isHttps ? agents.https : agents.http });
+    const timer = setTimeout(() => request.destroy(new SideFailure(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const fail = (error: unknown) => {
+      clearTimeout(timer);
+      reject(error instanceof SideFailure ? error : new SideFailure(describeNetworkError(error)));
+    };
+    request.on('error', fail);
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) request.destroy(new SideFailure(`body larger than ${maxBytes} bytes; not compared`));
+        else chunks.push(chunk);
+      });
+      response.on('error', fail);
+      response.on('end', () => {
+        clearTimeout(timer);
+        const raw = Buffer.concat(chunks);
+        const encoding = response.headers['content-encoding']?.trim().toLowerCase();
+        const decode = encoding && encoding !== 'identity' ? decoders[encoding] : undefined;
+        if (encoding && encoding !== 'identity' && !decode) return reject(new SideFailure(`unsupported content-encoding '${encoding}'`));
+        (decode ? decode(raw) : Promise.resolve(raw)).then(
+          (body) =>
+            resolve({
+              status: response.statusCode ?? 0,
+              headers: response.headers,
+              body: new TextDecoder(charsetOf(response.headers['content-type'])).decode(body),
+              durationMs: performance.now() - started,
+            }),
+          (error: unknown) => reject(new SideFailure(`could not decompress the ${encoding} body: ${describeNetworkError(error)}`)),
+        );
+      });
+    });
+    request.end();
+  });
+}
+
+/** The declared charset if TextDecoder knows it, else UTF-8. */
+function charsetOf(contentType: string | undefined): string {
+  const declared = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  if (!declared) return 'utf-8';
+  try {
+    return new TextDecoder(declared).encoding;
+  } catch {
+    return 'utf-8';
+  }
+}
