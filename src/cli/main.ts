@@ -10,6 +10,7 @@ import { isMfeDevError } from '../errors.js';
 const runCheck = async (inline: InlineConfig) => (await import('./check.js')).runCheck(inline);
 const runInit = async (cwd: string) => (await import('./init.js')).runInit(cwd);
 const runPresets = async (inline: InlineConfig) => (await import('./presets.js')).runPresets(inline);
+const runReplay = async (options: import('./replay.js').ReplayCommandOptions) => (await import('./replay.js')).runReplay(options);
 
 /**
  * The command line is thin: flags become an inline config for `createDevServer()`. Returns the
@@ -35,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     .example('mfe-dev --preset checkout --port 0')
     .action((command: string | undefined, flags: Record<string, unknown>) => {
       if (command !== undefined && command !== 'dev') {
-        throw new UsageError(`unknown command '${command}'. Commands: dev (default), check, presets, init. See mfe-dev --help.`);
+        throw new UsageError(`unknown command '${command}'. Commands: dev (default), check, presets, replay, init. See mfe-dev --help.`);
       }
       run = () => runDev(flags);
     });
@@ -50,6 +51,23 @@ export async function main(argv: string[]): Promise<number> {
     .option('--config <file>', 'Config file')
     .action((flags: Record<string, unknown>) => {
       run = () => runPresets(inlineFrom(flags));
+    });
+  cli
+    .command('replay <file>', 'Replay recorded requests (a HAR, or a --record log) against production and the local services; write the shadow report')
+    .option('--config <file>', 'Config file')
+    .option('--upstream <url>', 'Production origin (overrides the config)')
+    .option('--shadow <name>', 'Compare this fragment (repeatable; default: the shadowed fragments, else every fragment with a local URL)')
+    .option('--rate <n>', 'Requests started per second at most (default: as fast as --concurrency allows)')
+    .option('--concurrency <n>', 'Recorded requests in progress at once (default: 4)')
+    .option('--report <file>', 'Where to write the report; .json and .html are written (default: shadow-report)')
+    .example('mfe-dev replay checkout.har --rate 20 --concurrency 8 --report reports/header')
+    .action((file: string, flags: Record<string, unknown>) => {
+      const inline = inlineFrom(flags);
+      if (flags.upstream !== undefined) inline.upstream = checkedUpstream(flags.upstream);
+      const rate = flags.rate === undefined ? undefined : positiveNumber('--rate', flags.rate, false);
+      const concurrency = flags.concurrency === undefined ? 4 : positiveNumber('--concurrency', flags.concurrency, true);
+      const report = typeof flags.report === 'string' ? flags.report : 'shadow-report';
+      run = () => runReplay({ file, inline, shadow: list(flags.shadow) ?? [], rate, concurrency, report });
     });
   cli.command('init', 'Write a commented starter mfe-dev.config.ts').action(() => {
     run = () => runInit(process.cwd());
@@ -99,6 +117,24 @@ function list(value: unknown): string[] | undefined {
   return (Array.isArray(value) ? value : [value]).map(String);
 }
 
+function checkedUpstream(value: unknown): string {
+  const upstream = String(value);
+  const problem = checkOrigin(upstream);
+  if (problem) {
+    const hint = problem.hint ? ` ${problem.hint}` : '';
+    throw new UsageError(`--upstream ${problem.message}, got ${formatValue(upstream)}.${didYouMean(problem.suggestion)}${hint}`);
+  }
+  return upstream;
+}
+
+function positiveNumber(flag: string, value: unknown, whole: boolean): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0 || (whole && !Number.isInteger(number))) {
+    throw new UsageError(`${flag} must be a ${whole ? 'whole ' : ''}number above 0, got ${formatValue(String(value))}.`);
+  }
+  return number;
+}
+
 function inlineFrom(flags: Record<string, unknown>): InlineConfig {
   const inline: InlineConfig = {};
   if (typeof flags.config === 'string') inline.configFile = flags.config;
@@ -115,15 +151,7 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
     inline.port = port;
   }
   if (typeof flags.host === 'string') inline.host = flags.host;
-  if (flags.upstream !== undefined) {
-    const upstream = String(flags.upstream);
-    const problem = checkOrigin(upstream);
-    if (problem) {
-      const hint = problem.hint ? ` ${problem.hint}` : '';
-      throw new UsageError(`--upstream ${problem.message}, got ${formatValue(upstream)}.${didYouMean(problem.suggestion)}${hint}`);
-    }
-    inline.upstream = upstream;
-  }
+  if (flags.upstream !== undefined) inline.upstream = checkedUpstream(flags.upstream);
   if (flags.overlay === false) inline.overlay = false;
   inline.cli = {
     local: list(flags.local) ?? [],
