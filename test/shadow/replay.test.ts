@@ -123,8 +123,8 @@ describe('mfe-dev replay', () => {
     expect(report.recent).toHaveLength(3);
     expect(report.recent[0].diff.hunks).toEqual([{ path: 'header.site-header > nav.main > a:nth-of-type(2)', prod: ['      "Shop"'], local: ['      "Store"'] }]);
     const html = fs.readFileSync(path.join(dir, 'shadow-report.html'), 'utf8');
-    expect(html).toContain('header.site-header &gt; nav.main &gt; a:nth-of-type(2)');
-    expect(html).toContain('&quot;Store&quot;');
+    const decoded = html.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)));
+    expect(decoded).toContain('<td><code>header.site-header > nav.main > a:nth-of-type(2)</code></td><td class="prod"><pre>      "Shop"</pre></td><td class="local"><pre>      "Store"</pre></td>');
   });
 
   it('says what is wrong with a file that is neither a HAR nor a request log', async () => {
