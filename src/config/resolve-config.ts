@@ -227,7 +227,8 @@ export async function resolveConfig(inline: InlineConfig = {}): Promise<Resolved
     maxFragmentSize: merged.maxFragmentSize?.value ?? CONFIG_DEFAULTS.maxFragmentSize,
     ...(merged.edge && { edge: merged.edge.value }),
     diagnostics: merged.diagnostics?.value ?? CONFIG_DEFAULTS.diagnostics,
-    ...(merged.record && { record: path.resolve(merged.record.value) }),
+    // Relative to the file that set it (like `extends`); from the command line, to the working directory.
+    ...(merged.record && { record: path.resolve(merged.record.layer.file ? path.dirname(merged.record.layer.file) : process.cwd(), merged.record.value) }),
     warnings: [...new Set(warnings)],
   };
 }

@@ -226,7 +226,8 @@ export interface UserConfig {
    * Append every HTML page request the gateway receives (GET/HEAD, as JSON lines: method, path
    * and query, the headers a fragment request forwards; never cookies) to this file, for
    * `mfe-dev replay FILE` to play again later against production and the local services.
-   * Relative to the working directory. Also `mfe-dev --record FILE`.
+   * Relative to the config file that sets it. Also `mfe-dev --record FILE` (relative to the
+   * working directory).
    * @example './mfe-dev-requests.jsonl'
    */
   record?: string;
