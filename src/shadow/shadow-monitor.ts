@@ -38,6 +38,17 @@ export interface ShadowJob {
   extract?: string;
 }
 
+/** One comparison's outcome, in words. */
+export interface ShadowJobResult {
+  job: ShadowJob;
+  outcome: ShadowOutcome;
+  /** A short summary: `same as production`, the differences' places, or why a side failed. */
+  summary: string;
+  /** The diff as text lines (`@ path`, `- production`, `+ local`). */
+  diff: string[];
+  error?: string;
+}
+
 /** A fragment's shadow settings, resolved from the config (`fragments.NAME.compare`). */
 export interface ShadowSettings {
   ignores: DocumentIgnores;
@@ -52,6 +63,8 @@ export interface ShadowMonitorOptions {
   settings: (fragment: string) => ShadowSettings;
   /** Told one line (control characters escaped) when a fragment's outcome changes. */
   onChange?: (line: string) => void;
+  /** Told every comparison's outcome (the gateway turns it into its `shadow:result` event). */
+  onResult?: (result: ShadowJobResult) => void;
   /** Ask production a second time to learn noise. @default true */
   calibrate?: boolean;
   /** Differences and failures kept. @default 50 */
@@ -173,6 +186,13 @@ export class ShadowMonitor {
 
   private finish(job: ShadowJob, outcome: ShadowOutcome, prodMs: number | null, localMs: number | null, detail?: ShadowRecord, summary?: string, diff: string[] = []) {
     const previous = this.stats.record(job.fragment, outcome, prodMs, localMs, detail);
+    this.options.onResult?.({
+      job,
+      outcome,
+      summary: summary ?? 'same as production',
+      diff,
+      ...(outcome === 'failed' && summary && { error: summary }),
+    });
     if (previous === outcome || !this.options.onChange) return;
     const time = `production ${formatMs(prodMs)}, local ${formatMs(localMs)}`;
     const head = `shadow ${job.fragment} ${job.prodUrl.pathname}${job.prodUrl.search}: ${previous ? `${previous} → ` : ''}${outcome}${summary ? ` (${summary})` : ''}; ${time}`;
