@@ -4,11 +4,11 @@ import pc from 'picocolors';
 import { resolveConfig } from '../config/resolve-config.js';
 import { closest, didYouMean, formatList } from '../config/suggest.js';
 import type { InlineConfig, ResolvedConfig } from '../config/types.js';
-import { createAgents } from '../compose/fetch-fragment.js';
+import { createAgents, destroyAgents } from '../http/agents.js';
 import { MfeDevError } from '../errors.js';
 import { parseRecordedRequests } from '../shadow/recorded-requests.js';
 import { replay, type ReplayProgress } from '../shadow/replay.js';
-import { writeShadowReport } from '../shadow/report-files.js';
+import { writeShadowReport } from './shadow-report-files.js';
 import { shadowSettingsOf } from '../shadow/settings.js';
 import { escapeControl, ShadowMonitor } from '../shadow/shadow-monitor.js';
 import type { ShadowReportJson } from '../shadow/stats.js';
@@ -64,8 +64,7 @@ export async function runReplay(options: ReplayCommandOptions): Promise<number> 
     out.write(`Report: ${written.json}\n        ${written.html}\n`);
     return 0;
   } finally {
-    agents.http.destroy();
-    agents.https.destroy();
+    destroyAgents(agents);
   }
 }
 

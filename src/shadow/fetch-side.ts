@@ -1,8 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
-import { describeNetworkError } from '../compose/fetch-fragment.js';
+import type { Agents } from '../http/agents.js';
+import { bufferDecoder } from '../http/encodings.js';
+import { describeNetworkError } from '../http/network-error.js';
 import type { SideResponse } from './compare.js';
 
 /**
@@ -15,7 +15,7 @@ export interface SideRequest {
   url: URL;
   headers: http.OutgoingHttpHeaders;
   timeoutMs: number;
-  agents: { http: http.Agent; https: https.Agent };
+  agents: Agents;
   /** Bodies larger than this are not compared. @default 4 MiB */
   maxBytes?: number;
 }
@@ -28,13 +28,6 @@ export class SideFailure extends Error {
 }
 
 const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
-
-const decoders: Record<string, (buf: Buffer) => Promise<Buffer>> = {
-  gzip: promisify(zlib.gunzip),
-  'x-gzip': promisify(zlib.gunzip),
-  deflate: promisify(zlib.inflate),
-  br: promisify(zlib.brotliDecompress),
-};
 
 export function fetchSide({ url, headers, timeoutMs, agents, maxBytes = DEFAULT_MAX_BYTES }: SideRequest): Promise<SideResponse> {
   const started = performance.now();
@@ -59,9 +52,9 @@ export function fetchSide({ url, headers, timeoutMs, agents, maxBytes = DEFAULT_
       response.on('end', () => {
         clearTimeout(timer);
         const raw = Buffer.concat(chunks);
-        const encoding = response.headers['content-encoding']?.trim().toLowerCase();
-        const decode = encoding && encoding !== 'identity' ? decoders[encoding] : undefined;
-        if (encoding && encoding !== 'identity' && !decode) return reject(new SideFailure(`unsupported content-encoding '${encoding}'`));
+        const encoding = response.headers['content-encoding'];
+        const decode = bufferDecoder(encoding);
+        if (decode === undefined) return reject(new SideFailure(`unsupported content-encoding '${encoding}'`));
         (decode ? decode(raw) : Promise.resolve(raw)).then(
           (body) =>
             resolve({

@@ -1,4 +1,4 @@
-import { scanBuffer } from '../compose/scan-page.js';
+import { scanBuffer } from '../html/scan-page.js';
 
 /**
  * What a production page holds for shadow mode, read with the gateway's own scanner: the srcs of

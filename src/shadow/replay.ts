@@ -1,7 +1,7 @@
 import type http from 'node:http';
-import type https from 'node:https';
 import type { ResolvedConfig, ResolvedFragment } from '../config/types.js';
-import { createFragmentMatcher } from '../compose/fragment-match.js';
+import { createFragmentMatcher, localUrlFor } from '../config/fragment-match.js';
+import type { Agents } from '../http/agents.js';
 import { fetchSide } from './fetch-side.js';
 import { findPageFragments } from './page-fragments.js';
 import type { RecordedRequest } from './recorded-requests.js';
@@ -21,7 +21,7 @@ export interface ReplayOptions {
   /** Fragments compared (each must have a `local` URL). */
   shadowed: ReadonlySet<string>;
   monitor: ShadowMonitor;
-  agents: { http: http.Agent; https: https.Agent };
+  agents: Agents;
   /** Requests started per second at most; undefined: as fast as `concurrency` allows. */
   rate?: number;
   /** Recorded requests in progress at once. @default 4 */
@@ -102,7 +102,7 @@ async function replayOne(options: ReplayOptions, recorded: RecordedRequest, summ
     fragment: fragment.name,
     method: recorded.method,
     prodUrl,
-    localUrl: localUrlOf(fragment, extract ? withSearch(new URL(fragment.src, upstream), target.search) : prodUrl),
+    localUrl: localUrlFor(fragment, extract ? withSearch(new URL(fragment.src, upstream), target.search) : prodUrl),
     headers,
     timeoutMs: fragment.timeout ?? timeoutMs,
     ...(page !== undefined && { page }),
@@ -162,13 +162,4 @@ function pathAndQuery(url: string): string {
 function withSearch(url: URL, search: string): URL {
   url.search = search;
   return url;
-}
-
-/** The local service's URL: local's own path, then the production path and query. */
-function localUrlOf(fragment: ResolvedFragment, prodUrl: URL): URL {
-  const local = new URL(fragment.local!);
-  const base = local.pathname.endsWith('/') ? local.pathname.slice(0, -1) : local.pathname;
-  local.pathname = base + prodUrl.pathname;
-  local.search = prodUrl.search;
-  return local;
 }

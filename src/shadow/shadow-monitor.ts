@@ -1,5 +1,6 @@
 import type http from 'node:http';
-import type https from 'node:https';
+import type { PageInfo } from '../compose/events.js';
+import type { Agents } from '../http/agents.js';
 import { compareResponses, type SideResponse } from './compare.js';
 import type { DocumentIgnores } from './document.js';
 import { fetchSide, SideFailure } from './fetch-side.js';
@@ -36,6 +37,8 @@ export interface ShadowJob {
    * first element this CSS selector matches in it (the fragment's `selector`).
    */
   extract?: string;
+  /** The page as the gateway's events name it (passed through to `onResult`). */
+  pageInfo?: PageInfo;
 }
 
 /** One comparison's outcome, in words. */
@@ -59,10 +62,10 @@ export interface ShadowSettings {
 }
 
 export interface ShadowMonitorOptions {
-  agents: { http: http.Agent; https: https.Agent };
+  agents: Agents;
   settings: (fragment: string) => ShadowSettings;
   /** Told one line (control characters escaped) when a fragment's outcome changes. */
-  onChange?: (line: string) => void;
+  onChange?: (line: string, outcome: ShadowOutcome) => void;
   /** Told every comparison's outcome (the gateway turns it into its `shadow:result` event). */
   onResult?: (result: ShadowJobResult) => void;
   /** Ask production a second time to learn noise. @default true */
@@ -197,7 +200,7 @@ export class ShadowMonitor {
     const time = `production ${formatMs(prodMs)}, local ${formatMs(localMs)}`;
     const head = `shadow ${job.fragment} ${job.prodUrl.pathname}${job.prodUrl.search}: ${previous ? `${previous} → ` : ''}${outcome}${summary ? ` (${summary})` : ''}; ${time}`;
     const lines = [head, ...diff.slice(0, 12).map((line) => `    ${line}`)];
-    this.options.onChange(lines.map(escapeControl).join('\n'));
+    this.options.onChange(lines.map(escapeControl).join('\n'), outcome);
   }
 }
 

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAgents, type Agents } from '../../src/compose/fetch-fragment.js';
+import { createAgents, destroyAgents, type Agents } from '../../src/http/agents.js';
 import { ShadowMonitor, type ShadowJob, type ShadowSettings } from '../../src/shadow/shadow-monitor.js';
 import { closedPort, listen, type TestServer } from '../helpers/servers.js';
 
@@ -18,10 +18,7 @@ async function serve(handler: http.RequestListener): Promise<TestServer> {
 
 function agents(): Agents {
   const a = createAgents();
-  cleanups.push(() => {
-    a.http.destroy();
-    a.https.destroy();
-  });
+  cleanups.push(() => destroyAgents(a));
   return a;
 }
 

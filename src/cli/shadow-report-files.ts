@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { renderShadowReportHtml } from './report-html.js';
-import type { ShadowReportJson } from './stats.js';
+import { renderShadowReportHtml } from '../ui/shadow-report.js';
+import type { ShadowReportJson } from '../shadow/stats.js';
 
 /**
  * The shadow report on disk, for a pull request: `NAME.json` (the figures and recent

@@ -1,5 +1,5 @@
-import { escapeHtml as e } from '../compose/error-box.js';
-import type { FragmentShadowJson, LatencyJson, ShadowRecord, ShadowReportJson } from './stats.js';
+import { escapeHtml as e } from '../html/escape-html.js';
+import type { FragmentShadowJson, LatencyJson, ShadowRecord, ShadowReportJson } from '../shadow/stats.js';
 
 /**
  * The shadow report as one standalone HTML file (no scripts, no external resources): the
