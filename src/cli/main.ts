@@ -32,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--preset <name>', 'Apply a preset (repeatable)')
     .option('--no-overlay', 'Do not inject the dev overlay into pages')
     .option('--open', 'Open the browser once the gateway is ready')
+    .option('--shadow-report <file>', 'When the gateway stops, write the shadow report to FILE.json and FILE.html')
+    .option('--record <file>', 'Append every page request to FILE (JSON lines, no cookies) for mfe-dev replay')
     .example('mfe-dev --local header')
     .example('mfe-dev --preset checkout --port 0')
     .action((command: string | undefined, flags: Record<string, unknown>) => {
@@ -153,6 +155,8 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
   if (typeof flags.host === 'string') inline.host = flags.host;
   if (flags.upstream !== undefined) inline.upstream = checkedUpstream(flags.upstream);
   if (flags.overlay === false) inline.overlay = false;
+  if (typeof flags.record === 'string') inline.record = flags.record;
+  const shadowReport = typeof flags.shadowReport === 'string' ? flags.shadowReport : undefined;
   inline.cli = {
     local: list(flags.local) ?? [],
     prod: list(flags.prod) ?? [],
@@ -180,11 +184,28 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
     const stop = () => {
       if (closing) return;
       closing = true;
-      void server.close().then(() => resolve(0));
+      void writeReportOnExit(server, shadowReport)
+        .then(() => server.close())
+        .then(() => resolve(0));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** `--shadow-report FILE`: the comparisons still running get a moment to finish, then both files are written. */
+async function writeReportOnExit(server: import('../server/index.js').DevServer, file: string | undefined): Promise<void> {
+  if (!file) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([server.shadow.idle(), new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+  clearTimeout(timer);
+  try {
+    const { writeShadowReport } = await import('./shadow-report-files.js');
+    const written = await writeShadowReport(file, server.shadow.report());
+    process.stderr.write(`mfe-dev: shadow report written to ${written.json} and ${written.html}\n`);
+  } catch (error) {
+    process.stderr.write(`${pc.red('mfe-dev:')} could not write the shadow report to ${file}: ${(error as Error).message}\n`);
+  }
 }
 
 function openBrowser(url: string): void {

@@ -127,6 +127,52 @@ describe('mfe-dev replay', () => {
     expect(decoded).toContain('<td><code>header.site-header > nav.main > a:nth-of-type(2)</code></td><td class="prod"><pre>      "Shop"</pre></td><td class="local"><pre>      "Store"</pre></td>');
   });
 
+  it('records page requests through the gateway, writes the shadow report on exit, and replays the log', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'mfe-dev.config.json'),
+      JSON.stringify({ upstream: site.prod.url, fragments: { header: { src: '/fragments/header', local: site.local.url } } }),
+    );
+    site.localBehaviour.change = true;
+    const child = spawn(process.execPath, [BIN, '--config', 'mfe-dev.config.json', '--port', '0', '--shadow', 'header', '--record', 'requests.jsonl', '--shadow-report', 'reports/live'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await expect.poll(() => /http:\/\/127\.0\.0\.1:\d+/.test(output), { timeout: 15_000 }).toBe(true);
+      const gateway = /http:\/\/127\.0\.0\.1:\d+/.exec(output)![0];
+      for (const page of ['/products/a?size=m', '/']) {
+        const response = await fetch(gateway + page, { headers: { accept: 'text/html', 'accept-language': 'it', cookie: 'session=never-logged' } });
+        expect(await response.text()).toContain('>Shop</a>');
+      }
+      // One terminal line when the header's outcome changes (first comparison), none for the second.
+      await expect.poll(() => output.match(/shadow header/g)?.length ?? 0, { timeout: 10_000 }).toBe(1);
+      expect(output).toMatch(/shadow header \/fragments\/header\?size=m: different \(1 difference\(s\): header\.site-header > nav\.main > a:nth-of-type\(2\)\)/);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(output).toContain(`shadow report written to ${path.join(dir, 'reports/live.json')}`);
+    const live = JSON.parse(fs.readFileSync(path.join(dir, 'reports/live.json'), 'utf8')) as ShadowReportJson;
+    expect(live.fragments[0]).toMatchObject({ name: 'header', compared: 2, different: 2 });
+    expect(fs.existsSync(path.join(dir, 'reports/live.html'))).toBe(true);
+
+    const log = fs.readFileSync(path.join(dir, 'requests.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(log.map((entry) => [entry.method, entry.url])).toEqual([['GET', '/products/a?size=m'], ['GET', '/']]);
+    expect(log[0].headers['accept-language']).toBe('it');
+    expect(JSON.stringify(log)).not.toContain('never-logged');
+
+    site.localBehaviour.change = false;
+    const replayed = await run(['replay', 'requests.jsonl', '--config', 'mfe-dev.config.json', '--report', 'reports/replayed']);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'reports/replayed.json'), 'utf8')) as ShadowReportJson;
+    expect(report.fragments[0]).toMatchObject({ compared: 2, identical: 2 });
+  });
+
   it('says what is wrong with a file that is neither a HAR nor a request log', async () => {
     fs.writeFileSync(path.join(dir, 'mfe-dev.config.json'), JSON.stringify({ upstream: site.prod.url, fragments: { header: { src: '/fragments/header', local: site.local.url } } }));
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'GET /products/a\n');
