@@ -1,13 +1,16 @@
 import type http from 'node:http';
 import type { PageInfo } from '../compose/events.js';
 import type { Agents } from '../http/agents.js';
-import { compareResponses, type SideResponse } from './compare.js';
+import type { SideResponse } from './compare.js';
 import type { DocumentIgnores } from './document.js';
 import { fetchSide, SideFailure } from './fetch-side.js';
 import { NoiseBook } from './noise.js';
 import { extractElement } from './page-fragments.js';
 import { ShadowStats, type ShadowOutcome, type ShadowRecord, type ShadowReportJson } from './stats.js';
-import { diffAsText } from './structural-diff.js';
+
+/** The comparison (HTML parser, css-select, jsdiff) loads with the first shadowed fragment, not at start-up. */
+let comparing: Promise<[typeof import('./compare.js'), typeof import('./structural-diff.js')]> | undefined;
+const loadComparison = () => (comparing ??= Promise.all([import('./compare.js'), import('./structural-diff.js')]));
 
 /**
  * Shadow mode's engine. For each shadowed fragment request it asks production twice and the
@@ -163,6 +166,7 @@ export class ShadowMonitor {
       this.finish(job, 'failed', prodMs, localMs, record('failed', { error }), error);
       return 'failed';
     }
+    const [{ compareResponses }, { diffAsText }] = await loadComparison();
     const comparison = compareResponses({
       fragment: job.fragment,
       path: job.prodUrl.pathname,
