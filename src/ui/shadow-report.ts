@@ -33,7 +33,7 @@ table.sbs pre{margin:0;white-space:pre-wrap;word-break:break-all}td.prod{backgro
 export function renderShadowSection(report: ShadowReportJson): string {
   if (report.fragments.length === 0) return '<p>No shadow comparisons yet: set a fragment to shadow and load a page.</p>';
   const rows = report.fragments.map(renderFragmentRow).join('');
-  const recent = report.recent.map(renderRecord).join('');
+  const recent = report.recent.map((r, i) => renderRecord(r, i)).join('');
   return `<table class="shadow"><tr><th>fragment</th><th class="n">compared</th><th class="n">identical</th><th class="n">different</th><th class="n">failed</th><th class="n">skipped</th><th class="n">production p50 / p95</th><th class="n">local p50 / p95</th><th class="n">noise learned</th></tr>${rows}</table>
 <h3>Recent differences</h3>${recent || '<p class="same">None: every comparison so far matched production.</p>'}`;
 }
@@ -46,7 +46,8 @@ function renderFragmentRow(f: FragmentShadowJson): string {
 const ms = (value: number | null) => (value === null ? '–' : `${value} ms`);
 const latency = (l: LatencyJson) => `${ms(l.p50)} / ${ms(l.p95)}`;
 
-function renderRecord(r: ShadowRecord): string {
+function renderRecord(r: ShadowRecord, index: number): string {
+  const open = index === 0;
   const what = r.outcome === 'failed' ? `<span class="failed">failed</span>: ${e(r.error ?? '')}` : `<span class="differs">${r.fields.length + r.diff.hunks.length} difference(s)</span>`;
   const fields = r.fields.length
     ? `<table class="sbs"><tr><th>field</th><th>production</th><th>local</th></tr>${r.fields.map((f) => `<tr><td><code>${e(f.field)}</code></td><td class="prod"><code>${e(f.prod)}</code></td><td class="local"><code>${e(f.local)}</code></td></tr>`).join('')}</table>`
@@ -56,6 +57,6 @@ function renderRecord(r: ShadowRecord): string {
         .map((h) => `<tr><td><code>${e(h.path || '(document)')}</code></td><td class="prod"><pre>${e(h.prod.join('\n'))}</pre></td><td class="local"><pre>${e(h.local.join('\n'))}</pre></td></tr>`)
         .join('')}</table>${r.diff.omitted ? `<p><small>${r.diff.omitted} more left out</small></p>` : ''}`
     : '';
-  return `<details class="diff"><summary><code>${e(r.fragment)}</code> <code>${e(new URL(r.prodUrl).pathname + new URL(r.prodUrl).search)}</code>${r.page ? ` on <code>${e(r.page)}</code>` : ''}: ${what} · production ${ms(r.prodMs)}, local ${ms(r.localMs)} · <small>${e(r.at)}</small></summary>
+  return `<details class="diff"${open ? ' open' : ''}><summary><code>${e(r.fragment)}</code> <code>${e(new URL(r.prodUrl).pathname + new URL(r.prodUrl).search)}</code>${r.page ? ` on <code>${e(r.page)}</code>` : ''}: ${what} · production ${ms(r.prodMs)}, local ${ms(r.localMs)} · <small>${e(r.at)}</small></summary>
 <p><small>production <code>${e(r.prodUrl)}</code> · local <code>${e(r.localUrl)}</code></small></p>${fields}${hunks}</details>`;
 }
