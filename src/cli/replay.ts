@@ -88,7 +88,7 @@ function chooseFragments(config: ResolvedConfig, named: string[]): Set<string> {
 }
 
 /** A bar redrawn in place on a TTY; otherwise a plain line every 10 %. */
-function progressPrinter(out: NodeJS.WriteStream, figures: () => ShadowReportJson) {
+export function progressPrinter(out: NodeJS.WriteStream, figures: () => ShadowReportJson) {
   const tty = out.isTTY === true;
   let lastDecile = -1;
   const tally = () => {

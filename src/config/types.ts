@@ -52,6 +52,7 @@ export interface FragmentConfig {
   /**
    * How shadow mode compares this fragment's local answer with production's: what to ignore,
    * how many comparisons may run at once, whether the local service gets the browser's cookies.
+   * @default { ignore: {}, maxInFlight: 4, cookies: false }
    * @example { ignore: { selectors: ['.ad-slot'], attributes: ['data-request-id'], text: ['\\d{2}:\\d{2}'] } }
    */
   compare?: CompareConfig;
@@ -65,6 +66,7 @@ export interface CompareConfig {
    * themselves; list here what calibration cannot see (e.g. a value that differs only between
    * environments).
    * @default {}
+   * @example { selectors: ['.ad-slot'], attributes: ['data-track-*'] }
    */
   ignore?: CompareIgnoreConfig;
   /**
@@ -80,6 +82,7 @@ export interface CompareConfig {
    * Off by default: the local service is not production and should not see production sessions.
    * Production's two shadow requests always carry them, as production's fragment request does.
    * @default false
+   * @example true
    */
   cookies?: boolean;
 }
@@ -228,6 +231,7 @@ export interface UserConfig {
    * `mfe-dev replay FILE` to play again later against production and the local services.
    * Relative to the config file that sets it. Also `mfe-dev --record FILE` (relative to the
    * working directory).
+   * @default undefined (nothing is recorded)
    * @example './mfe-dev-requests.jsonl'
    */
   record?: string;
