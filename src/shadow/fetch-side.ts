@@ -16,7 +16,10 @@ export interface SideRequest {
   headers: http.OutgoingHttpHeaders;
   timeoutMs: number;
   agents: Agents;
-  /** Bodies larger than this are not compared. @default 4 MiB */
+  /**
+   * Bodies larger than this are not compared: parsing and diffing run on the gateway's event
+   * loop, between the pages it serves. @default 1 MiB
+   */
   maxBytes?: number;
 }
 
@@ -27,7 +30,7 @@ export class SideFailure extends Error {
   }
 }
 
-const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 export function fetchSide({ url, headers, timeoutMs, agents, maxBytes = DEFAULT_MAX_BYTES }: SideRequest): Promise<SideResponse> {
   const started = performance.now();

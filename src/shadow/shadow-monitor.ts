@@ -77,6 +77,9 @@ export interface ShadowMonitorOptions {
   keepRecent?: number;
 }
 
+/** Largest production page read for a pre-composed fragment's element. */
+const PAGE_MAX_BYTES = 16 * 1024 * 1024;
+
 /** Methods shadowed: those that cannot change anything on the server. */
 export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
@@ -136,8 +139,9 @@ export class ShadowMonitor {
     const { agents, calibrate = true } = this.options;
     const localHeaders = { ...job.headers };
     if (!settings.cookies) delete localHeaders.cookie;
-    const ask = (url: URL, headers: http.OutgoingHttpHeaders) => fetchSide({ url, headers, timeoutMs: job.timeoutMs, agents });
-    const askProd = () => ask(job.prodUrl, job.headers).then((response) => (job.extract ? extracted(response, job.extract) : response));
+    const ask = (url: URL, headers: http.OutgoingHttpHeaders, maxBytes?: number) => fetchSide({ url, headers, timeoutMs: job.timeoutMs, agents, maxBytes });
+    // A whole page is only scanned for the element (fast); the element alone is parsed.
+    const askProd = () => ask(job.prodUrl, job.headers, job.extract ? PAGE_MAX_BYTES : undefined).then((response) => (job.extract ? extracted(response, job.extract) : response));
     const [prod, calibration, local] = await Promise.allSettled([
       askProd(),
       calibrate ? askProd() : Promise.resolve(undefined),
