@@ -112,7 +112,13 @@ export class ShadowMonitor {
     }
     this.inFlight.set(job.fragment, count + 1);
     const done = this.compare(job, settings)
-      .catch((): ShadowOutcome => 'failed')
+      .catch((error: unknown): ShadowOutcome => {
+        // A bug here must show in the figures, not vanish: counted as failed, with the reason.
+        const reason = `mfe-dev could not compare the answers: ${error instanceof Error ? error.message : String(error)}`;
+        const detail: ShadowRecord = { at: new Date().toISOString(), fragment: job.fragment, outcome: 'failed', page: job.page ?? null, prodUrl: job.prodUrl.href, localUrl: job.localUrl.href, prodMs: null, localMs: null, fields: [], diff: { hunks: [], omitted: 0 }, error: reason };
+        this.finish(job, 'failed', null, null, detail, reason);
+        return 'failed';
+      })
       .finally(() => {
         this.inFlight.set(job.fragment, (this.inFlight.get(job.fragment) ?? 1) - 1);
         this.running.delete(done);

@@ -112,6 +112,18 @@ describe('ShadowMonitor against real servers', () => {
     expect(report.fragments[0].latency.local.samples).toBe(0);
   });
 
+  it('counts a comparison that cannot be made as failed, with the reason, instead of losing it', async () => {
+    const prod = await production();
+    const local = await serve((_req, res) => res.end('<nav></nav>'));
+    // The config validates selectors at load; here one slips through to prove nothing is lost.
+    const monitor = new ShadowMonitor({ agents: agents(), settings: () => settings({ ignores: { selectors: ['div:bogus('], attributes: [], text: [] } }) });
+    expect(await monitor.run(job(prod, local.url))).toBe('failed');
+    const report = monitor.report('gateway', prod.url);
+    expect(report.fragments[0]).toMatchObject({ compared: 1, failed: 1 });
+    expect(report.recent[0].error).toMatch(/^mfe-dev could not compare the answers: /);
+    expect(monitor.inFlightCount('header')).toBe(0);
+  });
+
   it('shadows only safe methods', async () => {
     const prod = await production();
     let asked = 0;
