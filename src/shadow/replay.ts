@@ -52,7 +52,8 @@ export function forwardedHeaders(recorded: RecordedRequest, config: ResolvedConf
   const headers: http.OutgoingHttpHeaders = {
     accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8',
     'accept-encoding': 'gzip, deflate, br',
-    'x-forwarded-host': recorded.headers.host ?? new URL(config.upstream).host,
+    // The host the browser asked (HTTP/1 `host`, else the recorded URL's), as an edge forwards it.
+    'x-forwarded-host': recorded.headers.host ?? hostOf(recorded.url) ?? new URL(config.upstream).host,
     'x-forwarded-proto': 'http',
   };
   for (const name of ['accept-language', 'user-agent', 'referer', 'cookie'] as const) {
@@ -148,6 +149,14 @@ async function replayOne(options: ReplayOptions, recorded: RecordedRequest, summ
   if (jobs.length === 0) return (summary.skipped.noFragment++, 0);
   await Promise.all(jobs.map((job) => monitor.run(job)));
   return jobs.length;
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
 }
 
 function pathAndQuery(url: string): string {

@@ -105,7 +105,7 @@ describe('mfe-dev replay', () => {
     // headers and without its cookies.
     expect(site.localRequests.map((r) => r.url).sort()).toEqual(['/fragments/header', '/fragments/header', '/fragments/header?direct=1', '/fragments/header?variant=b'].sort());
     for (const { headers } of site.localRequests) {
-      expect(headers).toMatchObject({ 'accept-language': 'de-DE', 'user-agent': 'HAR-browser/1.0' });
+      expect(headers).toMatchObject({ 'accept-language': 'de-DE', 'user-agent': 'HAR-browser/1.0', 'x-forwarded-host': 'www.example.com' });
       expect(headers.cookie).toBeUndefined();
     }
     expect(site.prodFragmentRequests.every((r) => r.headers.cookie === 'session=from-the-har')).toBe(true);
