@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FragmentConfig } from '../../src/config/types.js';
 import type { ShadowReportJson } from '../../src/shadow/stats.js';
@@ -111,6 +114,27 @@ describe('shadow mode through the gateway', () => {
     site.localBehaviour.change = true;
     await request(`${gateway.url}/`);
     expect((await figures()).fragments[0]).toMatchObject({ compared: 1, identical: 1 });
+  });
+
+  it('takes an edit of the ignores in the config file without a restart', async () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mfe-dev-shadow-reload-')));
+    try {
+      const file = path.join(dir, 'mfe-dev.config.json');
+      const config = (ignore: object) => JSON.stringify({ upstream: site.prod.url, fragments: { header: { src: '/fragments/header', local: site.local.url, compare: { ignore } } }, shadow: ['header'] });
+      fs.writeFileSync(file, config({}));
+      gateway = await startGateway({ configFile: file, watch: true });
+      site.localBehaviour.change = true;
+      await request(`${gateway.url}/`);
+      expect((await figures()).fragments[0]).toMatchObject({ identical: 0, different: 1 });
+      fs.writeFileSync(file, config({ selectors: ['nav'] }));
+      await expect.poll(() => gateway.config.fragments.get('header')?.compare?.ignore.selectors, { timeout: 10_000 }).toEqual(['nav']);
+      await request(`${gateway.url}/`);
+      // The figures survive the reload; the new comparison uses the new ignores.
+      expect((await figures()).fragments[0]).toMatchObject({ compared: 2, identical: 1, different: 1 });
+    } finally {
+      await gateway.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('holds the in-flight bound under a burst, skipping and counting the excess', async () => {
