@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Agents } from '../http/agents.js';
-import { bufferDecoder } from '../http/encodings.js';
+import { BodyTooLargeError, readCappedBody } from '../http/capped-body.js';
+import { canDecode } from '../http/encodings.js';
 import { describeNetworkError } from '../http/network-error.js';
 import type { SideResponse } from './compare.js';
 
@@ -44,31 +45,23 @@ export function fetchSide({ url, headers, timeoutMs, agents, maxBytes = DEFAULT_
     };
     request.on('error', fail);
     request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBytes) request.destroy(new SideFailure(`body larger than ${maxBytes} bytes; not compared`));
-        else chunks.push(chunk);
-      });
-      response.on('error', fail);
-      response.on('end', () => {
-        clearTimeout(timer);
-        const raw = Buffer.concat(chunks);
-        const encoding = response.headers['content-encoding'];
-        const decode = bufferDecoder(encoding);
-        if (decode === undefined) return reject(new SideFailure(`unsupported content-encoding '${encoding}'`));
-        (decode ? decode(raw) : Promise.resolve(raw)).then(
-          (body) =>
-            resolve({
-              status: response.statusCode ?? 0,
-              headers: response.headers,
-              body: new TextDecoder(charsetOf(response.headers['content-type'])).decode(body),
-              durationMs: performance.now() - started,
-            }),
-          (error: unknown) => reject(new SideFailure(`could not decompress the ${encoding} body: ${describeNetworkError(error)}`)),
-        );
-      });
+      const encoding = response.headers['content-encoding'];
+      if (!canDecode(encoding)) {
+        response.destroy();
+        return fail(new SideFailure(`unsupported content-encoding '${encoding}'`));
+      }
+      readCappedBody(response, encoding, maxBytes).then(
+        (body) => {
+          clearTimeout(timer);
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: new TextDecoder(charsetOf(response.headers['content-type'])).decode(body),
+            durationMs: performance.now() - started,
+          });
+        },
+        (error: unknown) => fail(error instanceof BodyTooLargeError ? new SideFailure(`body larger than ${maxBytes} bytes; not compared`) : error),
+      );
     });
     request.end();
   });

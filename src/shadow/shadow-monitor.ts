@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { PageInfo } from '../compose/events.js';
 import type { Agents } from '../http/agents.js';
+import { escapeControlChars } from '../http/control-chars.js';
 import type { SideResponse } from './compare.js';
 import type { DocumentIgnores } from './document.js';
 import { fetchSide, SideFailure } from './fetch-side.js';
@@ -230,8 +231,5 @@ function reasonOf(error: unknown): string {
 const round = (ms: number) => Math.round(ms * 10) / 10;
 const formatMs = (ms: number | null) => (ms === null ? '–' : `${Math.round(ms)} ms`);
 
-/** Control characters from a page or a service never reach the terminal as such. */
-export function escapeControl(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+/** Control characters from a page or a service never reach the terminal as such (one escaper for all of mfe-dev). */
+export const escapeControl = (text: string): string => escapeControlChars(text);
