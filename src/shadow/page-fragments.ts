@@ -2,7 +2,7 @@ import { scanBuffer } from '../html/scan-page.js';
 
 /**
  * What a production page holds for shadow mode, read with the gateway's own scanner: the srcs of
- * its include markers (SSI, ESI, Tailor, inside `<!--esi … -->` too), and the elements matching
+ * its include markers (SSI `include`, ESI, Tailor, inside `<!--esi … -->` too), and the elements matching
  * the selectors of fragments that production composed already.
  */
 export interface PageFragments {
@@ -19,6 +19,11 @@ export function findPageFragments(page: Buffer, selectors: readonly string[] = [
       if (Buffer.isBuffer(part)) continue;
       const { marker } = part;
       if (marker.type === 'ssi' || marker.type === 'esi-include' || marker.type === 'tailor') found.includes.push(marker.src);
+      else if (marker.type === 'ssi-command' && marker.command.name === 'include') {
+        // `virtual` or `file`, as written: a src with SSI variables in it is left out (no request state here).
+        const src = marker.command.params.find((p) => p.name === 'virtual' || p.name === 'file')?.value;
+        if (src !== undefined && !src.includes('$')) found.includes.push(src);
+      }
       else if (marker.type === 'esi-comment') visit(marker.inner, false);
       else if (marker.type === 'element' && !found.elements.has(marker.selector)) found.elements.set(marker.selector, part.raw.toString('utf8'));
     }
