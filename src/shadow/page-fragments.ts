@@ -25,6 +25,13 @@ export function findPageFragments(page: Buffer, selectors: readonly string[] = [
         if (src !== undefined && !src.includes('$')) found.includes.push(src);
       }
       else if (marker.type === 'esi-comment') visit(marker.inner, false);
+      else if (marker.type === 'esi-block' && marker.tag !== 'text' && marker.tag !== 'comment') {
+        // `<esi:try>`, `<esi:choose>`, `<esi:vars>`: the includes inside (any branch) count; the
+        // block's own tags are cut off, so the inner bytes are shorter and scanned once more.
+        const open = part.raw.indexOf('>') + 1;
+        const close = part.raw.lastIndexOf('<');
+        if (open > 0 && close > open) visit(part.raw.subarray(open, close), false);
+      }
       else if (marker.type === 'element' && !found.elements.has(marker.selector)) found.elements.set(marker.selector, part.raw.toString('utf8'));
     }
   };
