@@ -12,7 +12,8 @@ export type MfeDevErrorCode =
   | 'MFE_UNKNOWN_PRESET'
   | 'MFE_INIT_EXISTS'
   | 'MFE_HTTPS_FILE_INVALID'
-  | 'MFE_HTTPS_CA_DAMAGED';
+  | 'MFE_HTTPS_CA_DAMAGED'
+  | 'MFE_REPLAY_INPUT_INVALID';
 
 export class MfeDevError extends Error {
   readonly code: MfeDevErrorCode;

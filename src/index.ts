@@ -11,6 +11,8 @@ import type { DevServer } from './server/index.js';
 
 export { defineConfig, type UserConfigExport } from './config/define-config.js';
 export type {
+  CompareConfig,
+  CompareIgnoreConfig,
   FragmentConfig,
   FragmentMode,
   HttpsFiles,
@@ -18,6 +20,7 @@ export type {
   ModeLayer,
   PresetConfig,
   Provenance,
+  ResolvedCompare,
   ResolvedConfig,
   ResolvedFragment,
   ResolvedPreset,
@@ -28,6 +31,7 @@ export { ComposeEvents } from './compose/events.js';
 export type { ComposeEventMap, FragmentEnd, FragmentError, FragmentFallback, FragmentInfo, PageEnd, PageInfo, ShadowResult } from './compose/events.js';
 export { MfeDevError, type MfeDevErrorCode } from './errors.js';
 export type { Selection } from './overrides/index.js';
+export type { FragmentShadowJson, ShadowRecord, ShadowReportJson } from './shadow/stats.js';
 
 /** Resolve the config (file, `extends`, inline options) and create the gateway; call `listen()` next. */
 export async function createDevServer(inline: InlineConfig = {}): Promise<DevServer> {

@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import { resolveConfig } from '../config/resolve-config.js';
 import type { InlineConfig, ResolvedConfig } from '../config/types.js';
-import { localUrlFor } from '../compose/fragment-match.js';
+import { localUrlFor } from '../config/fragment-match.js';
 import { probeHttp } from '../probe.js';
 
 /**

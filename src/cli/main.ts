@@ -11,6 +11,7 @@ const runCheck = async (inline: InlineConfig) => (await import('./check.js')).ru
 const runInit = async (cwd: string) => (await import('./init.js')).runInit(cwd);
 const runPresets = async (inline: InlineConfig) => (await import('./presets.js')).runPresets(inline);
 const runTrust = async (flags: { uninstall?: boolean; system?: boolean }) => (await import('./trust.js')).runTrustCommand(flags);
+const runReplay = async (options: import('./replay.js').ReplayCommandOptions) => (await import('./replay.js')).runReplay(options);
 
 /**
  * The command line is thin: flags become an inline config for `createDevServer()`. Returns the
@@ -33,11 +34,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-overlay', 'Do not inject the dev overlay into pages')
     .option('--open', 'Open the browser once the gateway is ready')
     .option('--https', "Serve https with a certificate from mfe-dev's local CA (or the config's https files); see mfe-dev trust")
+    .option('--shadow-report <file>', 'When the gateway stops, write the shadow report to FILE.json and FILE.html')
+    .option('--record <file>', 'Append every page request to FILE (JSON lines, no cookies) for mfe-dev replay')
     .example('mfe-dev --local header')
     .example('mfe-dev --preset checkout --port 0')
     .action((command: string | undefined, flags: Record<string, unknown>) => {
       if (command !== undefined && command !== 'dev') {
-        throw new UsageError(`unknown command '${command}'. Commands: dev (default), check, presets, trust, init. See mfe-dev --help.`);
+        throw new UsageError(`unknown command '${command}'. Commands: dev (default), check, presets, replay, trust, init. See mfe-dev --help.`);
       }
       run = () => runDev(flags);
     });
@@ -59,6 +62,23 @@ export async function main(argv: string[]): Promise<number> {
     .option('--system', 'Use the system-wide store instead of this user\'s (needs root / administrator)')
     .action((flags: Record<string, unknown>) => {
       run = () => runTrust({ uninstall: flags.uninstall === true, system: flags.system === true });
+    });
+  cli
+    .command('replay <file>', 'Replay recorded requests (a HAR, or a --record log) against production and the local services; write the shadow report')
+    .option('--config <file>', 'Config file')
+    .option('--upstream <url>', 'Production origin (overrides the config)')
+    .option('--shadow <name>', 'Compare this fragment (repeatable; default: the shadowed fragments, else every fragment with a local URL)')
+    .option('--rate <n>', 'Requests started per second at most (default: as fast as --concurrency allows)')
+    .option('--concurrency <n>', 'Recorded requests in progress at once (default: 4)')
+    .option('--report <file>', 'Where to write the report; .json and .html are written (default: shadow-report)')
+    .example('mfe-dev replay checkout.har --rate 20 --concurrency 8 --report reports/header')
+    .action((file: string, flags: Record<string, unknown>) => {
+      const inline = inlineFrom(flags);
+      if (flags.upstream !== undefined) inline.upstream = checkedUpstream(flags.upstream);
+      const rate = flags.rate === undefined ? undefined : positiveNumber('--rate', flags.rate, false);
+      const concurrency = flags.concurrency === undefined ? 4 : positiveNumber('--concurrency', flags.concurrency, true);
+      const report = typeof flags.report === 'string' ? flags.report : 'shadow-report';
+      run = () => runReplay({ file, inline, shadow: list(flags.shadow) ?? [], rate, concurrency, report });
     });
   cli.command('init', 'Write a commented starter mfe-dev.config.ts').action(() => {
     run = () => runInit(process.cwd());
@@ -108,6 +128,24 @@ function list(value: unknown): string[] | undefined {
   return (Array.isArray(value) ? value : [value]).map(String);
 }
 
+function checkedUpstream(value: unknown): string {
+  const upstream = String(value);
+  const problem = checkOrigin(upstream);
+  if (problem) {
+    const hint = problem.hint ? ` ${problem.hint}` : '';
+    throw new UsageError(`--upstream ${problem.message}, got ${formatValue(upstream)}.${didYouMean(problem.suggestion)}${hint}`);
+  }
+  return upstream;
+}
+
+function positiveNumber(flag: string, value: unknown, whole: boolean): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0 || (whole && !Number.isInteger(number))) {
+    throw new UsageError(`${flag} must be a ${whole ? 'whole ' : ''}number above 0, got ${formatValue(String(value))}.`);
+  }
+  return number;
+}
+
 function inlineFrom(flags: Record<string, unknown>): InlineConfig {
   const inline: InlineConfig = {};
   if (typeof flags.config === 'string') inline.configFile = flags.config;
@@ -124,17 +162,11 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
     inline.port = port;
   }
   if (typeof flags.host === 'string') inline.host = flags.host;
-  if (flags.upstream !== undefined) {
-    const upstream = String(flags.upstream);
-    const problem = checkOrigin(upstream);
-    if (problem) {
-      const hint = problem.hint ? ` ${problem.hint}` : '';
-      throw new UsageError(`--upstream ${problem.message}, got ${formatValue(upstream)}.${didYouMean(problem.suggestion)}${hint}`);
-    }
-    inline.upstream = upstream;
-  }
+  if (flags.upstream !== undefined) inline.upstream = checkedUpstream(flags.upstream);
   if (flags.overlay === false) inline.overlay = false;
   if (flags.https === true) inline.https = true;
+  if (typeof flags.record === 'string') inline.record = flags.record;
+  const shadowReport = typeof flags.shadowReport === 'string' ? flags.shadowReport : undefined;
   inline.cli = {
     local: list(flags.local) ?? [],
     prod: list(flags.prod) ?? [],
@@ -162,11 +194,28 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
     const stop = () => {
       if (closing) return;
       closing = true;
-      void server.close().then(() => resolve(0));
+      void writeReportOnExit(server, shadowReport)
+        .then(() => server.close())
+        .then(() => resolve(0));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** `--shadow-report FILE`: the comparisons still running get a moment to finish, then both files are written. */
+async function writeReportOnExit(server: import('../server/index.js').DevServer, file: string | undefined): Promise<void> {
+  if (!file) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([server.shadow.idle(), new Promise((resolve) => (timer = setTimeout(resolve, 5000)))]);
+  clearTimeout(timer);
+  try {
+    const { writeShadowReport } = await import('./shadow-report-files.js');
+    const written = await writeShadowReport(file, server.shadow.report());
+    process.stderr.write(`mfe-dev: shadow report written to ${written.json} and ${written.html}\n`);
+  } catch (error) {
+    process.stderr.write(`${pc.red('mfe-dev:')} could not write the shadow report to ${file}: ${(error as Error).message}\n`);
+  }
 }
 
 function openBrowser(url: string): void {

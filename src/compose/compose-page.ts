@@ -5,10 +5,10 @@ import { createDecoder } from '../http/encodings.js';
 import type { RawHeaders } from '../http/raw-headers.js';
 import { charsetFromContentType, sniffMetaCharset } from '../html/charset.js';
 import { PageScanner, type Marker, type ScanOptions } from '../html/scan-page.js';
-import { localUrlFor } from './fragment-match.js';
+import { localUrlFor } from '../config/fragment-match.js';
 import { OrderedWriter } from './ordered-writer.js';
 import { createPageContext, type PageContext, type PageContextOptions } from './page-context.js';
-import { compareWithLocal, DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude, ssiEnv } from './resolve-include.js';
+import { DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude, ssiEnv } from './resolve-include.js';
 import { SsiDocument } from './ssi/document.js';
 import { withoutSsiHeaders } from './ssi/headers.js';
 import { looksLikeMarkup } from './esi/varnish.js';
@@ -272,7 +272,7 @@ function replaceElement(ctx: PageContext, fragment: ResolvedFragment | undefined
   const localUrl = localUrlFor(fragment, includeUrl);
   const timeoutMs = fragment.timeout ?? DEFAULT_FRAGMENT_TIMEOUT_MS;
   if (mode === 'shadow') {
-    compareWithLocal(ctx, fragment.name, Promise.resolve(raw), ctx.pageUrl.href, localUrl, timeoutMs);
+    ctx.shadowFragment?.({ page: ctx.page, name: fragment.name, prodUrl: ctx.pageUrl, localUrl, headers: ctx.fragmentHeaders, timeoutMs, extract: fragment.selector });
     return raw;
   }
   const info = { page: ctx.page, name: fragment.name, mode, src: fragment.src, url: localUrl.href, depth: 0 };

@@ -2,8 +2,8 @@ import { setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Edge, FragmentMode } from '../config/types.js';
 import type { Agents } from '../http/agents.js';
-import type { ComposeEvents, FragmentEnd, PageInfo, ShadowResult } from './events.js';
-import type { FragmentMatcher } from './fragment-match.js';
+import type { ComposeEvents, FragmentEnd, PageInfo } from './events.js';
+import type { FragmentMatcher } from '../config/fragment-match.js';
 import type { IncludePolicy } from './include-policy.js';
 import type { SsiPageState } from './ssi/variables.js';
 
@@ -24,8 +24,8 @@ export interface PageContext {
   charset: string | undefined;
   agents: Agents;
   events: ComposeEvents;
-  /** Compares a shadowed fragment's two answers (see `CompareShadow`); none: shadow mode only serves production. */
-  compareShadow: CompareShadow | undefined;
+  /** Hands a shadowed fragment to shadow/ (see `ShadowFragment`); none: shadow mode only serves production. */
+  shadowFragment: ShadowFragment | undefined;
   /** Where includes may be fetched from, and with or without the browser's cookies. */
   includePolicy: IncludePolicy;
   /** Decompressed bytes one fragment may have (`maxFragmentSize`). */
@@ -59,7 +59,7 @@ export interface PageContextOptions {
   pageUrl: URL;
   agents: Agents;
   events: ComposeEvents;
-  compareShadow?: CompareShadow;
+  shadowFragment?: ShadowFragment;
   includePolicy: IncludePolicy;
   maxFragmentBytes: number;
   /** See {@link PageContext.edge}. */
@@ -71,23 +71,27 @@ export interface PageContextOptions {
   presetCookieNames?: readonly string[];
 }
 
-/** A shadowed fragment's two answers, both settled: production's (served) and local's (compared). */
-export interface ShadowComparison {
+/** A shadowed fragment, as production's edge would request it. */
+export interface ShadowRequest {
   page: PageInfo;
   name: string;
-  prodUrl: string;
-  localUrl: string;
-  /** The page's charset (both bodies are in it). */
-  charset: string | undefined;
-  prod: PromiseSettledResult<Buffer>;
-  local: PromiseSettledResult<Buffer>;
+  /** The fragment's URL on production (for a pre-composed page: the page's URL). */
+  prodUrl: URL;
+  /** The same path and query on the local service. */
+  localUrl: URL;
+  /** Headers of production's fragment request: forwarded from the browser, presets', cookies. */
+  headers: OutgoingHttpHeaders;
+  timeoutMs: number;
+  /** For a page production composed already: compare the element this CSS selector matches. */
+  extract?: string;
 }
 
 /**
- * Shadow comparison is not compose's job: the engine hands both answers to this callback
- * (shadow/ provides it) and emits the result as `shadow:result`.
+ * Shadow comparison is not compose's job: the engine only says which fragment of which page is
+ * shadowed; shadow/ asks production and the local service itself, in the background, so the
+ * page is served as it would be in `prod` mode and never waits. Must return at once, never throw.
  */
-export type CompareShadow = (comparison: ShadowComparison) => Promise<ShadowResult>;
+export type ShadowFragment = (request: ShadowRequest) => void;
 
 export function createPageContext(options: PageContextOptions): PageContext {
   const cancel = new AbortController();
@@ -102,7 +106,7 @@ export function createPageContext(options: PageContextOptions): PageContext {
     charset: undefined,
     agents: options.agents,
     events: options.events,
-    compareShadow: options.compareShadow,
+    shadowFragment: options.shadowFragment,
     includePolicy: options.includePolicy,
     maxFragmentBytes: options.maxFragmentBytes,
     cancel,

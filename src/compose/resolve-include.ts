@@ -12,7 +12,7 @@ import { esiRequest, type EsiRequest } from './esi/variables.js';
 import { looksLikeMarkup, varnishInvalidSrc, varnishUnknownBlock } from './esi/varnish.js';
 import type { FragmentEnd, FragmentInfo } from './events.js';
 import { fetchFragment, FragmentFetchError, type FetchedFragment, type FetchFragmentOptions } from './fetch-fragment.js';
-import { localUrlFor } from './fragment-match.js';
+import { localUrlFor } from '../config/fragment-match.js';
 import type { PageContext } from './page-context.js';
 import { evaluateDocument } from './ssi/document.js';
 import type { SsiEnv } from './ssi/types.js';
@@ -112,7 +112,9 @@ async function resolveIncludeOutcome(ctx: PageContext, { marker, base, depth, ch
 
   const info = fragmentInfo(ctx, fragment?.name, mode, marker.src, url, depth);
   const prod = fetchAndCompose(ctx, info, timeoutMs, nextChain, url, policy);
-  if (mode === 'shadow' && fragment?.local) compareWithLocal(ctx, fragment.name, prod, url.href, localUrlFor(fragment, url), timeoutMs);
+  if (mode === 'shadow' && fragment?.local) {
+    ctx.shadowFragment?.({ page: ctx.page, name: fragment.name, prodUrl: url, localUrl: localUrlFor(fragment, url), headers: ctx.fragmentHeaders, timeoutMs });
+  }
   const composed = marker.type === 'tailor' ? withNestedFragments(ctx, prod, raw, base, depth, chain) : prod;
   return composed.then(served, (error: unknown) => productionFallback(ctx, info, marker, base, depth, nextChain, timeoutMs, reasonOf(error), policy));
 }
@@ -391,22 +393,6 @@ export function fetchLocal(ctx: PageContext, info: FragmentInfo, localUrl: URL, 
     emitFallback(ctx, info, 'error-box');
     return localErrorBox(info.name!, localUrl.href, reasonOf(error));
   });
-}
-
-/**
- * Shadow mode: production's bytes are served; the local service is asked too, and the two are
- * compared once both are in. Never delays or changes the page.
- */
-export function compareWithLocal(ctx: PageContext, name: string, prod: Promise<Buffer>, prodUrl: string, localUrl: URL, timeoutMs: number): void {
-  const compareShadow = ctx.compareShadow;
-  if (!compareShadow) return;
-  const local = Promise.resolve(localUrl).then((url) => fetchFragment(fragmentRequest(ctx, url, timeoutMs))).then((f) =>
-    transcode(f.body, f.charset, ctx.charset),
-  );
-  void Promise.allSettled([prod, local])
-    .then(([p, l]) => compareShadow({ page: ctx.page, name, prodUrl, localUrl: localUrl.href, charset: ctx.charset, prod: p, local: l }))
-    .then((result) => ctx.events.emit('shadow:result', result))
-    .catch(() => undefined);
 }
 
 function fragmentInfo(ctx: PageContext, name: string | undefined, mode: FragmentMode, src: string, url: URL, depth: number): FragmentInfo {

@@ -9,7 +9,7 @@ function show(value: unknown): string {
   if (Array.isArray(value)) return value.length ? value.join(', ') : '(none)';
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>);
-    return entries.length ? entries.map(([k, v]) => `${k}=${String(v)}`).join(', ') : '(none)';
+    return entries.length ? entries.map(([k, v]) => `${k}=${v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ') : '(none)';
   }
   return String(value);
 }
@@ -48,10 +48,10 @@ function describeMap<T extends ResolvedFragment | ResolvedPreset>(
  */
 export function describeConfigChanges(prev: ResolvedConfig, next: ResolvedConfig): string[] {
   const lines: string[] = [];
-  for (const key of ['upstream', 'port', 'host', 'overlay', 'edge', 'diagnostics', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'https'] as const) {
+  for (const key of ['upstream', 'port', 'host', 'overlay', 'edge', 'diagnostics', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'https', 'record'] as const) {
     if (!same(prev[key], next[key])) lines.push(`${key}: ${show(prev[key])} → ${show(next[key])}`);
   }
-  lines.push(...describeMap('fragment', prev.fragments, next.fragments, ['src', 'selector', 'local', 'assets', 'timeout']));
+  lines.push(...describeMap('fragment', prev.fragments, next.fragments, ['src', 'selector', 'local', 'assets', 'timeout', 'compare']));
   lines.push(...describeMap('preset', prev.presets, next.presets, ['description', 'local', 'prod', 'shadow', 'headers', 'cookies']));
   for (const layer of ['config', 'cli'] as const) {
     for (const mode of ['local', 'prod', 'shadow', 'presets'] as const) {

@@ -20,6 +20,7 @@ export interface MergedConfig {
   overlay?: FromLayer<boolean>;
   edge?: FromLayer<Edge>;
   diagnostics?: FromLayer<boolean>;
+  record?: FromLayer<string>;
   allowedHosts?: FromLayer<string[] | true>;
   includeHosts?: FromLayer<string[]>;
   pageTimeout?: FromLayer<number>;
@@ -42,7 +43,7 @@ export function displayLayer(layer: ConfigLayer, base: string): string {
   return layer.package ? `${layer.package} (${relative})` : relative;
 }
 
-const SCALARS = ['upstream', 'port', 'host', 'overlay', 'edge', 'diagnostics', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'https', 'local', 'shadow'] as const;
+const SCALARS = ['upstream', 'port', 'host', 'overlay', 'record', 'edge', 'diagnostics', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'https', 'local', 'shadow'] as const;
 
 /** Merges `layers` (weakest first). `base` is the folder warnings are relative to. */
 export function mergeLayers(layers: ConfigLayer[], base: string): MergedConfig {

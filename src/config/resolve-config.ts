@@ -15,6 +15,9 @@ import { normalizeLocal, normalizeOrigin, normalizeSrc } from './urls.js';
 /** Defaults of the optional top-level keys. */
 export const CONFIG_DEFAULTS = { port: 4400, host: '127.0.0.1', overlay: true, diagnostics: true, pageTimeout: 30_000, maxFragmentSize: 10 * 1024 * 1024 } as const;
 
+/** Defaults of `fragments.NAME.compare` (shadow mode). */
+export const COMPARE_DEFAULTS = { maxInFlight: 4, cookies: false } as const;
+
 const MODE_KEYS = ['local', 'prod', 'shadow'] as const;
 
 function userPart(inline: InlineConfig): UserConfig {
@@ -80,6 +83,15 @@ function resolveFragments(merged: MergedConfig, origins: string[], problems: Con
       ...(value.local !== undefined && { local: normalizeLocal(value.local) }),
       assets: [...(value.assets ?? [])],
       ...(value.timeout !== undefined && { timeout: value.timeout }),
+      compare: {
+        ignore: {
+          selectors: [...(value.compare?.ignore?.selectors ?? [])],
+          attributes: [...(value.compare?.ignore?.attributes ?? [])],
+          text: [...(value.compare?.ignore?.text ?? [])],
+        },
+        maxInFlight: value.compare?.maxInFlight ?? COMPARE_DEFAULTS.maxInFlight,
+        cookies: value.compare?.cookies ?? COMPARE_DEFAULTS.cookies,
+      },
       from: provenance(layer),
     });
   }
@@ -216,6 +228,8 @@ export async function resolveConfig(inline: InlineConfig = {}): Promise<Resolved
     ...(merged.edge && { edge: merged.edge.value }),
     diagnostics: merged.diagnostics?.value ?? CONFIG_DEFAULTS.diagnostics,
     https: resolveHttps(merged.https, layers, root),
+    // Relative to the file that set it (like `extends`); from the command line, to the working directory.
+    ...(merged.record && { record: path.resolve(merged.record.layer.file ? path.dirname(merged.record.layer.file) : process.cwd(), merged.record.value) }),
     warnings: [...new Set(warnings)],
   };
 }

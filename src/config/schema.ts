@@ -2,6 +2,7 @@
  * The shape of a config file, checked with zod, and error messages written for a person: every
  * problem names the file, the key path in backticks, the bad value and, where it can, the fix.
  */
+import { compile as compileCss } from 'css-select';
 import { z } from 'zod';
 import { compileSelectors } from '../html/element-matcher.js';
 import { MfeDevError } from '../errors.js';
@@ -33,6 +34,67 @@ const names = (what: string) =>
 const stringMap = (what: string) =>
   z.record(z.string(), z.string({ error: 'must be a string' }), { error: `must be an object of ${what}` });
 
+/** A list of strings, each checked by `check` (which returns the reason it is unusable). */
+const checkedList = (what: string, check: (value: string) => string | undefined, hint: string) =>
+  z.array(
+    z.string({ error: `must be ${what}` }).superRefine((value, ctx) => {
+      const reason = check(value);
+      if (reason) ctx.addIssue({ code: 'custom', message: `must be ${what} (${reason})`, params: { hint } });
+    }),
+    { error: `must be a list of ${what}s` },
+  );
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+const compareIgnoreSchema = z.strictObject(
+  {
+    selectors: checkedList(
+      'a CSS selector',
+      (value) => {
+        if (!value.trim()) return 'it is empty';
+        try {
+          compileCss(value);
+          return undefined;
+        } catch (error) {
+          return errorText(error);
+        }
+      },
+      "For example: '.ad-slot' or 'footer [data-build]'.",
+    ).optional(),
+    attributes: checkedList(
+      'an attribute name',
+      (value) => (/^[^\s"'>/=*]+\*?$/.test(value) ? undefined : 'names have no spaces, quotes or =; a trailing * matches a prefix'),
+      "For example: 'data-request-id' or 'data-track-*'.",
+    ).optional(),
+    text: checkedList(
+      'a regular expression',
+      (value) => {
+        if (!value) return 'it is empty and would match everywhere';
+        try {
+          return new RegExp(value, 'g').test('') ? 'it matches the empty string, so it would match everywhere' : undefined;
+        } catch (error) {
+          return errorText(error);
+        }
+      },
+      String.raw`Write it as a string without slashes, e.g. '\d{2}:\d{2}' for a time.`,
+    ).optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? "must be an object like { selectors: ['.ad-slot'] }" : undefined) },
+);
+
+const compareSchema = z.strictObject(
+  {
+    ignore: compareIgnoreSchema.optional(),
+    maxInFlight: z
+      .number({ error: 'must be a whole number from 1 up' })
+      .int({ error: 'must be a whole number from 1 up' })
+      .min(1, { error: 'must be a whole number from 1 up' })
+      .optional(),
+    cookies: z.boolean({ error: 'must be true or false' }).optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'must be an object like { maxInFlight: 4 }' : undefined) },
+);
+
 const fragmentSchema = z.strictObject(
   {
     src: checked(checkSrc),
@@ -58,6 +120,7 @@ const fragmentSchema = z.strictObject(
       .number({ error: 'must be a number of milliseconds' })
       .positive({ error: 'must be a positive number of milliseconds' })
       .optional(),
+    compare: compareSchema.optional(),
   },
   { error: (issue) => (issue.code === 'invalid_type' ? "must be an object like { src: '/fragments/header' }" : undefined) },
 );
@@ -120,6 +183,7 @@ export const userConfigSchema = z.strictObject({
   overlay: z.boolean({ error: 'must be true or false' }).optional(),
   edge: z.enum(EDGES, { error: `must be one of ${EDGES.map((e) => `'${e}'`).join(', ')}` }).optional(),
   diagnostics: z.boolean({ error: 'must be true or false' }).optional(),
+  record: z.string({ error: 'must be a file path' }).min(1, { error: 'must be a file path' }).optional(),
   allowedHosts: z
     .union([z.literal(true), z.array(z.string().min(1, { error: 'must not be empty' }))], {
       error: "must be a list of host names (e.g. ['local.example.com']) or true",
@@ -141,6 +205,8 @@ export const userConfigSchema = z.strictObject({
 const TOP_KEYS = Object.keys(userConfigSchema.shape);
 const FRAGMENT_KEYS = Object.keys(fragmentSchema.shape);
 const PRESET_KEYS = Object.keys(presetSchema.shape);
+const COMPARE_KEYS = Object.keys(compareSchema.shape);
+const COMPARE_IGNORE_KEYS = Object.keys(compareIgnoreSchema.shape);
 
 const REQUIRED_HINTS: Record<string, string> = {
   src: ": the fragment's path in production, e.g. src: '/fragments/header'",
@@ -166,6 +232,8 @@ function knownKeysAt(path: readonly PropertyKey[]): { keys: string[]; what: stri
   if (path.length === 2 && path[0] === 'fragments') return { keys: FRAGMENT_KEYS, what: 'a fragment' };
   if (path.length === 2 && path[0] === 'presets') return { keys: PRESET_KEYS, what: 'a preset' };
   if (path.length === 1 && path[0] === 'https') return { keys: Object.keys(httpsFilesSchema.shape), what: '`https`' };
+  if (path.length === 3 && path[0] === 'fragments' && path[2] === 'compare') return { keys: COMPARE_KEYS, what: '`compare`' };
+  if (path.length === 4 && path[0] === 'fragments' && path[3] === 'ignore') return { keys: COMPARE_IGNORE_KEYS, what: '`compare.ignore`' };
   return { keys: TOP_KEYS, what: 'the config' };
 }
 

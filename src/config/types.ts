@@ -49,6 +49,65 @@ export interface FragmentConfig {
    * @default 3000
    */
   timeout?: number;
+  /**
+   * How shadow mode compares this fragment's local answer with production's: what to ignore,
+   * how many comparisons may run at once, whether the local service gets the browser's cookies.
+   * @default { ignore: {}, maxInFlight: 4, cookies: false }
+   * @example { ignore: { selectors: ['.ad-slot'], attributes: ['data-request-id'], text: ['\\d{2}:\\d{2}'] } }
+   */
+  compare?: CompareConfig;
+}
+
+/** Shadow-mode settings of one fragment (`fragments.NAME.compare`). */
+export interface CompareConfig {
+  /**
+   * Parts of the fragment that never count as a difference, on both sides. Differences that
+   * production makes between two of its own answers (tokens, timestamps) are learned by
+   * themselves; list here what calibration cannot see (e.g. a value that differs only between
+   * environments).
+   * @default {}
+   * @example { selectors: ['.ad-slot'], attributes: ['data-track-*'] }
+   */
+  ignore?: CompareIgnoreConfig;
+  /**
+   * Comparisons of this fragment allowed in flight at once; more are skipped and counted as
+   * `skipped` in the shadow report, so a burst of pages never piles requests onto the local
+   * service or production.
+   * @default 4
+   * @example 16
+   */
+  maxInFlight?: number;
+  /**
+   * Send the browser's cookies (and presets' cookies) to the local service in shadow requests.
+   * Off by default: the local service is not production and should not see production sessions.
+   * Production's two shadow requests always carry them, as production's fragment request does.
+   * @default false
+   * @example true
+   */
+  cookies?: boolean;
+}
+
+/** What shadow mode leaves out when comparing a fragment (`fragments.NAME.compare.ignore`). */
+export interface CompareIgnoreConfig {
+  /**
+   * CSS selectors of elements left out, with everything inside them.
+   * @default []
+   * @example ['.ad-slot', 'footer [data-build]']
+   */
+  selectors?: string[];
+  /**
+   * Attribute names left out everywhere; a trailing `*` matches a prefix.
+   * @default []
+   * @example ['data-request-id', 'data-track-*']
+   */
+  attributes?: string[];
+  /**
+   * Regular expressions (JavaScript syntax, without slashes): their matches in text and
+   * attribute values are replaced by `…` on both sides before comparing.
+   * @default []
+   * @example ['\\d{4}-\\d{2}-\\d{2}', 'build [0-9a-f]{7}']
+   */
+  text?: string[];
 }
 
 /** A named, shareable set of overrides: which fragments run where, plus toggles to force. */
@@ -179,6 +238,16 @@ export interface UserConfig {
    * @example { cert: './certs/local.example.com.pem', key: './certs/local.example.com-key.pem' }
    */
   https?: boolean | HttpsFiles;
+  /**
+   * Append every HTML page request the gateway receives (GET/HEAD, as JSON lines: method, path
+   * and query, the headers a fragment request forwards; never cookies) to this file, for
+   * `mfe-dev replay FILE` to play again later against production and the local services.
+   * Relative to the config file that sets it. Also `mfe-dev --record FILE` (relative to the
+   * working directory).
+   * @default undefined (nothing is recorded)
+   * @example './mfe-dev-requests.jsonl'
+   */
+  record?: string;
 }
 
 /** Your own certificate for `https`: PEM files, relative to the config that names them. */
@@ -206,7 +275,15 @@ export interface ResolvedFragment {
   local?: string;
   assets: string[];
   timeout?: number;
+  /** Shadow-mode settings with defaults filled in (always set by `resolveConfig`). */
+  compare?: ResolvedCompare;
   from: Provenance;
+}
+
+export interface ResolvedCompare {
+  ignore: { selectors: string[]; attributes: string[]; text: string[] };
+  maxInFlight: number;
+  cookies: boolean;
 }
 
 export interface ResolvedPreset {
@@ -274,6 +351,8 @@ export interface ResolvedConfig {
   diagnostics: boolean;
   /** `false` (plain http), `true` (mfe-dev's local CA), or your own files with absolute paths. */
   https: boolean | HttpsFiles;
+  /** Absolute path of the request log (see {@link UserConfig.record}), if any. */
+  record?: string;
   /** Warnings found while resolving (e.g. a preset defined twice); printed once. */
   warnings: string[];
 }

@@ -7,12 +7,16 @@
  * - `/__mfe-dev/error-box.css` styles of the box that replaces a failed local fragment
  * - `/__mfe-dev/local/NAME/…`  a local client-side fragment's files (absolute asset URLs rewritten)
  * - `/__mfe-dev/events`        server-sent events for the overlay: `reload` (live reload)
+ * - `/__mfe-dev/api/shadow`    shadow mode's figures as JSON (`?download`: as a file)
+ * - `/__mfe-dev/shadow-report.html` the same as a standalone HTML report (a file to download)
  */
 export const DEV_PREFIX = '/__mfe-dev';
 export const DEV_PAGE_PATH = `${DEV_PREFIX}/`;
 export const STATE_API_PATH = `${DEV_PREFIX}/api/state`;
 export const OVERLAY_SCRIPT_PATH = `${DEV_PREFIX}/overlay.js`;
 export const ERROR_BOX_CSS_PATH = `${DEV_PREFIX}/error-box.css`;
+export const SHADOW_API_PATH = `${DEV_PREFIX}/api/shadow`;
+export const SHADOW_REPORT_PATH = `${DEV_PREFIX}/shadow-report.html`;
 export const LOCAL_ASSET_ROUTE = `${DEV_PREFIX}/local/`;
 export const LIVE_RELOAD_PATH = `${DEV_PREFIX}/events`;
 

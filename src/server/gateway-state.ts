@@ -1,5 +1,5 @@
 import type { ResolvedConfig, ResolvedFragment } from '../config/types.js';
-import { createFragmentMatcher, type FragmentMatcher } from '../compose/fragment-match.js';
+import { createFragmentMatcher, type FragmentMatcher } from '../config/fragment-match.js';
 import { createIncludePolicy, type IncludePolicy } from '../compose/include-policy.js';
 
 /**

@@ -14,7 +14,6 @@ import { createLocalAssetProxy } from '../proxy/local-asset-proxy.js';
 import { devServerProtocol } from '../overrides/dev-server-sockets.js';
 import { offerUpgrade } from '../proxy/websocket-handover.js';
 import { createUpstreamProxy } from '../proxy/upstream-proxy.js';
-import { compareShadow } from '../shadow/shadow-compare.js';
 import { createDevPageHandler } from '../ui/dev-page.js';
 import { DevStateStore } from '../ui/dev-state.js';
 import { LiveReload } from '../ui/live-reload.js';
@@ -23,6 +22,7 @@ import { createGatewayState } from './gateway-state.js';
 import { getRequestContext } from './request-context.js';
 import { attachContext, devServerSockets, isOwnPath, localAssetTarget, prepareUpstreamRequest, refusal } from './request-steps.js';
 import { createPageResponder } from './respond-to-page.js';
+import { createShadowService, type ShadowService } from './shadow-service.js';
 import { printPageLine, printReady, warnAboutDownLocalServices } from './terminal-lines.js';
 import { createTlsServerOptions } from './tls-setup.js';
 
@@ -43,6 +43,8 @@ export interface DevServer {
   /** Lifecycle events of composed pages (see `ComposeEvents`). */
   readonly events: ComposeEvents;
   readonly logger: Logger;
+  /** Shadow mode's figures: `report()` is what `/__mfe-dev/api/shadow` returns; `idle()` waits for running comparisons. */
+  readonly shadow: Pick<ShadowService, 'report' | 'idle'>;
   listen(): Promise<DevServer>;
   close(): Promise<void>;
 }
@@ -65,8 +67,17 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   // Open pages reload when their local fragment HTML or the config changes (ui/live-reload.ts).
   const liveReload = new LiveReload(events, logger);
   let pageIds = 0;
+  // Shadowed fragments are compared in the background by shadow/ (its figures outlive reloads).
+  const shadow = createShadowService({ config: () => current.gateway.config, events, logger, agents: fragmentAgents, terminal: inline.logLevel !== 'silent' });
   // Production answered: compose the page, or pass the bytes through (server/respond-to-page.ts).
-  const respondToPage = createPageResponder({ events, logger, fragmentAgents, nextPageId: () => ++pageIds, compareShadow });
+  const respondToPage = createPageResponder({
+    events,
+    logger,
+    fragmentAgents,
+    nextPageId: () => ++pageIds,
+    shadowFragment: shadow.shadowFragment,
+    onPage: shadow.recordPage,
+  });
 
   // The scheme is decided once, at start (a config edit of `https` asks for a restart).
   const tls = await createTlsServerOptions(initial, logger);
@@ -113,7 +124,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   });
   // 4. mfe-dev's own pages: the dev page, its API, the overlay script and its live-reload
   //    events (404 for anything else: nothing of production is served under /__mfe-dev/).
-  const devPage = createDevPageHandler(store);
+  const devPage = createDevPageHandler(store, shadow.report);
   app.use(function devPages(req, res, next) {
     if (req.url.split('?')[0] === LIVE_RELOAD_PATH && req.method === 'GET') return liveReload.handle(req, res);
     if (isOwnPath(req.url)) return void devPage(req, res, getRequestContext(req)!).catch(next);
@@ -209,6 +220,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     httpServer,
     events,
     logger,
+    shadow,
     listen() {
       const { port, host } = current.gateway.config;
       return new Promise<DevServer>((resolve, reject) => {
@@ -257,6 +269,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
       await http2Gateway?.closeInternal();
       destroyAgents(upstreamAgents);
       destroyAgents(fragmentAgents);
+      await shadow.close();
     },
   };
   return server;

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAssetRewriter } from '../compose/asset-rewrite.js';
 import { composePage } from '../compose/compose-page.js';
 import type { ComposeEvents } from '../compose/events.js';
-import type { CompareShadow } from '../compose/page-context.js';
+import type { ShadowFragment } from '../compose/page-context.js';
 import type { Agents } from '../http/agents.js';
 import { canDecode } from '../http/encodings.js';
 import { rawHeader } from '../http/raw-headers.js';
@@ -26,8 +26,10 @@ export interface PageResponderOptions {
   /** Keep-alive agents for fragment requests. */
   fragmentAgents: Agents;
   nextPageId: () => number;
-  /** Compares shadowed fragments (shadow/). */
-  compareShadow: CompareShadow;
+  /** Starts the comparison of a shadowed fragment (shadow/, in the background). */
+  shadowFragment: ShadowFragment;
+  /** Told each page about to be composed (the request log of `record`). */
+  onPage?: (method: string, url: string, headers: IncomingMessage['headers']) => void;
 }
 
 const COMPOSABLE_TYPE = /^\s*(text\/html|application\/xhtml\+xml)\b/i;
@@ -93,6 +95,7 @@ export function createPageResponder(options: PageResponderOptions) {
       upstream.destroy();
       return;
     }
+    options.onPage?.(req.method ?? 'GET', req.url ?? '/', req.headers);
     const rewriter = createAssetRewriter(state.config, selection.modes);
     const showOverlay = state.config.overlay && overridden;
     void composePage({
@@ -105,7 +108,7 @@ export function createPageResponder(options: PageResponderOptions) {
       fragmentHeaders: fragmentRequestHeaders(req.headers, context.headers, req.headers.host ?? ''),
       agents: options.fragmentAgents,
       events: options.events,
-      compareShadow: options.compareShadow,
+      shadowFragment: options.shadowFragment,
       includePolicy: state.includePolicy,
       maxFragmentBytes: state.config.maxFragmentSize,
       edge: state.config.edge,

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR_BOX_CSS } from '../compose/error-box.js';
-import { DEV_PAGE_PATH, DEV_PREFIX, ERROR_BOX_CSS_PATH, OVERLAY_SCRIPT_PATH, STATE_API_PATH } from '../http/routes.js';
+import { DEV_PAGE_PATH, DEV_PREFIX, ERROR_BOX_CSS_PATH, OVERLAY_SCRIPT_PATH, SHADOW_API_PATH, SHADOW_REPORT_PATH, STATE_API_PATH } from '../http/routes.js';
 import { escapeHtml } from '../html/escape-html.js';
 import type { RequestContext } from '../server/request-context.js';
+import { renderShadowReportHtml, renderShadowSection, SHADOW_REPORT_CSS } from './shadow-report.js';
+import type { ShadowReportJson } from '../shadow/stats.js';
 import type { DevStateJson, DevStateStore } from './dev-state.js';
 import { OVERLAY_SCRIPT } from './overlay-script.js';
 
@@ -11,7 +13,7 @@ import { OVERLAY_SCRIPT } from './overlay-script.js';
  * its JSON state, the overlay script and the error box's stylesheet. Anything else there is a 404.
  * The caller hands over what it decided about the request (modes, presets, cookies to set).
  */
-export function createDevPageHandler(store: DevStateStore) {
+export function createDevPageHandler(store: DevStateStore, shadowReport: () => ShadowReportJson) {
   return async function devPage(req: IncomingMessage, res: ServerResponse, context: RequestContext): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -27,16 +29,30 @@ export function createDevPageHandler(store: DevStateStore) {
       const state = await store.snapshot(context.state, context.selection, context.gatewayOrigin);
       return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(state, null, 2), context.selection.setCookies);
     }
+    if (path === SHADOW_API_PATH) {
+      const download = /[?&]download(=|&|$)/.test(req.url ?? '');
+      return send(res, 200, 'application/json; charset=utf-8', JSON.stringify(shadowReport(), null, 2) + '\n', context.selection.setCookies, download ? attachment('json') : {});
+    }
+    if (path === SHADOW_REPORT_PATH) {
+      return send(res, 200, 'text/html; charset=utf-8', renderShadowReportHtml(shadowReport()), context.selection.setCookies, attachment('html'));
+    }
     if (path === DEV_PREFIX || path === DEV_PAGE_PATH) {
       const state = await store.snapshot(context.state, context.selection, context.gatewayOrigin);
-      return send(res, 200, 'text/html; charset=utf-8', renderDevPage(state), context.selection.setCookies);
+      return send(res, 200, 'text/html; charset=utf-8', renderDevPage(state, shadowReport()), context.selection.setCookies);
     }
     send(res, 404, 'text/plain; charset=utf-8', `mfe-dev has no page at ${path}. The dev page is ${DEV_PAGE_PATH}\n`, context.selection.setCookies);
   };
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string, setCookies: readonly string[]): void {
+/** A report to save, named by the time it was made: `mfe-dev-shadow-report-2026-11-26T13-50-00.html`. */
+function attachment(extension: 'json' | 'html'): Record<string, string> {
+  const stamp = new Date().toISOString().slice(0, 19).replace(/:/g, '-');
+  return { 'content-disposition': `attachment; filename="mfe-dev-shadow-report-${stamp}.${extension}"` };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string, setCookies: readonly string[], extra: Record<string, string> = {}): void {
   res.writeHead(status, {
+    ...extra,
     'content-type': type,
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
@@ -54,7 +70,7 @@ function pairsWith(pairs: Record<string, string>, name: string, mode: string): s
     .join('|');
 }
 
-function renderDevPage(state: DevStateJson): string {
+function renderDevPage(state: DevStateJson, shadow: ShadowReportJson): string {
   const e = escapeHtml;
   const fragmentRows = state.fragments
     .map((f) => {
@@ -84,9 +100,6 @@ function renderDevPage(state: DevStateJson): string {
   const pages = state.recentPages
     .map((p) => `<li><a href="${e(p.url)}"><code>${e(p.url)}</code></a> ${p.status} · ${p.durationMs} ms · ${p.fragments.map((f) => `${e(f.name ?? '?')} <span class="mode ${f.mode}">${f.mode}</span> ${f.durationMs} ms${f.failed ? ' <span class="bad">failed</span>' : ''}`).join(' · ')}</li>`)
     .join('');
-  const shadows = state.shadow
-    .map((s) => `<li><code>${e(s.name)}</code> on <code>${e(s.page)}</code>: ${s.equal ? '<span class="ok">same as production</span>' : `<span class="bad">${e(s.summary)}</span>`}${s.diff.length ? `<pre>${s.diff.map(e).join('\n')}</pre>` : ''}</li>`)
-    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mfe-dev</title><meta name="viewport" content="width=device-width">
 <style>
@@ -94,7 +107,7 @@ body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}td,th{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #e5e5e5;vertical-align:top}
 code{font:13px ui-monospace,monospace}.mode.local{color:#0a7}.mode.shadow{color:#a60}.ok{color:#0a7}.bad{color:#c22}.off{color:#aaa}
 .warn{background:#fff8e6;border:1px solid #f0c36d;padding:.5rem 1rem;border-radius:6px}pre{background:#f6f6f6;padding:.5rem;overflow:auto}
-</style></head><body>
+${SHADOW_REPORT_CSS}</style></head><body>
 <h1>mfe-dev</h1>
 <p>Upstream <code>${e(state.upstream)}</code> · <a href="?mfe-dev=&amp;mfe-dev-preset=">reset this browser to the defaults</a> · <a href="${e(state.shareLink)}">share link for this selection</a></p>
 ${warnings}
@@ -102,7 +115,9 @@ ${warnings}
 <table><tr><th>name</th><th>mode (this browser)</th><th>from</th><th>src</th><th>local</th><th>service</th><th>defined in</th></tr>${fragmentRows}</table>
 <h2>Presets</h2>
 ${presetRows ? `<table><tr><th>name</th><th>description</th><th>sets</th><th></th><th>defined in</th></tr>${presetRows}</table>` : '<p>No presets configured.</p>'}
-<h2>Shadow comparisons</h2>${shadows ? `<ul>${shadows}</ul>` : '<p>None yet: set a fragment to shadow and load a page.</p>'}
+<h2>Shadow comparisons</h2>
+<p><a href="${SHADOW_REPORT_PATH}" download>Download the report (HTML)</a> · <a href="${SHADOW_API_PATH}?download" download>JSON</a> · <a href="${SHADOW_API_PATH}">${SHADOW_API_PATH}</a></p>
+${renderShadowSection(shadow)}
 <h2>Recent pages</h2>${pages ? `<ul>${pages}</ul>` : '<p>No page composed yet.</p>'}
 </body></html>
 `;

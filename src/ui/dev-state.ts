@@ -59,16 +59,11 @@ export class DevStateStore {
       if (this.pages.length > KEEP) this.pages.shift();
     });
     events.on('shadow:result', (result) => {
+      // The terminal line is shadow mode's own (one per change of a fragment's outcome).
       const key = `${result.name} ${result.prodUrl}`;
-      const previous = this.shadows.get(key);
       this.shadows.delete(key);
       this.shadows.set(key, result);
       if (this.shadows.size > KEEP) this.shadows.delete(this.shadows.keys().next().value!);
-      if (!previous || previous.summary !== result.summary) {
-        const line = `shadow ${result.name} ${new URL(result.prodUrl).pathname}: ${result.summary}`;
-        if (result.equal) logger.info(line);
-        else logger.warn([line, ...result.diff.map((l) => `    ${l}`)].join('\n'));
-      }
     });
   }
 

@@ -40,6 +40,12 @@ describe('describeConfigChanges', () => {
     ['upstream', { upstream: 'https://staging.example.com' }, ['upstream: https://www.example.com → https://staging.example.com']],
     ['overlay', { overlay: false }, ['overlay: true → false']],
     [
+      'shadow comparison settings',
+      { fragments: new Map([['header', { ...header, compare: { ignore: { selectors: ['.ad'], attributes: [], text: [] }, maxInFlight: 8, cookies: false } }]]) },
+      ['fragment \'header\': compare (none) → ignore={"selectors":[".ad"],"attributes":[],"text":[]}, maxInFlight=8, cookies=false'],
+    ],
+    ['the request log', { record: '/shop/requests.jsonl' }, ['record: (none) → /shop/requests.jsonl']],
+    [
       'a local URL',
       { fragments: new Map([['header', { ...header, local: 'http://127.0.0.1:3002' }]]) },
       ["fragment 'header': local http://127.0.0.1:3001 → http://127.0.0.1:3002"],

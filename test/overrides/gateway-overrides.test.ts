@@ -229,7 +229,7 @@ describe('overrides through the gateway', () => {
     expect(content(response.text)).toBe('PROD-HEADER|PROD-FOOTER');
     const shadow = await result;
     expect(shadow.equal).toBe(false);
-    expect(shadow.diff).toEqual(['- "PROD-HEADER"', '+ "LOCAL-HEADER"']);
+    expect(shadow.diff).toEqual(['@ (document)', '- "PROD-HEADER"', '+ "LOCAL-HEADER"']);
     expect(local.requests.some((r) => r.path === '/fragments/header')).toBe(true);
     const state = JSON.parse((await request(`${gateway.url}/__mfe-dev/api/state`)).text);
     expect(state.shadow[0]).toMatchObject({ name: 'header', equal: false });

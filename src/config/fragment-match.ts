@@ -1,4 +1,4 @@
-import type { ResolvedConfig, ResolvedFragment } from '../config/types.js';
+import type { ResolvedConfig, ResolvedFragment } from './types.js';
 
 /**
  * Which configured fragment an include belongs to: its src path is the fragment's `src` or lies

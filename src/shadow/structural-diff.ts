@@ -1,0 +1,100 @@
+import { diffArrays } from 'diff';
+import { renderLine, type DocumentLine } from './document.js';
+
+/**
+ * A readable diff of two normalised documents: the changed elements with their path in the
+ * document, production's lines beside the local ones. The longest-common-subsequence work is
+ * jsdiff's (`diff` on npm: maintained since 2011, typed, no dependencies, and bounded by
+ * `maxEditLength` and `timeout` so a fragment rewritten from scratch cannot stall the gateway).
+ */
+export interface DiffHunk {
+  /** Where it happened: the readable path of the first changed element (or its parent for text). */
+  path: string;
+  /** What production has there (empty when the local service added something). */
+  prod: string[];
+  /** What the local service has instead (empty when it left something out). */
+  local: string[];
+}
+
+export interface StructuralDiff {
+  hunks: DiffHunk[];
+  /** Hunks or lines left out to keep the diff readable (0 when complete). */
+  omitted: number;
+}
+
+export interface DiffLimits {
+  /** Hunks kept. @default 20 */
+  maxHunks?: number;
+  /** Lines kept per side of a hunk. @default 30 */
+  maxLines?: number;
+  /** Edit distance beyond which the documents are reported as entirely different. @default 500 */
+  maxEditLength?: number;
+  /** Milliseconds of diffing after which the same happens (the gateway's event loop comes first). @default 50 */
+  timeoutMs?: number;
+}
+
+export function diffDocuments(prod: readonly DocumentLine[], local: readonly DocumentLine[], limits: DiffLimits = {}): StructuralDiff {
+  const { maxHunks = 20, maxLines = 30, maxEditLength = 500, timeoutMs = 50 } = limits;
+  const prodText = prod.map((line) => renderLine(line));
+  const localText = local.map((line) => renderLine(line));
+  const changes = diffArrays(prodText, localText, { maxEditLength, timeout: timeoutMs });
+
+  const hunks: DiffHunk[] = [];
+  let omitted = 0;
+  const push = (hunk: DiffHunk) => {
+    if (hunks.length >= maxHunks) return void omitted++;
+    const cut = Math.max(0, hunk.prod.length - maxLines) + Math.max(0, hunk.local.length - maxLines);
+    omitted += cut;
+    hunks.push({ path: hunk.path, prod: hunk.prod.slice(0, maxLines), local: hunk.local.slice(0, maxLines) });
+  };
+
+  if (!changes) {
+    // Too different to align line by line: show both from the start.
+    push({ path: prod[0]?.path ?? local[0]?.path ?? '(document)', prod: prodText, local: localText });
+    return { hunks, omitted };
+  }
+
+  let prodIndex = 0;
+  let localIndex = 0;
+  let open: DiffHunk | undefined;
+  const close = () => {
+    if (open) push(open);
+    open = undefined;
+  };
+  for (const change of changes) {
+    const count = change.value.length;
+    if (!change.added && !change.removed) {
+      close();
+      prodIndex += count;
+      localIndex += count;
+      continue;
+    }
+    if (change.removed) {
+      open ??= { path: pathAt(prod, prodIndex, local, localIndex), prod: [], local: [] };
+      open.prod.push(...change.value);
+      prodIndex += count;
+    } else {
+      open ??= { path: pathAt(local, localIndex, prod, prodIndex), prod: [], local: [] };
+      open.local.push(...change.value);
+      localIndex += count;
+    }
+  }
+  close();
+  return { hunks, omitted };
+}
+
+function pathAt(lines: readonly DocumentLine[], index: number, other: readonly DocumentLine[], otherIndex: number): string {
+  return lines[index]?.path || other[otherIndex]?.path || lines[index - 1]?.path || '(document)';
+}
+
+/** A diff as plain text lines: `@ path`, then `- prod` and `+ local` lines (terminal, reports). */
+export function diffAsText(diff: StructuralDiff): string[] {
+  const lines: string[] = [];
+  for (const hunk of diff.hunks) {
+    lines.push(`@ ${hunk.path || '(document)'}`);
+    for (const line of hunk.prod) lines.push(`- ${line.trim()}`);
+    for (const line of hunk.local) lines.push(`+ ${line.trim()}`);
+  }
+  if (diff.omitted) lines.push(`… ${diff.omitted} more`);
+  return lines;
+}
