@@ -5,7 +5,7 @@
  * quadratic one's about 16. Exits 1 when a ratio exceeds 8 (generous: a loaded machine jitters).
  * Needs `npm run build` first.
  */
-import { PageScanner } from '../dist/compose/scan-page.js';
+import { PageScanner } from '../dist/html/scan-page.js';
 
 const args = process.argv.slice(2);
 const mbArg = args.indexOf('--mb');

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDevServer, type DevServer } from '../../src/server.js';
+import { createDevServer, type DevServer } from '../../src/server/index.js';
 import { listen, request, type TestServer } from '../helpers/servers.js';
 
 const BIN = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'), 'bin/mfe-dev.js');

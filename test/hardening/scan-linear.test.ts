@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PageScanner, type ScanOptions } from '../../src/compose/scan-page.js';
+import { PageScanner, type ScanOptions } from '../../src/html/scan-page.js';
 
 /**
  * Issue 8 item 8: every scanner is linear in the page size for every input. A first marker left
