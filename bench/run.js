@@ -32,6 +32,9 @@ import { machine } from './proc.js';
 import { profileMarkdown, summariseFile } from './profile.js';
 import { footnotes, judge, loadProblems, markdown, table, targetLines } from './report.js';
 
+/** A figure for the log; a row that served no page in its window (a loaded machine) has none. */
+const fmt = (n, digits) => (typeof n === 'number' && Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string' },
@@ -162,7 +165,7 @@ async function bench(fixture) {
       const load = await measuredLoad({ url, connections, durationS, headers: s.headers, serverPids: s.pids, fixturePid: fixture.pid });
       rounds.set(s.id, [...(rounds.get(s.id) ?? []), load]);
       const problems = loadProblems(load, /** @type {import('./report.js').Row} */ (rows.get(s.id)).check);
-      log(`load ${s.id}${roundCount > 1 ? ` (round ${round + 1})` : ''}: ${load.pagesPerS.toFixed(0)} pages/s, p50 ${load.p50.toFixed(2)} ms, p99 ${load.p99.toFixed(2)} ms, ${load.cpuUsPerPage.toFixed(0)} µs CPU/page${problems.length ? ' — ' + problems.join('; ') : ''}`);
+      log(`load ${s.id}${roundCount > 1 ? ` (round ${round + 1})` : ''}: ${fmt(load.pagesPerS, 0)} pages/s, p50 ${fmt(load.p50, 2)} ms, p99 ${fmt(load.p99, 2)} ms, ${fmt(load.cpuUsPerPage, 0)} µs CPU/page${problems.length ? ' — ' + problems.join('; ') : ''}`);
     }
   }
   for (const [id, loads] of rounds) {
