@@ -60,6 +60,12 @@ const generated = fc
 const served = new Map<string, { page: Buffer; cuts: number[] }>();
 let upstream: TestServer;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
+/**
+ * The same, with a fragment in local mode whose selector matches nothing in these pages: the page
+ * then goes through htmlparser2's tokenizer (the scanner used when selectors are in play) rather
+ * than the byte-level one.
+ */
+let tokenizerGateway: Awaited<ReturnType<typeof startGateway>>;
 
 beforeAll(async () => {
   upstream = await listen((req, res) => {
@@ -81,9 +87,16 @@ beforeAll(async () => {
     writeNext();
   });
   gateway = await startGateway({ upstream: upstream.url });
+  tokenizerGateway = await startGateway({
+    upstream: upstream.url,
+    fragments: { header: { src: '/fragments/header', selector: 'header.not-in-these-pages', local: `${upstream.url}/local` } },
+    local: ['header'],
+    overlay: false,
+  });
 });
 afterAll(async () => {
   await gateway?.close();
+  await tokenizerGateway?.close();
   await upstream?.close();
 });
 
@@ -91,12 +104,12 @@ describe('fuzzing the gateway with generated pages and chunkings', () => {
   it(`answers every page with exactly the planted markers replaced (${RUNS} runs)`, { timeout: Math.max(240_000, RUNS * 1000) }, async () => {
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(generated, async ({ page, expected, cuts }) => {
+      fc.asyncProperty(generated, fc.boolean(), async ({ page, expected, cuts }, viaTokenizer) => {
         const path = `/fuzz-${run++}`;
         served.set(path, { page, cuts });
         const started = process.cpuUsage();
         try {
-          const response = await request(gateway.url + path, { timeout: 60_000 });
+          const response = await request((viaTokenizer ? tokenizerGateway : gateway).url + path, { timeout: 60_000 });
           const used = process.cpuUsage(started);
           expect(response.status).toBe(200);
           expect(response.body.toString('latin1')).toBe(expected.toString('latin1'));
