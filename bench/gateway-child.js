@@ -24,6 +24,11 @@ await server.listen();
 process.send?.({ type: 'ready', url: server.url });
 
 process.on('message', async (message) => {
+  if (message === 'gc') {
+    // (bench/fault-soak.js: RSS is read after a full collection, so garbage is not counted.)
+    globalThis.gc?.();
+    process.send?.({ type: 'gc-done' });
+  }
   if (message === 'exit') {
     await server.close();
     process.exit(0);

@@ -77,8 +77,9 @@ export class IncludeScanner {
   private store: Buffer = EMPTY;
   private storeFill = 0;
   /**
-   * How far each search that ran out of bytes got (see `memoKey`): held bytes are never searched
-   * again from the start when the next chunk arrives, so every input is scanned in linear time.
+   * How far each search that ran out of bytes got, keyed by `absolute start * KINDS + kind`:
+   * held bytes are never searched again from the start when the next chunk arrives, so every
+   * input is scanned in linear time.
    */
   private readonly memo = new Map<number, number | MatchState>();
   /** Where the content of paired markers known never to be closed starts (found at the end of the page). */
