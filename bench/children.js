@@ -52,7 +52,10 @@ export async function startFixture(run) {
 export async function startMfeDev({ execArgv, ...options }) {
   const { ready, stop, pid, child } = forkReady(here('./gateway-child.js'), [JSON.stringify(options)], execArgv);
   const message = await ready;
-  /** Runs a full garbage collection in the child (started with --expose-gc) and waits for it. */
+  /**
+   * Runs a full garbage collection in the child (started with --expose-gc); resolves to its
+   * `{ heapUsed, external }` bytes afterwards.
+   */
   const gc = () =>
     new Promise((resolve) => {
       child.once('message', resolve);

@@ -27,7 +27,8 @@ process.on('message', async (message) => {
   if (message === 'gc') {
     // (bench/fault-soak.js: RSS is read after a full collection, so garbage is not counted.)
     globalThis.gc?.();
-    process.send?.({ type: 'gc-done' });
+    const { heapUsed, external } = process.memoryUsage();
+    process.send?.({ type: 'gc-done', heapUsed, external });
   }
   if (message === 'exit') {
     await server.close();
