@@ -120,13 +120,17 @@ describe('production failing', () => {
     expect(await outcome(`${gateway.url}/page`)).toEqual({ status: 200, text: PAGE('<b>FRAG</b>') });
   });
 
-  it('hang: a client that gives up does not jam the gateway', async () => {
+  it('hang: clients that give up do not jam the gateway; one that waits gets a 504 naming the URL', async () => {
     const hanging = await rawServer(() => undefined); // accepts, never answers
     closers.push(() => hanging.close());
-    const gateway = await gatewayFor(`http://127.0.0.1:${hanging.port}`);
+    const gateway = await startGateway({ upstream: `http://127.0.0.1:${hanging.port}`, pageTimeout: 1000 });
+    closers.push(() => gateway.close());
     const results = await Promise.all(Array.from({ length: 20 }, () => outcome(`${gateway.url}/page`, 300)));
     for (const result of results) expect('error' in result || (result as { status: number }).status >= 500).toBe(true);
     await stillServes(gateway);
+    const waited = await outcome(`${gateway.url}/slow/page`);
+    expect(waited).toMatchObject({ status: 504 });
+    expect((waited as { text: string }).text).toContain('/slow/page');
   });
 
   it('TLS failure (https upstream that speaks plain HTTP): a 502 page', async () => {
