@@ -11,7 +11,7 @@
  *
  *   (default)  5 s per row, 2 rounds, installs nginx-light if missing (as root), 50 MB page, 3 start-ups
  *   --quick    1 s per row, never installs nginx, no 50 MB page
- *   --smoke    0.5 s per row, no nginx, no 50 MB page, results in a temp folder (the test suite)
+ *   --smoke    2 s per row, no nginx, no 50 MB page, results in a temp folder (the test suite)
  *   --profile  only: mfe-dev under `node --cpu-prof` while loaded with the SSI page (or --page
  *              /page/esi, /page/precomposed, …); writes the .cpuprofile and profile.md to the
  *              results folder and prints the top functions
@@ -49,7 +49,7 @@ const { values: args } = parseArgs({
   },
 });
 const mode = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
-const durationS = Number(args.duration ?? { smoke: 0.5, quick: 1, full: 5 }[mode]);
+const durationS = Number(args.duration ?? { smoke: 2, quick: 1, full: 5 }[mode]); // smoke: long enough to serve pages on a busy machine
 const connections = Number(args.connections);
 const warmupS = mode === 'smoke' ? 0 : Math.min(1, durationS / 2);
 const ttfbSamples = { smoke: 2, quick: 7, full: 15 }[mode];
