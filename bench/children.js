@@ -50,7 +50,16 @@ export async function startFixture(run) {
  * @param {{ upstream: string, local: string, fragments: number, execArgv?: string[] }} options
  */
 export async function startMfeDev({ execArgv, ...options }) {
-  const { ready, stop, pid } = forkReady(here('./gateway-child.js'), [JSON.stringify(options)], execArgv);
+  const { ready, stop, pid, child } = forkReady(here('./gateway-child.js'), [JSON.stringify(options)], execArgv);
   const message = await ready;
-  return { pid, url: /** @type {string} */ (message.url), stop };
+  /**
+   * Runs a full garbage collection in the child (started with --expose-gc); resolves to its
+   * `{ heapUsed, external }` bytes afterwards.
+   */
+  const gc = () =>
+    new Promise((resolve) => {
+      child.once('message', resolve);
+      child.send('gc');
+    });
+  return { pid, url: /** @type {string} */ (message.url), stop, gc };
 }

@@ -24,6 +24,12 @@ await server.listen();
 process.send?.({ type: 'ready', url: server.url });
 
 process.on('message', async (message) => {
+  if (message === 'gc') {
+    // (bench/fault-soak.js: RSS is read after a full collection, so garbage is not counted.)
+    globalThis.gc?.();
+    const { heapUsed, external } = process.memoryUsage();
+    process.send?.({ type: 'gc-done', heapUsed, external });
+  }
   if (message === 'exit') {
     await server.close();
     process.exit(0);

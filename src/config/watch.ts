@@ -1,9 +1,15 @@
 /**
  * Hot reload: watch every file the config was built from; on a change, resolve the whole config
  * again and hand it over, or report the error and keep the last good one.
+ *
+ * The folders holding those files are watched, not the files: editors and tools replace a file
+ * (write a copy, rename it over; `sed -i`; delete and re-create), and a watch on the old file
+ * dies with it, while the folder's watch sees every later change.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { MfeDevError } from '../errors.js';
 import { describeConfigChanges } from './describe-changes.js';
 import { resolveConfig } from './resolve-config.js';
 import type { InlineConfig, ResolvedConfig } from './types.js';
@@ -18,10 +24,16 @@ export interface ConfigWatchHandlers {
 export interface ConfigWatchOptions {
   /** Quiet time after the last file event before reloading, in ms. @default 100 */
   debounceMs?: number;
+  /**
+   * A reload still not done after this many ms is abandoned with an error (a config that awaits
+   * something that never settles); later edits reload again.
+   * @default 10000, or the MFE_DEV_RELOAD_TIMEOUT_MS environment variable
+   */
+  reloadTimeoutMs?: number;
 }
 
 export interface ConfigWatcher {
-  /** Stops watching; a reload in progress finishes but is not reported. */
+  /** Stops watching; a reload in progress is not waited for, and not reported. */
   close(): Promise<void>;
   /** Resolves once the files are being watched. */
   ready: Promise<void>;
@@ -40,8 +52,10 @@ export function watchConfig(
   options: ConfigWatchOptions = {},
 ): ConfigWatcher {
   const debounceMs = options.debounceMs ?? 100;
+  const reloadTimeoutMs = options.reloadTimeoutMs ?? (Number(process.env.MFE_DEV_RELOAD_TIMEOUT_MS) || 10_000);
   let latest = current;
   let watched = new Set(current.files);
+  let folders = foldersOf(watched);
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -55,7 +69,12 @@ export function watchConfig(
     }
   };
 
-  const watcher: FSWatcher = watch([...watched], { ignoreInitial: true, atomic: true });
+  // Only the folders themselves and the config's files in them; nothing else is even looked at.
+  const watcher: FSWatcher = watch([...folders], {
+    ignoreInitial: true,
+    depth: 0,
+    ignored: (file: string) => !folders.has(file) && !watched.has(file),
+  });
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   // chokidar emits no 'ready' for an empty list.
@@ -63,20 +82,34 @@ export function watchConfig(
   else watcher.once('ready', () => markReady());
 
   async function reload(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    // An import that never settles cannot be cancelled: it is left behind, and its result ignored.
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(reloadTimedOut(latest.configFile, reloadTimeoutMs)), reloadTimeoutMs);
+      timer.unref(); // never what keeps the process alive
+    });
     try {
-      const next = await resolveConfig(inline);
+      const next = await Promise.race([resolveConfig(inline), timeout]);
       if (closed) return;
       const changes = describeConfigChanges(latest, next);
       const nextFiles = new Set(next.files);
       const added = [...nextFiles].filter((file) => !watched.has(file));
       const removed = [...watched].filter((file) => !nextFiles.has(file));
-      if (added.length) watcher.add(added);
-      if (removed.length) watcher.unwatch(removed);
       watched = nextFiles;
+      const nextFolders = foldersOf(nextFiles);
+      const addedFolders = [...nextFolders].filter((folder) => !folders.has(folder));
+      const removedFolders = [...folders].filter((folder) => !nextFolders.has(folder));
+      folders = nextFolders;
+      if (addedFolders.length || added.length) watcher.add([...addedFolders, ...added]);
+      if (removedFolders.length || removed.length) watcher.unwatch([...removedFolders, ...removed]);
       latest = next;
       handlers.onReload(next, changes);
     } catch (error) {
-      if (!closed) report(error);
+      if (closed) return;
+      const file = latest.configFile;
+      report(file && !fs.existsSync(file) ? configGone(file, error) : error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -105,8 +138,9 @@ export function watchConfig(
     if (event === 'add' || event === 'change' || event === 'unlink') schedule();
   });
   // chokidar drops a `change` that follows another one on the same file within 50 ms
-  // (paulmillr/chokidar#1455), so a quick second save would be lost; the raw fs events still
-  // arrive, and the debounce coalesces them.
+  // (paulmillr/chokidar#1455), and folds a rename over the file into events it may not emit, so
+  // a quick second save would be lost; the folder's raw fs events still arrive (for every name
+  // in it, ignored or not), and the debounce coalesces them.
   watcher.on('raw', (_event, name, details) => {
     const watchedPath = (details as { watchedPath?: string } | undefined)?.watchedPath;
     if (!watchedPath) return;
@@ -121,7 +155,30 @@ export function watchConfig(
       markReady();
       if (timer) clearTimeout(timer);
       await watcher.close();
-      await running;
+      // A reload in progress is not awaited: it may never settle, and shutdown must not hang on it.
     },
   };
+}
+
+function foldersOf(files: Iterable<string>): Set<string> {
+  return new Set([...files].map((file) => path.dirname(file)));
+}
+
+function configGone(file: string, cause: unknown): MfeDevError {
+  return new MfeDevError(
+    'MFE_CONFIG_NOT_FOUND',
+    `${file} was deleted or renamed. Put it back (or write another config in ${path.dirname(file)}): mfe-dev reloads as soon as it appears.`,
+    { file, cause },
+  );
+}
+
+function reloadTimedOut(file: string | undefined, ms: number): MfeDevError {
+  const what = file ?? 'the config';
+  return new MfeDevError(
+    'MFE_CONFIG_LOAD_FAILED',
+    `reloading ${what} did not finish within ${ms / 1000} s, so it was abandoned. Does the config (or a file it imports) ` +
+      'wait on something that never settles, such as a top-level `await` on a promise that never resolves? ' +
+      'Fix it and save again: the next save reloads.',
+    { file },
+  );
 }

@@ -43,6 +43,24 @@ const ESI_BLOCKS: Readonly<Record<string, 'choose' | 'try' | 'vars' | 'text' | '
 };
 const NEED_MORE = -1;
 
+// What a memo entry is about (see IncludeScanner.memo); a key is `absolute offset * KINDS + kind`.
+const K_GT = 0; // no `>` in [from, saved)
+const K_COMMENT_END = 1; // no `-->`
+const K_CDATA_END = 2; // no `]]>`
+const K_NAME = 3; // the tag name starting at `from` runs on at least to saved
+const K_TAG_END = 4; // findTagEnd's progress: saved = offset * 4 + phase
+const K_RAW_CLOSE = 5; // findCloseTag: no close tag starts in [from, saved)
+const K_MATCH = 6; // findMatchingClose's progress
+const K_SPACE = 7; // whitespace after `</` runs on at least to saved
+const KINDS = 8;
+
+/** findMatchingClose's progress: where to look for the next `<`, and the nested opens not yet closed. */
+interface MatchState {
+  at: number;
+  /** Content start (absolute) of each nested element of the same name still open. */
+  opens: number[];
+}
+
 type Mode = 'text' | 'comment' | 'raw';
 
 export class IncludeScanner {
@@ -55,6 +73,17 @@ export class IncludeScanner {
   /** In `raw` mode: the element whose close tag ends the raw text (lower case). */
   private rawName = '';
   private bodyEndPending: boolean;
+  /** The buffer `buf` lives in when held bytes had to be joined with a new chunk (see `append`). */
+  private store: Buffer = EMPTY;
+  private storeFill = 0;
+  /**
+   * How far each search that ran out of bytes got, keyed by `absolute start * KINDS + kind`:
+   * held bytes are never searched again from the start when the next chunk arrives, so every
+   * input is scanned in linear time.
+   */
+  private readonly memo = new Map<number, number | MatchState>();
+  /** Where the content of paired markers known never to be closed starts (found at the end of the page). */
+  private readonly neverClosed = new Set<number>();
 
   constructor(
     bodyEnd: boolean,
@@ -65,13 +94,69 @@ export class IncludeScanner {
 
   write(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    if (this.buf.length === 0) this.buf = chunk;
+    else this.append(chunk);
     this.scan(false);
+    this.forget();
   }
 
   end(): void {
     this.scan(true);
     this.emit(this.buf.length);
+    this.memo.clear();
+    this.neverClosed.clear();
+  }
+
+  /**
+   * Adds `chunk` after the held bytes. Held bytes are copied into a buffer of twice the size
+   * needed, so later chunks are appended in place (amortised linear, not a concat per chunk).
+   * Bytes already handed to the sink are never overwritten: only the space past them is written.
+   */
+  private append(chunk: Buffer): void {
+    const held = this.buf.length;
+    const inStore = this.buf.buffer === this.store.buffer && this.buf.byteOffset + held === this.store.byteOffset + this.storeFill;
+    if (inStore && this.storeFill + chunk.length <= this.store.length) {
+      chunk.copy(this.store, this.storeFill);
+      this.storeFill += chunk.length;
+      this.buf = this.store.subarray(this.storeFill - held - chunk.length, this.storeFill);
+      return;
+    }
+    const store = Buffer.allocUnsafe(Math.max(2 * (held + chunk.length), 16 * 1024));
+    this.buf.copy(store, 0);
+    chunk.copy(store, held);
+    this.store = store;
+    this.storeFill = held + chunk.length;
+    this.buf = store.subarray(0, this.storeFill);
+  }
+
+  /** Drops what the memo holds about bytes already handed on. */
+  private forget(): void {
+    if (this.memo.size === 0) return;
+    for (const key of this.memo.keys()) if (Math.floor(key / KINDS) < this.base) this.memo.delete(key);
+  }
+
+  /** A search's progress saved under `kind` for the search that starts at `from` (relative). */
+  private recall(kind: number, from: number): number | MatchState | undefined {
+    return this.memo.size === 0 ? undefined : this.memo.get((this.base + from) * KINDS + kind);
+  }
+
+  private remember(kind: number, from: number, value: number | MatchState): void {
+    this.memo.set((this.base + from) * KINDS + kind, value);
+  }
+
+  /**
+   * `buf.indexOf(pattern, from)`, resumed where the same search stopped on a shorter buffer.
+   * `kind` tells searches apart that may start at the same offset.
+   */
+  private find(pattern: string | number, from: number, kind: number): number {
+    const saved = this.recall(kind, from) as number | undefined;
+    const start = saved === undefined ? from : Math.max(from, saved - this.base);
+    const found = typeof pattern === 'number' ? this.buf.indexOf(pattern, start) : this.buf.indexOf(pattern, start, 'latin1');
+    if (found === -1) {
+      const overlap = typeof pattern === 'number' ? 0 : pattern.length - 1;
+      this.remember(kind, from, this.base + Math.max(from, this.buf.length - overlap));
+    }
+    return found;
   }
 
   /** Hand `buf[0, upTo)` to the sink as untouched bytes. */
@@ -140,7 +225,7 @@ export class IncludeScanner {
     if (lt + 1 >= buf.length) return final ? lt + 1 : NEED_MORE;
     const c = buf[lt + 1];
     if (c === BANG) return this.atBang(lt, final);
-    if (c === QUESTION) return this.skipTo(buf.indexOf(GT, lt + 2), final);
+    if (c === QUESTION) return this.skipTo(this.find(GT, lt + 2, K_GT), final);
     if (c === SLASH) return this.atCloseTag(lt, final);
     if (isAsciiLetter(c)) return this.atOpenTag(lt, final);
     return lt + 1;
@@ -150,7 +235,7 @@ export class IncludeScanner {
     const buf = this.buf;
     if (lt + 4 > buf.length) return final ? buf.length : NEED_MORE;
     if (buf[lt + 2] === 0x2d && buf[lt + 3] === 0x2d) {
-      const end = buf.indexOf('-->', lt + 4, 'latin1');
+      const end = this.find('-->', lt + 4, K_COMMENT_END);
       if (end === -1) {
         if (final) return buf.length;
         if (this.couldBeMarkerComment(lt + 4)) return NEED_MORE;
@@ -169,9 +254,9 @@ export class IncludeScanner {
       return end + 3;
     }
     if (startsWithIgnoreCase(buf, lt + 2, '[cdata[')) {
-      return this.skipTo(buf.indexOf(']]>', lt + 9, 'latin1'), final, 3);
+      return this.skipTo(this.find(']]>', lt + 9, K_CDATA_END), final, 3);
     }
-    return this.skipTo(buf.indexOf(GT, lt + 2), final);
+    return this.skipTo(this.find(GT, lt + 2, K_GT), final);
   }
 
   /** `<!--#…` and `<!--esi…` must be held whole; other comments can stream. */
@@ -189,9 +274,13 @@ export class IncludeScanner {
     const buf = this.buf;
     if (this.bodyEndPending) {
       if (lt + 7 > buf.length && !final) return NEED_MORE;
-      let at = lt + 2;
+      const saved = this.recall(K_SPACE, lt + 2) as number | undefined;
+      let at = saved === undefined ? lt + 2 : saved - this.base;
       while (at < buf.length && isHtmlWhitespace(buf[at])) at++;
-      if (at + 5 > buf.length && !final) return NEED_MORE;
+      if (at + 5 > buf.length && !final) {
+        this.remember(K_SPACE, lt + 2, this.base + at);
+        return NEED_MORE;
+      }
       if (startsWithIgnoreCase(buf, at, 'body') && isTagNameEnd(buf[at + 4])) {
         this.bodyEndPending = false;
         this.marker({ type: 'body-end' }, lt, lt);
@@ -199,15 +288,20 @@ export class IncludeScanner {
 
       }
     }
-    return this.skipTo(buf.indexOf(GT, lt + 2), final);
+    return this.skipTo(this.find(GT, lt + 2, K_GT), final);
   }
 
   private atOpenTag(lt: number, final: boolean): number {
     const buf = this.buf;
-    let nameEnd = lt + 1;
+    const saved = this.recall(K_NAME, lt + 1) as number | undefined;
+    let nameEnd = saved === undefined ? lt + 1 : saved - this.base;
     while (nameEnd < buf.length && !isTagNameEnd(buf[nameEnd])) nameEnd++;
-    if (nameEnd >= buf.length) return final ? buf.length : NEED_MORE;
-    const tagEnd = findTagEnd(buf, nameEnd);
+    if (nameEnd >= buf.length) {
+      if (final) return buf.length;
+      this.remember(K_NAME, lt + 1, this.base + nameEnd);
+      return NEED_MORE;
+    }
+    const tagEnd = this.findTagEnd(nameEnd);
     if (tagEnd === NEED_MORE) return final ? buf.length : NEED_MORE;
     // Most tags are none of the few that matter: compare in place, allocate nothing.
     const name = interestingTagName(buf, lt + 1, nameEnd - lt - 1);
@@ -237,13 +331,13 @@ export class IncludeScanner {
     const contained = name === 'esi:remove' || block !== undefined;
     let close = -1;
     if (contained || !selfClosing) {
-      close = this.findMatchingClose(name, tagEnd + 1, final);
+      close = this.neverClosed.has(this.base + tagEnd + 1) ? NEED_MORE : this.findMatchingClose(name, tagEnd + 1, final);
       if (close === NEED_MORE) {
         if (!final) return NEED_MORE;
         // Never closed: an include stands for its open tag alone; an esi:remove or block is plain bytes.
         if (contained) return tagEnd + 1;
       } else {
-        const closeEnd = this.buf.indexOf(GT, close);
+        const closeEnd = this.find(GT, close, K_GT);
         if (closeEnd === -1) return final ? tagEnd + 1 : NEED_MORE;
         close = closeEnd + 1;
       }
@@ -267,13 +361,64 @@ export class IncludeScanner {
   /** The `<` of `</name` (followed by whitespace, `/` or `>`) at or after `from`, or NEED_MORE. */
   private findCloseTag(name: string, from: number, final: boolean): number {
     const buf = this.buf;
-    for (let i = buf.indexOf('</', from, 'latin1'); i !== -1; i = buf.indexOf('</', i + 2, 'latin1')) {
+    const saved = this.recall(K_RAW_CLOSE, from) as number | undefined;
+    const start = saved === undefined ? from : saved - this.base;
+    const needMore = (resumeAt: number) => {
+      this.remember(K_RAW_CLOSE, from, this.base + resumeAt);
+      return NEED_MORE;
+    };
+    for (let i = buf.indexOf('</', start, 'latin1'); i !== -1; i = buf.indexOf('</', i + 2, 'latin1')) {
       const after = i + 2 + name.length;
-      if (after > buf.length) return NEED_MORE; // cannot tell yet (or, at the end, not there)
+      if (after > buf.length) return needMore(i); // cannot tell yet (or, at the end, not there)
       if (!startsWithIgnoreCase(buf, i + 2, name)) continue;
-      if (after === buf.length) return final ? i : NEED_MORE;
+      if (after === buf.length) return final ? i : needMore(i);
       if (isTagNameEnd(buf[after])) return i;
     }
+    return needMore(Math.max(start, buf.length - 1));
+  }
+
+  /**
+   * The `>` that ends a tag whose name ends at `from`, skipping quoted attribute values, or
+   * NEED_MORE; resumed where it stopped when called again for the same tag.
+   */
+  private findTagEnd(from: number): number {
+    const buf = this.buf;
+    const length = buf.length;
+    const saved = this.recall(K_TAG_END, from) as number | undefined;
+    let i = from;
+    let quote = 0; // inside a quoted value: the quote
+    if (saved !== undefined) {
+      i = Math.floor(saved / 4) - this.base;
+      const phase = saved % 4;
+      quote = phase === 1 ? DQ : phase === 2 ? SQ : 0;
+      if (phase === 3) {
+        // After `=`, in the whitespace before the value.
+        while (i < length && isHtmlWhitespace(buf[i])) i++;
+        if (i >= length) return this.tagEndNeedsMore(from, length, 3);
+        if (buf[i] === DQ || buf[i] === SQ) quote = buf[i++];
+      }
+    }
+    for (;;) {
+      if (quote !== 0) {
+        const close = buf.indexOf(quote, i);
+        if (close === -1) return this.tagEndNeedsMore(from, length, quote === DQ ? 1 : 2);
+        i = close + 1;
+        quote = 0;
+      }
+      if (i >= length) return this.tagEndNeedsMore(from, length, 0);
+      const b = buf[i];
+      if (b === GT) return i;
+      i++;
+      if (b === EQ) {
+        while (i < length && isHtmlWhitespace(buf[i])) i++;
+        if (i >= length) return this.tagEndNeedsMore(from, length, 3);
+        if (buf[i] === DQ || buf[i] === SQ) quote = buf[i++];
+      }
+    }
+  }
+
+  private tagEndNeedsMore(from: number, at: number, phase: number): number {
+    this.remember(K_TAG_END, from, (this.base + at) * 4 + phase);
     return NEED_MORE;
   }
 
@@ -292,7 +437,7 @@ export class IncludeScanner {
     if (!selfClosing) {
       const close = this.findCloseTag('script', tagEnd + 1, final);
       if (close === NEED_MORE) return final ? undefined : NEED_MORE;
-      const closeEnd = this.buf.indexOf(GT, close);
+      const closeEnd = this.find(GT, close, K_GT);
       if (closeEnd === -1) return final ? undefined : NEED_MORE;
       end = closeEnd + 1;
     }
@@ -308,12 +453,23 @@ export class IncludeScanner {
   private findMatchingClose(name: string, from: number, final: boolean): number {
     const buf = this.buf;
     const length = buf.length;
-    let depth = 1;
-    for (let i = buf.indexOf(LT, from); i !== -1; i = buf.indexOf(LT, i + 1)) {
-      if (i + 3 >= length) return NEED_MORE;
+    const saved = this.recall(K_MATCH, from) as MatchState | undefined;
+    // Content starts of nested elements of the same name still open (the depth is one more).
+    const opens = saved?.opens ?? [];
+    const needMore = (at: number): number => {
+      if (final) {
+        // The end of the page: none of the nested ones still open is closed either, so when
+        // the scan comes back to them after this one, they are known at once (no rescans).
+        for (const open of opens) this.neverClosed.add(open);
+      } else this.remember(K_MATCH, from, { at: this.base + at, opens });
+      return NEED_MORE;
+    };
+    const start = saved === undefined ? from : saved.at - this.base;
+    for (let i = buf.indexOf(LT, start); i !== -1; i = buf.indexOf(LT, i + 1)) {
+      if (i + 3 >= length) return needMore(i);
       if (buf[i + 1] === BANG && buf[i + 2] === 0x2d && buf[i + 3] === 0x2d) {
-        const end = buf.indexOf('-->', i + 4, 'latin1');
-        if (end === -1) return NEED_MORE;
+        const end = this.find('-->', i + 4, K_COMMENT_END);
+        if (end === -1) return needMore(i);
         i = end + 2;
         continue;
       }
@@ -327,64 +483,48 @@ export class IncludeScanner {
       const at = closing ? i + 2 : i + 1;
       if (!isAsciiLetter(buf[at])) continue;
       let nameEnd = at;
-      while (nameEnd < length && !isTagNameEnd(buf[nameEnd])) nameEnd++;
-      if (nameEnd >= length) return final && closing && depth === 1 && nameEnd - at === name.length && startsWithIgnoreCase(buf, at, name) ? i : NEED_MORE;
+      while (nameEnd < length && !isTagNameEnd(buf[nameEnd]) && nameEnd - at <= name.length) nameEnd++;
       const nameLength = nameEnd - at;
-      if (nameLength === name.length && startsWithIgnoreCase(buf, at, name)) {
+      if (nameEnd >= length) {
+        if (final && closing && opens.length === 0 && nameLength === name.length && startsWithIgnoreCase(buf, at, name)) return i;
+        return needMore(i);
+      }
+      if (nameLength === name.length && isTagNameEnd(buf[nameEnd]) && startsWithIgnoreCase(buf, at, name)) {
         if (closing) {
-          if (--depth === 0) return i;
+          if (opens.length === 0) return i;
+          opens.pop();
           continue;
         }
         // A nested self-closing one (`<esi:include …/>`) opens nothing.
-        const end = findTagEnd(buf, nameEnd);
-        if (end === NEED_MORE) return NEED_MORE;
-        if (buf[end - 1] !== SLASH) depth++;
+        const end = this.findTagEnd(nameEnd);
+        if (end === NEED_MORE) return needMore(i);
+        if (buf[end - 1] !== SLASH) opens.push(this.base + end + 1);
         i = end;
       } else if (!closing && nameLength >= 3 && nameLength <= 8) {
-        const raw = buf.toString('latin1', at, nameEnd).toLowerCase();
+        let rawEnd = nameEnd;
+        while (rawEnd < length && !isTagNameEnd(buf[rawEnd]) && rawEnd - at <= 8) rawEnd++;
+        if (rawEnd >= length) return needMore(i);
+        if (!isTagNameEnd(buf[rawEnd])) continue;
+        const raw = buf.toString('latin1', at, rawEnd).toLowerCase();
         if (!RAW_TEXT.has(raw)) continue;
-        const end = findTagEnd(buf, nameEnd);
-        if (end === NEED_MORE) return NEED_MORE;
+        const end = this.findTagEnd(rawEnd);
+        if (end === NEED_MORE) return needMore(i);
         if (buf[end - 1] === SLASH) {
           i = end;
           continue;
         }
         const close = this.findCloseTag(raw, end + 1, final);
-        if (close === NEED_MORE) return NEED_MORE;
+        if (close === NEED_MORE) return needMore(i);
         i = close + 1;
       }
     }
-    return NEED_MORE;
+    return needMore(Math.max(start, length - 1));
   }
 
   private skipTo(index: number, final: boolean, length = 1): number {
     if (index === -1) return final ? this.buf.length : NEED_MORE;
     return index + length;
   }
-}
-
-/** The `>` that ends a tag whose name ends at `from`, skipping quoted attribute values. */
-function findTagEnd(buf: Buffer, from: number): number {
-  let i = from;
-  const length = buf.length;
-  while (i < length) {
-    const b = buf[i];
-    if (b === GT) return i;
-    if (b === EQ) {
-      i++;
-      while (i < length && isHtmlWhitespace(buf[i])) i++;
-      if (i >= length) return NEED_MORE;
-      const quote = buf[i];
-      if (quote === DQ || quote === SQ) {
-        const close = buf.indexOf(quote, i + 1);
-        if (close === -1) return NEED_MORE;
-        i = close + 1;
-      }
-      continue;
-    }
-    i++;
-  }
-  return NEED_MORE;
 }
 
 const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?/g;

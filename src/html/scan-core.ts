@@ -33,6 +33,13 @@ export interface Resume {
   readonly base: number;
   readonly stack: ScanElement[] | null;
   readonly bodyEndDone: boolean;
+  /**
+   * Where the content of paired includes and `<esi:remove>`s known never to be closed starts
+   * (page offsets): found while an outer one of the same name was captured to the end of the
+   * page, so the scan that comes back to them treats them at once as unclosed (linear, not one
+   * rescan of the rest of the page per unclosed tag).
+   */
+  readonly neverClosed?: Set<number>;
 }
 
 // What is being captured.
@@ -102,6 +109,9 @@ export class ScanCore implements TokenizerCallbacks {
   private captureIndex = 0; // the captured element's place in the stack
   private captureMarker: Marker | null = null;
   private captureStack: ScanElement[] | null = null;
+  /** Page offsets of the content of nested paired tags of the captured one's name still open. */
+  private nestedOpens: number[] = [];
+  private readonly neverClosed: Set<number>;
 
   constructor(
     settings: Settings,
@@ -113,6 +123,7 @@ export class ScanCore implements TokenizerCallbacks {
     this.prefixes = settings.prefixes;
     this.bodyEnd = settings.bodyEnd;
     this.bodyEndDone = resume.bodyEndDone;
+    this.neverClosed = resume.neverClosed ?? new Set();
     this.emitBytes = (chunk) => sink.bytes(chunk);
     // Entities are left alone: values are decoded from their bytes, and text is never needed.
     this.tokenizer = new Tokenizer({ decodeEntities: false }, this);
@@ -147,10 +158,12 @@ export class ScanCore implements TokenizerCallbacks {
       this.capture = NONE;
       if (kind === PAIRED_INCLUDE) this.report(this.captureMarker!, this.captureStart, this.captureOpenEnd);
       else this.emitTo(this.captureOpenEnd);
+      for (const open of this.nestedOpens) this.neverClosed.add(open);
       const rescan = {
         base: this.base + this.captureOpenEnd,
         stack: this.captureStack,
         bodyEndDone: this.bodyEndDone,
+        neverClosed: this.neverClosed,
         tail: this.window.slice(this.captureOpenEnd, end),
       };
       this.emitted = end;
@@ -294,6 +307,7 @@ export class ScanCore implements TokenizerCallbacks {
     if (this.capture !== NONE) {
       if (name === this.captureName && !selfClosing && (this.capture === PAIRED_INCLUDE || this.capture === REMOVE)) {
         this.captureNesting++;
+        this.nestedOpens.push(this.base + end);
       }
       elements?.open(name, null, selfClosing, false);
       return;
@@ -328,7 +342,10 @@ export class ScanCore implements TokenizerCallbacks {
             : esiIncludeMarker(this.attributes());
       if (marker) {
         elements?.open(name, rawAttributes, selfClosing, false);
-        if (selfClosing) this.report(marker, start, end);
+        if (!selfClosing && this.neverClosed.has(this.base + end)) {
+          // Known never to be closed: an include is its open tag alone, an esi:remove plain bytes.
+          if (name !== 'esi:remove') this.report(marker, start, end);
+        } else if (selfClosing) this.report(marker, start, end);
         else this.startCapture(name === 'esi:remove' ? REMOVE : PAIRED_INCLUDE, name, start, end, marker);
         return;
       }
@@ -405,9 +422,11 @@ export class ScanCore implements TokenizerCallbacks {
 
   private closeTag(name: string, closeStart: number, closeEnd: number): void {
     let consumed = false;
-    if ((this.capture === PAIRED_INCLUDE || this.capture === REMOVE) && name === this.captureName && --this.captureNesting === 0) {
-      this.endCapture(closeEnd);
-      consumed = true;
+    if ((this.capture === PAIRED_INCLUDE || this.capture === REMOVE) && name === this.captureName) {
+      if (--this.captureNesting === 0) {
+        this.endCapture(closeEnd);
+        consumed = true;
+      } else this.nestedOpens.pop();
     }
     if (this.elements !== null && name !== '' && !VOID_ELEMENTS.has(name)) {
       const depth = this.elements.close(name);
@@ -426,7 +445,10 @@ export class ScanCore implements TokenizerCallbacks {
   /** Finds the `>` of a pending close tag; false while it has not arrived. */
   private resolvePending(): boolean {
     const gt = this.window.indexOf(GT, this.pendingFrom);
-    if (gt < 0) return false;
+    if (gt < 0) {
+      this.pendingFrom = this.window.end; // never search the same bytes twice
+      return false;
+    }
     const name = this.pendingName!;
     this.pendingName = null;
     this.closeTag(name, this.pendingStart, gt + 1);
@@ -443,6 +465,7 @@ export class ScanCore implements TokenizerCallbacks {
     this.captureStart = start;
     this.captureOpenEnd = openEnd;
     this.captureNesting = 1;
+    this.nestedOpens = [];
     this.captureMarker = marker;
     this.captureStack = (kind === PAIRED_INCLUDE || kind === REMOVE) && this.elements !== null ? this.elements.snapshot() : null;
   }

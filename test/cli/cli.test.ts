@@ -105,7 +105,7 @@ function session(onTestFinished: OnFinished) {
       stdout: () => stdout,
       stderr: () => stderr,
       exited,
-      waitFor(pattern, ms = 10_000, stream = 'stdout') {
+      waitFor(pattern, ms = 40_000, stream = 'stdout') {
         return new Promise((resolve, reject) => {
           const check = () => {
             const match = (stream === 'stdout' ? stdout : stderr).match(pattern);
@@ -130,7 +130,7 @@ function session(onTestFinished: OnFinished) {
   }
 
   /** Runs a command that should end by itself; fails (and kills it) if it runs longer than `ms`. */
-  async function runCli(args: string[], cwd: string, ms = 8000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  async function runCli(args: string[], cwd: string, ms = 40_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const cli = startCli(args, cwd);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
@@ -156,13 +156,13 @@ function session(onTestFinished: OnFinished) {
   return { tempDir, project, startCli, runCli, startDev };
 }
 
-/** SIGTERM or SIGINT, then the exit code (fails if the process is still there after 5 s). */
+/** SIGTERM or SIGINT, then the exit code (fails if the process is still there after 15 s). */
 async function stop(cli: Cli, signal: NodeJS.Signals): Promise<number | null> {
   cli.child.kill(signal);
   let timer: NodeJS.Timeout | undefined;
-  const result = await Promise.race([cli.exited, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 5000)))]);
+  const result = await Promise.race([cli.exited, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 15_000)))]);
   clearTimeout(timer);
-  if (result === 'timeout') throw new Error(`mfe-dev did not stop within 5 s of ${signal}\nstdout: ${cli.stdout()}\nstderr: ${cli.stderr()}`);
+  if (result === 'timeout') throw new Error(`mfe-dev did not stop within 15 s of ${signal}\nstdout: ${cli.stdout()}\nstderr: ${cli.stderr()}`);
   expect(result.signal).toBeNull();
   return result.code;
 }
@@ -350,7 +350,7 @@ describe.concurrent('mfe-dev (dev)', () => {
 
     // The watcher starts alongside the server: save until the gateway says it reloaded.
     const edited = JSON.stringify(shopConfig({ local: ['header', 'footer'] }), null, 2);
-    const deadline = Date.now() + 8000;
+    const deadline = Date.now() + 30_000;
     while (!/config reloaded/.test(cli.stdout()) && Date.now() < deadline) {
       fs.writeFileSync(file, edited);
       await cli.waitFor(/config reloaded/, 600).catch(() => undefined);
@@ -380,7 +380,7 @@ describe.concurrent('mfe-dev (dev)', () => {
     const cwd = project({ 'mfe-dev.config.json': shopConfig() });
     const { cli, url } = await startDev(['--port', '0'], cwd, { DEBUG: 'mfe-dev:*' });
     await request(`${url}/products/tent-2p`);
-    await cli.waitFor(/mfe-dev:compose #\d+ done: 200/, 5000, 'stderr');
+    await cli.waitFor(/mfe-dev:compose #\d+ done: 200/, 30_000, 'stderr');
     expect(cli.stderr()).toMatch(/mfe-dev:proxy GET \/products\/tent-2p ← 200 text\/html.*: compose/);
     expect(cli.stderr()).toContain(`mfe-dev:compose #1 header local → ${headerService.url}/fragments/header`);
   });
@@ -462,7 +462,7 @@ describe.concurrent('mfe-dev errors: exit 1 with a message that says what to fix
       expect((await request(`${url}/`)).text).toContain(LOCAL_HEADER);
 
       const cli = startCli([], cwd);
-      await cli.waitFor(/in use/, 10_000, 'stderr');
+      await cli.waitFor(/in use/, 40_000, 'stderr');
       expect(cli.stderr()).toContain(String(port));
       expect(cli.stderr()).toContain('--port');
       expect(cli.stdout()).not.toContain('Fragments');
@@ -508,7 +508,7 @@ describe.concurrent('mfe-dev errors: exit 1 with a message that says what to fix
     (config.fragments as Record<string, Record<string, unknown>>).footer.local = dead;
     const cwd = project({ 'mfe-dev.config.json': config });
     const { cli, url } = await startDev(['--port', '0', '--local', 'footer'], cwd);
-    const [warning] = await cli.waitFor(/[^\n]*not answering[^\n]*\n/, 10_000, 'stderr');
+    const [warning] = await cli.waitFor(/[^\n]*not answering[^\n]*\n/, 40_000, 'stderr');
     expect(warning).toContain("'footer'");
     expect(warning).toContain(dead);
     expect(warning).toMatch(/refused/);

@@ -345,20 +345,29 @@ describe('composition rules', () => {
     });
     expect(firstChunk).toContain('<title>Stream</title>');
     expect(firstChunk).not.toContain('LATE');
-    expect(firstAt).toBeLessThan(500);
+    // (No upper bound on when the first chunk came: a busy machine may be slow; the first chunk
+    // without the late fragment is what shows the page was not held back.)
+    expect(firstAt).toBeLessThan(totalAt);
     expect(totalAt).toBeGreaterThanOrEqual(750);
     expect(total).toBe('<!DOCTYPE html><html><head><title>Stream</title></head><body>LATE<p>after</p></body></html>');
   });
 
   it('requests all fragments of a page at once: total time is the slowest, not the sum', async () => {
+    // Each fragment answers only once all five requests have arrived: fetched one after the
+    // other, the first would wait for the others until its timeout (an error box, not '12345').
+    let arrived = 0;
+    let allArrived!: () => void;
+    const barrier = new Promise<void>((resolve) => (allArrived = resolve));
+    const wait = () => {
+      if (++arrived === 5) allArrived();
+      return barrier;
+    };
     await setup({
       '/p': page('P', [1, 2, 3, 4, 5].map((i) => `<!--#include virtual="/s${i}" -->`).join('')),
-      ...Object.fromEntries([1, 2, 3, 4, 5].map((i) => [`/s${i}`, { body: String(i), delay: 300 }])),
+      ...Object.fromEntries([1, 2, 3, 4, 5].map((i) => [`/s${i}`, { body: String(i), wait }])),
     });
-    const started = Date.now();
     const response = await request(gateway.url + '/p');
     expect(response.text).toBe(page('P', '12345'));
-    expect(Date.now() - started).toBeLessThan(1200);
   });
 
   it('asks production for a page only in encodings it can decode (browsers also offer zstd)', async () => {

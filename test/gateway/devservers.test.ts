@@ -248,8 +248,17 @@ describe("the overlay's event stream", () => {
     const events = await openEventStream(`${server.url}/__mfe-dev/events?page=%2F`);
     cleanups.push(() => events.close());
     await events.waitFor('event: ready');
-    fs.writeFileSync(file, JSON.stringify({ ...config, local: ['header'] }));
-    expect(await events.waitFor('event: reload')).toContain('"reason":"config"');
+    // The watcher starts alongside the server: an edit in its first moments (a busy machine) may
+    // come before it watches, so save again until it reacts.
+    const edited = JSON.stringify({ ...config, local: ['header'] });
+    const reload = events.waitFor('event: reload');
+    fs.writeFileSync(file, edited);
+    const saving = setInterval(() => fs.writeFileSync(file, edited), 1000);
+    try {
+      expect(await reload).toContain('"reason":"config"');
+    } finally {
+      clearInterval(saving);
+    }
   });
 });
 
@@ -296,7 +305,7 @@ async function openEventStream(url: string) {
     text: () => text,
     /** Resolves with the event block that contains `needle`. */
     async waitFor(needle: string): Promise<string> {
-      const deadline = Date.now() + 15_000;
+      const deadline = Date.now() + 30_000;
       while (!text.includes(needle)) {
         if (Date.now() > deadline) throw new Error(`no ${needle} in the event stream; got ${JSON.stringify(text)}`);
         await new Promise<void>((resolve) => {

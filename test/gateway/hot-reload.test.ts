@@ -104,7 +104,7 @@ async function startWatched(options: { root: string; configFile?: string }) {
 }
 
 /** Retries `check` until it passes or `ms` is over (then throws its last error). */
-async function eventually<T>(check: () => Promise<T> | T, ms = 5000): Promise<T> {
+async function eventually<T>(check: () => Promise<T> | T, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
@@ -122,7 +122,7 @@ async function eventually<T>(check: () => Promise<T> | T, ms = 5000): Promise<T>
  */
 async function watcherReady(file: string, log: { info: string[] }): Promise<void> {
   const content = fs.readFileSync(file);
-  const deadline = Date.now() + 8000;
+  const deadline = Date.now() + 30_000;
   const reloaded = () => log.info.some((line) => line.startsWith('config reloaded'));
   while (!reloaded()) {
     if (Date.now() > deadline) throw new Error(`rewriting ${file} never made the gateway reload its config`);

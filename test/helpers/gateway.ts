@@ -12,7 +12,7 @@ export async function startGateway(inline: InlineConfig): Promise<DevServer & { 
 }
 
 /** Resolves when `count` events of the given type were seen (or rejects after `ms`). */
-export function nextEvents<T>(subscribe: (listener: (value: T) => void) => () => void, count = 1, ms = 5000): Promise<T[]> {
+export function nextEvents<T>(subscribe: (listener: (value: T) => void) => () => void, count = 1, ms = 20_000): Promise<T[]> {
   return new Promise((resolve, reject) => {
     const seen: T[] = [];
     const timer = setTimeout(() => {

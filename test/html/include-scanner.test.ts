@@ -19,7 +19,8 @@ const corpus = readdirSync(corpusDir)
 
 const tokenizer = (options: ScanOptions): ScanOptions => ({ ...options, forceTokenizer: true });
 
-describe('fast include scanner', () => {
+// CPU-heavy (hundreds of real pages): a generous bound for a machine busy with other work.
+describe('fast include scanner', { timeout: 240_000 }, () => {
   it('finds the same parts as the tokenizer on every real-world page, whole and in chunks', () => {
     // htmlparser2 10 reads `<tmp>` as `<xmp>` (raw text to `</xmp>`), unlike browsers; the fast
     // scanner reads it as browsers do, so pages with a `<tmp>` element are compared by identity only.

@@ -20,7 +20,8 @@ const corpus = readdirSync(corpusDir)
 /** Options that make markers likely on ordinary pages. */
 const busy: ScanOptions = { selectors: ['header', 'div[id]', 'nav a', 'ul > li.active'], assetPrefixes: ['/', 'https://'], bodyEnd: true };
 
-describe('real-world corpus (htmlparser-benchmark)', () => {
+// CPU-heavy (hundreds of real pages): a generous bound for a machine busy with other work.
+describe('real-world corpus (htmlparser-benchmark)', { timeout: 240_000 }, () => {
   it('has the corpus', () => {
     expect(corpus.length).toBeGreaterThan(200);
   });
@@ -83,7 +84,7 @@ const cuts = fc.array(fc.nat({ max: 2000 }), { maxLength: 25 });
 /** `SCAN_FUZZ=50 npx vitest run test/html/scan-fidelity` runs the properties 50 times longer. */
 const fuzz = Math.max(1, Number(process.env.SCAN_FUZZ) || 1);
 
-describe('generated pages (fast-check)', () => {
+describe('generated pages (fast-check)', { timeout: 240_000 }, () => {
   it('identity holds and chunking changes nothing, for hostile input', () => {
     fc.assert(
       fc.property(riskyPage, cuts, fc.constantFrom<ScanOptions>({}, busy, { bodyEnd: true }), (page, at, options) => {
