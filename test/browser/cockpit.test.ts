@@ -175,6 +175,8 @@ describe.runIf(runBrowserTests)('the overlay panel and the live dev page, in Chr
     const shopPage = await openPage();
     await shopPage.page.goto(`${server.url}/`);
     expect(await badgeText(shopPage.page)).not.toContain('config error');
+    // The page just composed appears in the dev page's recent pages, without a reload.
+    await dev.page.locator('h2:has-text("Recent pages") + ul a[href="/"]').waitFor();
 
     fs.writeFileSync(file, good.replace(`"local": "${footerService.url}"`, '"local": "localhost:3002"'));
     const error = dev.page.locator('[data-mfe-dev-config-error]');
