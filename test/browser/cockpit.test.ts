@@ -13,7 +13,7 @@ import { startHeaderService } from '../../examples/header-service/server.js';
 import { startShop } from '../../examples/shop/server.js';
 import { createDevServer, type DevServer } from '../../src/server/index.js';
 import { startGateway } from '../helpers/gateway.js';
-import { listen, type TestServer } from '../helpers/servers.js';
+import { closedPort, listen, type TestServer } from '../helpers/servers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const runBrowserTests = fs.existsSync(CHROMIUM) || Boolean(process.env.CI);
@@ -126,6 +126,30 @@ describe.runIf(runBrowserTests)('the overlay panel and the live dev page, in Chr
 
     expect(consoleErrors.filter((e) => CSP_VIOLATION.test(e))).toEqual([]);
     expect(problems).toEqual([]);
+  });
+
+  it("the panel says which fragment failed on this page, and hovering its row outlines the error box", async () => {
+    const port = await closedPort();
+    const config = shopConfig();
+    const gateway = await startGateway({ ...config, fragments: { ...config.fragments, footer: { ...config.fragments.footer, local: `http://127.0.0.1:${port}` } } });
+    cleanups.push(() => gateway.close());
+    const { page } = await openPage();
+    await page.goto(`${gateway.url}/?mfe-dev=footer=local`);
+    const errorBox = page.locator('[data-mfe-dev-error="footer"]');
+    await errorBox.waitFor();
+    expect(await badgeText(page)).toContain('footer local (down)');
+    await badge(page).click();
+    const row = fragmentRow(page, 'footer');
+    expect(await row.textContent()).toContain('failed on this page');
+    expect(await row.textContent()).toContain('service down');
+    await row.scrollIntoViewIfNeeded();
+    await errorBox.scrollIntoViewIfNeeded();
+    await row.hover();
+    const outline = page.locator('mfe-dev-overlay .outline');
+    await expect(outline.isVisible()).resolves.toBe(true);
+    const [box, expected] = await Promise.all([outline.boundingBox(), errorBox.boundingBox()]);
+    expect(Math.round(box!.y)).toBe(Math.round(expected!.y));
+    expect(Math.round(box!.width)).toBe(Math.round(expected!.width));
   });
 
   it('the panel applies a preset, shows it as active, and drops it again', async () => {
