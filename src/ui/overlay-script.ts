@@ -63,9 +63,13 @@ ${OVERLAY_PANEL_CODE}
     badge.classList.toggle('error', Boolean(state.configError));
     host.dataset.state = state.configError ? 'config-error' : 'ok';
   };
-  let fetching = null;
+  // One fetch at a time; a change announced during one is fetched right after it.
+  let fetching = false;
+  let again = false;
   const refresh = () => {
-    fetching ??= fetch('${STATE_API_PATH}', { credentials: 'same-origin', cache: 'no-store' })
+    if (fetching) return void (again = true);
+    fetching = true;
+    fetch('${STATE_API_PATH}', { credentials: 'same-origin', cache: 'no-store' })
       .then((r) => r.json())
       .then((next) => {
         state = next;
@@ -73,7 +77,13 @@ ${OVERLAY_PANEL_CODE}
         if (!panel.hidden) renderPanel(state);
       })
       .catch(() => {})
-      .finally(() => { fetching = null; });
+      .finally(() => {
+        fetching = false;
+        if (again) {
+          again = false;
+          refresh();
+        }
+      });
   };
   // The gateway says when this page's local fragment HTML or the config changed (reload), and
   // when what the badge shows may have (state: a config error, a new warning).
