@@ -22,6 +22,11 @@ export interface Logger {
   warnOnce(message: string): void;
   /** The most recent distinct warnings given to `warnOnce`, newest last, for the dev page. */
   recentWarnings(): string[];
+  /**
+   * Calls `listener` with each warning `warnOnce` logs for the first time (not with repeats): the
+   * dev page and the overlay update when a warning appears. Returns the unsubscribe function.
+   */
+  onNewWarning(listener: (message: string) => void): () => void;
 }
 
 export type LogLevel = 'info' | 'silent';
@@ -29,6 +34,7 @@ export type LogLevel = 'info' | 'silent';
 export function createLogger(level: LogLevel = 'info'): Logger {
   const silent = level === 'silent';
   const safe = (message: string) => escapeControlChars(message, { keepNewlines: true });
+  const warningListeners = new Set<(message: string) => void>();
   const logger: Logger = {
     info(message) {
       if (!silent) process.stdout.write(safe(message) + '\n');
@@ -43,8 +49,15 @@ export function createLogger(level: LogLevel = 'info'): Logger {
       if (!silent) process.stdout.write(line + '\n');
     },
     // Escaped before it is remembered: the dev page shows the same text as the terminal.
-    warnOnce: (message) => void once(safe(message)),
+    warnOnce(message) {
+      const text = safe(message);
+      if (once(text)) for (const listener of warningListeners) listener(text);
+    },
     recentWarnings: () => once.recent(),
+    onNewWarning(listener) {
+      warningListeners.add(listener);
+      return () => warningListeners.delete(listener);
+    },
   };
   const once = createWarnOnce((message) => logger.warn(message));
   return logger;

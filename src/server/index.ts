@@ -17,6 +17,7 @@ import { createUpstreamProxy } from '../proxy/upstream-proxy.js';
 import { createDevPageHandler } from '../ui/dev-page.js';
 import { DevStateStore } from '../ui/dev-state.js';
 import { LiveReload } from '../ui/live-reload.js';
+import { StateEvents } from '../ui/state-events.js';
 import { activeLocalFragments, evalSourceMapHint, socketMissHint, socketRefusedHint, usesEvalSourceMaps } from './dev-server-hints.js';
 import { createGatewayState } from './gateway-state.js';
 import { getRequestContext } from './request-context.js';
@@ -66,6 +67,11 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   });
   // Open pages reload when their local fragment HTML or the config changes (ui/live-reload.ts).
   const liveReload = new LiveReload(events, logger);
+  // The dev page and the overlays re-fetch what they show when it changes (ui/state-events.ts).
+  const stateEvents = new StateEvents((event, data) => liveReload.broadcast(event, data));
+  events.on('page:end', () => stateEvents.changed('page'));
+  events.on('shadow:result', () => stateEvents.changed('shadow'));
+  logger.onNewWarning(() => stateEvents.changed('warning'));
   let pageIds = 0;
   // Shadowed fragments are compared in the background by shadow/ (its figures outlive reloads).
   const shadow = createShadowService({ config: () => current.gateway.config, events, logger, agents: fragmentAgents, terminal: inline.logLevel !== 'silent' });
@@ -190,7 +196,9 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           onReload(next, changes) {
             const previous = current.gateway.config;
             current = stateFor(next);
+            store.setConfigError(null);
             liveReload.configReloaded();
+            stateEvents.changed('config');
             logger.info([`config reloaded${changes.length ? ':' : ' (no changes)'}`, ...changes.map((c) => `  ${c}`)].join('\n'));
             for (const warning of next.warnings) logger.warnOnce(warning);
             if (next.port !== previous.port || next.host !== previous.host) {
@@ -204,6 +212,8 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
             }
           },
           onError(error) {
+            store.setConfigError(error);
+            stateEvents.changed('config-error');
             logger.error(`config reload failed; still serving the last good config.\n${error instanceof Error ? error.message : String(error)}`);
           },
         });
@@ -253,6 +263,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     },
     async close() {
       await watcher?.close();
+      stateEvents.close();
       liveReload.close();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR_BOX_CSS } from '../compose/error-box.js';
-import { DEV_PAGE_PATH, DEV_PREFIX, ERROR_BOX_CSS_PATH, OVERLAY_SCRIPT_PATH, SHADOW_API_PATH, SHADOW_REPORT_PATH, STATE_API_PATH } from '../http/routes.js';
+import { DEV_PAGE_PATH, DEV_PAGE_SCRIPT_PATH, DEV_PREFIX, ERROR_BOX_CSS_PATH, OVERLAY_SCRIPT_PATH, SHADOW_API_PATH, SHADOW_REPORT_PATH, STATE_API_PATH } from '../http/routes.js';
 import { escapeHtml } from '../html/escape-html.js';
 import type { RequestContext } from '../server/request-context.js';
 import { renderShadowReportHtml, renderShadowSection, SHADOW_REPORT_CSS } from './shadow-report.js';
 import type { ShadowReportJson } from '../shadow/stats.js';
 import type { DevStateJson, DevStateStore } from './dev-state.js';
+import { DEV_PAGE_SCRIPT } from './dev-page-script.js';
 import { OVERLAY_SCRIPT } from './overlay-script.js';
 
 /**
@@ -21,6 +22,9 @@ export function createDevPageHandler(store: DevStateStore, shadowReport: () => S
     }
     if (path === OVERLAY_SCRIPT_PATH) {
       return send(res, 200, 'text/javascript; charset=utf-8', OVERLAY_SCRIPT, context.selection.setCookies);
+    }
+    if (path === DEV_PAGE_SCRIPT_PATH) {
+      return send(res, 200, 'text/javascript; charset=utf-8', DEV_PAGE_SCRIPT, context.selection.setCookies);
     }
     if (path === ERROR_BOX_CSS_PATH) {
       return send(res, 200, 'text/css; charset=utf-8', ERROR_BOX_CSS, context.selection.setCookies);
@@ -96,6 +100,9 @@ function renderDevPage(state: DevStateJson, shadow: ShadowReportJson): string {
       return `<tr><td><code>${e(p.name)}</code></td><td>${e(p.description ?? '')}</td><td>${sets.map(e).join('<br>')}</td><td>${toggle}</td><td><small>${e(p.from)}</small></td></tr>`;
     })
     .join('');
+  const configError = state.configError
+    ? `<section class="error" data-mfe-dev-config-error><h2>Config reload failed</h2><p>Still serving the last good config. Fix ${state.configError.file ? `<code>${e(state.configError.file)}</code>` : 'the config'} and save: this clears once a reload succeeds.</p><pre>${e(state.configError.message)}</pre><small>at ${e(state.configError.at)}</small></section>`
+    : '';
   const warnings = state.warnings.length ? `<section class="warn"><h2>Warnings</h2><ul>${state.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></section>` : '';
   const pages = state.recentPages
     .map((p) => `<li><a href="${e(p.url)}"><code>${e(p.url)}</code></a> ${p.status} · ${p.durationMs} ms · ${p.fragments.map((f) => `${e(f.name ?? '?')} <span class="mode ${f.mode}">${f.mode}</span> ${f.durationMs} ms${f.failed ? ' <span class="bad">failed</span>' : ''}`).join(' · ')}</li>`)
@@ -106,11 +113,12 @@ function renderDevPage(state: DevStateJson, shadow: ShadowReportJson): string {
 body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d1d1f}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}td,th{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #e5e5e5;vertical-align:top}
 code{font:13px ui-monospace,monospace}.mode.local{color:#0a7}.mode.shadow{color:#a60}.ok{color:#0a7}.bad{color:#c22}.off{color:#aaa}
+.error{background:#fdecec;border:1px solid #e08080;padding:.5rem 1rem;border-radius:6px;margin-bottom:1rem}.error h2{margin:.2rem 0;color:#c22}
 .warn{background:#fff8e6;border:1px solid #f0c36d;padding:.5rem 1rem;border-radius:6px}pre{background:#f6f6f6;padding:.5rem;overflow:auto}
 ${SHADOW_REPORT_CSS}</style></head><body>
 <h1>mfe-dev</h1>
 <p>Upstream <code>${e(state.upstream)}</code> · <a href="?mfe-dev=&amp;mfe-dev-preset=">reset this browser to the defaults</a> · <a href="${e(state.shareLink)}">share link for this selection</a></p>
-${warnings}
+${configError}${warnings}
 <h2>Fragments</h2>
 <table><tr><th>name</th><th>mode (this browser)</th><th>from</th><th>src</th><th>local</th><th>service</th><th>defined in</th></tr>${fragmentRows}</table>
 <h2>Presets</h2>
@@ -119,6 +127,7 @@ ${presetRows ? `<table><tr><th>name</th><th>description</th><th>sets</th><th></t
 <p><a href="${SHADOW_REPORT_PATH}" download>Download the report (HTML)</a> · <a href="${SHADOW_API_PATH}?download" download>JSON</a> · <a href="${SHADOW_API_PATH}">${SHADOW_API_PATH}</a></p>
 ${renderShadowSection(shadow)}
 <h2>Recent pages</h2>${pages ? `<ul>${pages}</ul>` : '<p>No page composed yet.</p>'}
+<script src="${DEV_PAGE_SCRIPT_PATH}" defer></script>
 </body></html>
 `;
 }

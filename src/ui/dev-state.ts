@@ -5,6 +5,7 @@ import { shareLink, type Selection } from '../overrides/index.js';
 import type { GatewayState } from '../server/gateway-state.js';
 import { probeHttp } from '../probe.js';
 import { escapeControlChars } from '../http/control-chars.js';
+import { describeError, MfeDevError } from '../errors.js';
 
 /**
  * What the dev page and `/__mfe-dev/api/state` show: the browser's own modes and presets,
@@ -37,11 +38,23 @@ export interface DevStateJson {
     from: string;
   }>;
   warnings: string[];
+  /**
+   * The last config reload that failed, until a good reload clears it: the gateway still serves
+   * the config before it. `file` is the file the error is about, when the loader knows it.
+   */
+  configError: ConfigErrorJson | null;
   /** This browser's explicit `NAME=MODE` choices (its `mfe-dev` cookie). */
   browserPairs: Record<string, FragmentMode>;
   shareLink: string;
   recentPages: Array<{ url: string; status: number; durationMs: number; fragments: Array<{ name: string | null; mode: FragmentMode; durationMs: number; failed: boolean }> }>;
   shadow: Array<{ name: string; page: string; equal: boolean; summary: string; diff: string[]; error: string | null }>;
+}
+
+export interface ConfigErrorJson {
+  message: string;
+  file: string | null;
+  /** When the reload failed (ISO 8601). */
+  at: string;
 }
 
 const KEEP = 20;
@@ -51,6 +64,7 @@ export class DevStateStore {
   private readonly pages: PageEnd[] = [];
   private readonly shadows = new Map<string, ShadowResult>();
   private readonly health = new Map<string, { at: number; value: Promise<boolean> }>();
+  private configError: ConfigErrorJson | null = null;
 
   constructor(events: ComposeEvents, private readonly logger: Logger) {
     events.on('page:end', (page) => {
@@ -65,6 +79,16 @@ export class DevStateStore {
       this.shadows.set(key, result);
       if (this.shadows.size > KEEP) this.shadows.delete(this.shadows.keys().next().value!);
     });
+  }
+
+  /** A config reload failed (`error`), or a good one cleared the last failure (`null`). */
+  setConfigError(error: unknown): void {
+    if (error === null) {
+      this.configError = null;
+      return;
+    }
+    const file = error instanceof MfeDevError && error.file ? error.file : null;
+    this.configError = { message: escapeControlChars(describeError(error), { keepNewlines: true }), file, at: new Date().toISOString() };
   }
 
   async snapshot(state: GatewayState, selection: Selection, gatewayOrigin: string): Promise<DevStateJson> {
@@ -98,6 +122,7 @@ export class DevStateStore {
         from: describeProvenance(p.from),
       })),
       warnings: [...new Set([...selection.warnings, ...this.logger.recentWarnings()])],
+      configError: this.configError,
       browserPairs: Object.fromEntries(selection.browserPairs),
       shareLink: shareLink(gatewayOrigin + '/', {
         modes: Object.fromEntries(fragments.filter((f) => f.mode !== 'prod').map((f) => [f.name, f.mode])),

@@ -98,6 +98,11 @@ export class LiveReload {
     for (const listener of this.listeners) send(listener.res, 'reload', { reason: 'config' });
   }
 
+  /** Sends `event` to every open stream (pages and the dev page), e.g. `state` (ui/state-events.ts). */
+  broadcast(event: string, data: object): void {
+    for (const listener of this.listeners) send(listener.res, event, data);
+  }
+
   close(): void {
     this.stopPolling();
     for (const listener of this.listeners) listener.res.destroy();

@@ -149,7 +149,7 @@ describe.runIf(runBrowserTests)('the shop through the gateway, in Chromium', () 
     const text = await overlayText(page);
     expect(text).toContain('header');
     expect(text).toContain('local');
-    const badge = page.locator('mfe-dev-overlay a'); // Playwright's CSS locators pierce open shadow roots
+    const badge = page.locator('mfe-dev-overlay a.badge'); // Playwright's CSS locators pierce open shadow roots
     await expect(badge.isVisible()).resolves.toBe(true);
     expect(problems).toEqual([]);
     // Production's CSP (default-src 'self') must not block the overlay: its badge is dark.
