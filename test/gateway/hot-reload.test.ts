@@ -11,6 +11,7 @@ import { startHeaderService } from '../../examples/header-service/server.js';
 import { startShop } from '../../examples/shop/server.js';
 import { createDevServer, type DevServer } from '../../src/server/index.js';
 import { listen, request, type TestServer } from '../helpers/servers.js';
+import { eventually } from '../helpers/eventually.js';
 
 const LOCAL_HEADER = 'LOCAL header from your machine';
 const SECOND_HEADER = 'SECOND local header';
@@ -103,18 +104,6 @@ async function startWatched(options: { root: string; configFile?: string }) {
   return { server, url, log, page, state };
 }
 
-/** Retries `check` until it passes or `ms` is over (then throws its last error). */
-async function eventually<T>(check: () => Promise<T> | T, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
 
 /**
  * Waits until the watcher reacts at all: rewrites `file` unchanged until a reload is logged.

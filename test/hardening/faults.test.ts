@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDevServer, type DevServer } from '../../src/server/index.js';
 import { startGateway } from '../helpers/gateway.js';
 import { closedPort, listen, request, type TestServer } from '../helpers/servers.js';
+import { eventually } from '../helpers/eventually.js';
 
 const PAGE = (include: string) => `<!DOCTYPE html><html><body><p>before</p>${include}<p>after</p></body></html>`;
 
@@ -295,14 +296,3 @@ describe('the config file failing while the gateway runs', () => {
   }
 });
 
-async function eventually<T>(check: () => Promise<T> | T, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}

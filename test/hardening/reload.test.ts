@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDevServer, type DevServer } from '../../src/server/index.js';
 import { listen, request, type TestServer } from '../helpers/servers.js';
+import { eventually } from '../helpers/eventually.js';
 
 const BIN = path.join(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'), 'bin/mfe-dev.js');
 
@@ -56,18 +57,6 @@ async function startWatched(root: string) {
   return { server, errors, infos, label };
 }
 
-/** Retries `check` until it passes or `ms` is over (then throws its last error). */
-async function eventually<T>(check: () => Promise<T> | T, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
 
 /** Rewrites `file` until the gateway shows `label`: the watcher is then certainly set up. */
 async function watching(file: string, label: () => Promise<string | null | undefined>, content: (l: string) => string): Promise<void> {
