@@ -1,5 +1,6 @@
 import { EMPTY } from './byte-window.js';
 import {
+  ESI_BLOCKS,
   decodeAttributeValue,
   esiIncludeMarker,
   isEsiComment,
@@ -33,14 +34,6 @@ const DQ = 0x22;
 const SQ = 0x27;
 
 const RAW_TEXT = new Set(['script', 'style', 'title', 'textarea', 'xmp']);
-/** ESI elements reported whole, with their content, for the engine to evaluate. */
-const ESI_BLOCKS: Readonly<Record<string, 'choose' | 'try' | 'vars' | 'text' | 'assign' | undefined>> = {
-  'esi:assign': 'assign',
-  'esi:choose': 'choose',
-  'esi:try': 'try',
-  'esi:vars': 'vars',
-  'esi:text': 'text',
-};
 const NEED_MORE = -1;
 
 // What a memo entry is about (see IncludeScanner.memo); a key is `absolute offset * KINDS + kind`.

@@ -133,6 +133,15 @@ function startsWithAny(value: string, prefixes: readonly string[]): boolean {
 
 export type Attributes = Record<string, string>;
 
+/** ESI elements both scanners report whole, with their content, for the engine to evaluate. */
+export const ESI_BLOCKS: Readonly<Record<string, 'choose' | 'try' | 'vars' | 'text' | 'assign' | undefined>> = {
+  'esi:assign': 'assign',
+  'esi:choose': 'choose',
+  'esi:try': 'try',
+  'esi:vars': 'vars',
+  'esi:text': 'text',
+};
+
 /** `<esi:include src alt onerror>`; null without a `src`. */
 export function esiIncludeMarker(attributes: Attributes): { type: 'esi-include'; src: string; alt?: string; onerror?: string } | null {
   const src = attributes.src;

@@ -2,6 +2,7 @@ import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
 import { ByteWindow, EMPTY } from './byte-window.js';
 import { ElementStack, VOID_ELEMENTS, type CompiledSelector, type ScanElement } from './element-matcher.js';
 import {
+  ESI_BLOCKS,
   decodeAttributeValue,
   decodeSourceText,
   esiIncludeMarker,
@@ -56,14 +57,6 @@ const COLLECT_ALL = 2;
 
 const GT = 0x3e;
 
-/** ESI elements captured whole, with their content, for the engine to evaluate. */
-const ESI_BLOCKS: Readonly<Record<string, 'choose' | 'try' | 'vars' | 'text' | 'assign' | undefined>> = {
-  'esi:assign': 'assign',
-  'esi:choose': 'choose',
-  'esi:try': 'try',
-  'esi:vars': 'vars',
-  'esi:text': 'text',
-};
 
 /** One pass of the tokenizer over the page (or, after an unclosed include, over the rest). */
 export class ScanCore implements TokenizerCallbacks {
