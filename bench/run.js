@@ -11,7 +11,8 @@
  *
  *   (default)  5 s per row, 2 rounds, installs nginx-light if missing (as root), 50 MB page, 3 start-ups
  *   --quick    1 s per row, never installs nginx, no 50 MB page
- *   --smoke    2 s per row, no nginx, no 50 MB page, results in a temp folder (the test suite)
+ *   --smoke    30 pages per row (however long they take: a loaded machine still gives every row
+ *              pages to check), no nginx, no 50 MB page, results in a temp folder (the test suite)
  *   --profile  only: mfe-dev under `node --cpu-prof` while loaded with the SSI page (or --page
  *              /page/esi, /page/precomposed, …); writes the .cpuprofile and profile.md to the
  *              results folder and prints the top functions
@@ -53,6 +54,8 @@ const durationS = Number(args.duration ?? { smoke: 2, quick: 1, full: 5 }[mode])
 const connections = Number(args.connections);
 const warmupS = mode === 'smoke' ? 0 : Math.min(1, durationS / 2);
 const ttfbSamples = { smoke: 2, quick: 7, full: 15 }[mode];
+/** Smoke runs count pages, not seconds: a row that completed nothing would have nothing to check. */
+const amount = mode === 'smoke' ? 30 : undefined;
 const roundCount = Number(args.rounds ?? (mode === 'full' ? 2 : 1));
 if (!(durationS > 0) || !(connections > 0) || !(roundCount >= 1)) throw new Error('--duration, --connections and --rounds take positive numbers');
 /** @param {any[]} list @param {string} key */
@@ -162,7 +165,7 @@ async function bench(fixture) {
     for (const s of round % 2 ? [...scenarios].reverse() : scenarios) {
       const url = s.base + s.path;
       if (round === 0 && warmupS > 0) await autocannonInChild({ url, connections, durationS: warmupS, headers: s.headers });
-      const load = await measuredLoad({ url, connections, durationS, headers: s.headers, serverPids: s.pids, fixturePid: fixture.pid });
+      const load = await measuredLoad({ url, connections, durationS, amount, headers: s.headers, serverPids: s.pids, fixturePid: fixture.pid });
       rounds.set(s.id, [...(rounds.get(s.id) ?? []), load]);
       const problems = loadProblems(load, /** @type {import('./report.js').Row} */ (rows.get(s.id)).check, { allowNone: mode === 'smoke' });
       log(`load ${s.id}${roundCount > 1 ? ` (round ${round + 1})` : ''}: ${fmt(load.pagesPerS, 0)} pages/s, p50 ${fmt(load.p50, 2)} ms, p99 ${fmt(load.p99, 2)} ms, ${fmt(load.cpuUsPerPage, 0)} µs CPU/page${problems.length ? ' — ' + problems.join('; ') : ''}`);
@@ -185,7 +188,7 @@ async function bench(fixture) {
   for (const s of slow) {
     const row = /** @type {import('./report.js').Row} */ (rows.get(s.id));
     row.ttfb = times[s.id];
-    log(`ttfb ${s.id}: first byte ${times[s.id].ttfbMs.toFixed(2)} ms, last byte ${times[s.id].ttlbMs.toFixed(2)} ms`);
+    log(`ttfb ${s.id}: first byte ${fmt(times[s.id].ttfbMs, 2)} ms, last byte ${fmt(times[s.id].ttlbMs, 2)} ms`);
   }
 
   let big;
@@ -206,7 +209,7 @@ async function bench(fixture) {
   const list = [...rows.values()];
   const correct = list.every((r) => r.check.ok && (!r.load || loadProblems(r.load, r.check, { allowNone: mode === 'smoke' }).length === 0) && (!r.ttfb || r.ttfb.ok)) && (!big || big.ok);
   const targets = judge({ rows: list, big, startup: boot, nginx: !!nginx });
-  const options = { mode, durationS, rounds: roundCount, connections, warmupS, ttfbSamples };
+  const options = { mode, durationS, amount, rounds: roundCount, connections, warmupS, ttfbSamples };
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const loadavgAfter = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const md = markdown({ revision, machine: machineInfo, nginxVersion, nginxNote, options, rows: list, pairs, big, startup: boot, targets, correct, date, notes, loadavgAfter });
