@@ -25,7 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startFixture, startMfeDev } from './children.js';
-import { buildPages, fragmentToken } from './fixture-pages.js';
+import { buildPages, fragmentToken, scriptAsset, SCRIPT_PATH } from './fixture-pages.js';
 import { autocannonInChild, measuredLoad, stopLoadGenerator } from './load.js';
 import { bigPage, expectedTokens, get, startup, timeToBytes, verifyComposed } from './measure.js';
 import { ensureNginx, startNginx } from './nginx.js';
@@ -128,12 +128,15 @@ async function bench(fixture) {
   const np = nginx && { server: 'nginx (plain proxy)', base: nginx.plainUrl, pids: nginx.pids };
   const ten = { ...fragmentsOf(10), expected: pages['/page/precomposed'] };
   const hundred = { ...fragmentsOf(100), expected: pages['/page/precomposed-100'] };
+  const script = { tokens: [], expected: scriptAsset(run) };
   /** @type {{ id: string, page: string, server: string, base: string, pids: number[], path: string, expect: any, headers?: Record<string, string>, slow?: string }[]} */
   const scenarios = [
     { id: 'ssi/mfe-dev', page: 'SSI, 10 fragments', ...m, path: '/page/ssi', expect: ten, slow: '/page/ssi-slow' },
     n && { id: 'ssi/nginx', page: 'SSI, 10 fragments', ...n, path: '/page/ssi', expect: ten, slow: '/page/ssi-slow' },
     np && { id: 'precomposed/nginx', page: 'pre-composed', ...np, path: '/page/precomposed', expect: ten },
     { id: 'precomposed/mfe-dev', page: 'pre-composed', ...m, server: 'mfe-dev (pass-through)', path: '/page/precomposed', expect: ten },
+    np && { id: 'script/nginx', page: 'script, 30 KB', ...np, path: SCRIPT_PATH, expect: script },
+    { id: 'script/mfe-dev', page: 'script, 30 KB', ...m, server: 'mfe-dev (pass-through)', path: SCRIPT_PATH, expect: script },
     { id: 'esi/mfe-dev', page: 'ESI, 10 fragments', ...m, path: '/page/esi', expect: ten, slow: '/page/esi-slow' },
     { id: 'tailor/mfe-dev', page: 'Tailor, 10 fragments', ...m, path: '/page/tailor', expect: ten, slow: '/page/tailor-slow' },
     { id: 'ssi-local/mfe-dev', page: 'SSI, f0 local', ...m, path: '/page/ssi', expect: fragmentsOf(10, [0]), headers: { 'x-mfe-dev': 'f0=local' } },
@@ -144,6 +147,7 @@ async function bench(fixture) {
   const pairs = [
     ['ssi/mfe-dev', 'ssi/nginx'],
     ['precomposed/mfe-dev', 'precomposed/nginx'],
+    ['script/mfe-dev', 'script/nginx'],
     ['ssi-100/mfe-dev', 'ssi-100/nginx'],
   ];
 
@@ -153,7 +157,7 @@ async function bench(fixture) {
   for (const s of scenarios) {
     const check = verifyComposed(await get(s.base + s.path, { headers: s.headers }), s.expect);
     rows.set(s.id, { id: s.id, page: s.page, server: s.server, check });
-    log(`check ${s.id}: ${check.ok ? `ok (${check.bytes} bytes${check.identical ? ', byte-identical to the pre-composed page' : ''})` : 'FAILED: ' + check.problems.join('; ')}`);
+    log(`check ${s.id}: ${check.ok ? `ok (${check.bytes} bytes${check.identical ? `, byte-identical to ${s.path === SCRIPT_PATH ? "production's file" : 'the pre-composed page'}` : ''})` : 'FAILED: ' + check.problems.join('; ')}`);
   }
 
   // Load, one row after the other (mfe-dev and nginx alternate), each after its own warm-up; in
