@@ -36,11 +36,11 @@ describe('requestHeaderList: request headers as the flat list http.request write
     const agent = new http.Agent({ keepAlive: true });
     const headers = { accept: 'text/html', cookie: 'sid=1', 'x-forwarded-host': '127.0.0.1:3000' };
     const url = new URL(`http://127.0.0.1:${port}/fragments/f1?q=1`);
-    const get = (...args: Parameters<typeof http.request>) =>
-      new Promise<void>((resolve, reject) => http.request(...args, (res) => res.resume().on('end', resolve)).on('error', reject).end());
+    const get = (send: (done: (res: http.IncomingMessage) => void) => http.ClientRequest) =>
+      new Promise<void>((resolve, reject) => send((res) => res.resume().on('end', resolve)).on('error', reject).end());
     try {
-      await get(url, { headers, agent });
-      await get({ hostname: '127.0.0.1', port, path: '/fragments/f1?q=1', headers: requestHeaderList(headers, url.host), agent });
+      await get((done) => http.request(url, { headers, agent }, done));
+      await get((done) => http.request({ hostname: '127.0.0.1', port, path: '/fragments/f1?q=1', headers: requestHeaderList(headers, url.host), agent }, done));
       expect(heads).toHaveLength(2);
       expect(heads[1]).toBe(heads[0]);
     } finally {
