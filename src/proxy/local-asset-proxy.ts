@@ -88,8 +88,8 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
       proxyRes.on('data', read);
     });
   };
-  // http-proxy-middleware is loaded when a local asset is first asked for: a gateway without
-  // client-side fragments in local mode starts without it.
+  // http-proxy-middleware is not loaded before the gateway is ready (server/index.ts loads it
+  // right after the ready line): start-up does not wait for it.
   let proxy: RequestHandler | undefined;
   let loading: Promise<RequestHandler> | undefined;
   const withProxy = (use: (proxy: RequestHandler) => void) => {

@@ -21,8 +21,8 @@ import { ClientGoneError, PageTimeoutError, requestLifetime } from './request-li
  * Every request of a page load (the page, then dozens of scripts, styles and images) passes
  * here, so the per-request work is kept to what the request needs: the target, the agent and
  * the `Host` header are worked out once per config. Websocket upgrades go through
- * http-proxy-middleware, which handles the 101 handshake and the two-way pipe (loaded at the
- * first upgrade: a gateway that never sees one starts without it).
+ * http-proxy-middleware, which handles the 101 handshake and the two-way pipe (not loaded before
+ * the gateway is ready: start-up does not wait for it).
  */
 export interface UpstreamProxyOptions {
   upstream: string;

@@ -240,6 +240,9 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           const shownHost = host.includes(':') ? `[${host}]` : host;
           url = `${secure ? 'https' : 'http'}://${shownHost}:${realPort}`;
           watcher = startWatching();
+          // Websockets and local assets go through http-proxy-middleware: loaded once the
+          // gateway is ready (not before the ready line), so the first HMR socket does not wait for it.
+          setImmediate(() => void import('http-proxy-middleware').catch(() => undefined));
           if (inline.logLevel !== 'silent') {
             printReady(logger, server.config, url, performance.now() - startedAt);
             // After the banner, never before it: a down service must not delay the start.
