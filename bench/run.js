@@ -112,7 +112,7 @@ async function bench(fixture) {
         nginx = await startNginx({ bin: found.bin, upstreamPort: Number(new URL(fixture.production).port) });
         cleanups.push(nginx.stop);
         nginxVersion = found.version;
-        nginxNote = `nginx ${found.version} with \`worker_processes 1\` (mfe-dev is one process; nginx's CPU and RSS are master + worker), \`ssi on\`, keep-alive to the origin (\`upstream { keepalive 32; }\`, HTTP/1.1).`;
+        nginxNote = `nginx ${found.version} with \`worker_processes 1\` (mfe-dev is one process; nginx's CPU and RSS are master + worker), \`ssi on\`, \`access_log off\`, proxy buffers that hold a page (\`proxy_buffers 8 64k\`), keep-alive to the origin (\`upstream { keepalive 32; }\`, HTTP/1.1) and to the client.`;
       } catch (error) {
         nginxNote = `nginx: SKIPPED, it did not start: ${/** @type {Error} */ (error).message.split('\n').slice(0, 3).join(' ')}`;
       }
