@@ -148,6 +148,18 @@ export function buildPages(run) {
   return pages;
 }
 
+/**
+ * A 30 KB script, as a page load passes dozens of them through the gateway: never composed, its
+ * bytes pass through untouched.
+ * @param {string} run
+ */
+export function scriptAsset(run) {
+  const lines = [`/* mfe-dev bench asset ${run} */`];
+  for (let i = 0; lines.join('\n').length < PAGE_BYTES; i++) lines.push(`export function widget${i}(el) { el.dataset.widget = '${words(i, 4)}'; return el.querySelectorAll('.item-${i}').length; }`);
+  return Buffer.from(lines.join('\n') + '\n', 'latin1');
+}
+export const SCRIPT_PATH = '/assets/app.js';
+
 /** The 50 MB page: SSI includes near the start, in the middle and at the end. */
 export const BIG_PAGE = {
   path: '/page/big',

@@ -7,12 +7,13 @@
  * `originServer`).
  *
  * production:  GET /page/{ssi,esi,tailor,precomposed}[-slow|-100]   the pages (see fixture-pages.js)
+ *              GET /assets/app.js                                    a 30 KB script
  *              GET /page/big                                         50 MB, streamed with backpressure
  *              GET /fragments/fN[?delay=MS]                          fragment N, after MS ms
  * local:       GET /fragments/fN[?delay=MS]                          the local variant of fragment N
  */
 import net from 'node:net';
-import { bigPageChunks, BIG_PAGE, buildPages, fragmentBody } from './fixture-pages.js';
+import { bigPageChunks, BIG_PAGE, buildPages, fragmentBody, scriptAsset, SCRIPT_PATH } from './fixture-pages.js';
 
 const { run } = JSON.parse(process.argv[2] ?? '{}');
 if (!run) throw new Error('fixture-server: pass {"run": "..."} as the first argument');
@@ -26,16 +27,18 @@ const HTML = 'text/html; charset=utf-8';
 
 /**
  * A response: status line, headers and body in one Buffer (one write), cached per resource.
- * @param {number} status @param {Buffer} body @param {number} [contentLength]
+ * @param {number} status @param {Buffer} body @param {number} [contentLength] @param {string} [type]
  */
-function response(status, body, contentLength = body.length) {
-  const head = `HTTP/1.1 ${status} ${status === 200 ? 'OK' : 'Not Found'}\r\nContent-Type: ${HTML}\r\nContent-Length: ${contentLength}\r\nCache-Control: no-store\r\n\r\n`;
+function response(status, body, contentLength = body.length, type = HTML) {
+  const head = `HTTP/1.1 ${status} ${status === 200 ? 'OK' : 'Not Found'}\r\nContent-Type: ${type}\r\nContent-Length: ${contentLength}\r\nCache-Control: no-store\r\n\r\n`;
   return Buffer.concat([Buffer.from(head, 'latin1'), body]);
 }
 
 const notFound = response(404, Buffer.from('not found\n'));
 /** @type {Map<string, Buffer>} */
 const pageResponses = new Map(Object.entries(pages).map(([path, body]) => [path, response(200, body)]));
+const script = scriptAsset(run);
+pageResponses.set(SCRIPT_PATH, response(200, script, script.length, 'text/javascript; charset=utf-8'));
 
 /**
  * The answer to one GET: a ready response, one after a delay, or the streamed big page.

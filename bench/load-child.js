@@ -9,8 +9,12 @@
  */
 import autocannon from 'autocannon';
 
-/** @param {{ url: string, connections: number, durationS: number, headers?: Record<string, string> }} options */
-function load({ url, connections, durationS, headers }) {
+/**
+ * `amount`, when given, runs until that many responses came back instead of for `durationS`
+ * (the smoke run: a row on a loaded machine still completes requests to judge).
+ * @param {{ url: string, connections: number, durationS: number, amount?: number, headers?: Record<string, string> }} options
+ */
+function load({ url, connections, durationS, amount, headers }) {
   return new Promise((resolve) => {
     /** @type {number[]} */
     const latencies = [];
@@ -19,7 +23,7 @@ function load({ url, connections, durationS, headers }) {
     const started = performance.now();
     // autocannon ends a run on its sampling tick (1 s by default): tick every 100 ms so that
     // sub-second runs end on time.
-    const instance = autocannon({ url, connections, duration: durationS, sampleInt: 100, headers: headers ?? {}, pipelining: 1, timeout: 10 }, (error, result) => {
+    const instance = autocannon({ url, connections, duration: durationS, ...(amount ? { amount } : {}), sampleInt: 100, headers: headers ?? {}, pipelining: 1, timeout: 10 }, (error, result) => {
       const elapsedS = (performance.now() - started) / 1000;
       if (error) return resolve({ error: String(error) });
       latencies.sort((a, b) => a - b);

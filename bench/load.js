@@ -54,7 +54,7 @@ export async function stopLoadGenerator() {
 
 /**
  * Run autocannon in the load generator's process; resolves with its result.
- * @param {{ url: string, connections: number, durationS: number, headers?: Record<string, string> }} options
+ * @param {{ url: string, connections: number, durationS: number, amount?: number, headers?: Record<string, string> }} options
  * @returns {Promise<LoadResult>}
  */
 export async function autocannonInChild(options) {
@@ -83,7 +83,7 @@ export async function autocannonInChild(options) {
 
 /**
  * A measured run: CPU and peak RSS of `serverPids` (summed) over the run, divided per 2xx page.
- * @param {{ url: string, connections: number, durationS: number, headers?: Record<string, string>,
+ * @param {{ url: string, connections: number, durationS: number, amount?: number, headers?: Record<string, string>,
  *   serverPids: number[], fixturePid: number }} options
  * @returns {Promise<MeasuredLoad>}
  */

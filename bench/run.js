@@ -11,7 +11,8 @@
  *
  *   (default)  5 s per row, 2 rounds, installs nginx-light if missing (as root), 50 MB page, 3 start-ups
  *   --quick    1 s per row, never installs nginx, no 50 MB page
- *   --smoke    2 s per row, no nginx, no 50 MB page, results in a temp folder (the test suite)
+ *   --smoke    30 pages per row (however long they take: a loaded machine still gives every row
+ *              pages to check), no nginx, no 50 MB page, results in a temp folder (the test suite)
  *   --profile  only: mfe-dev under `node --cpu-prof` while loaded with the SSI page (or --page
  *              /page/esi, /page/precomposed, …); writes the .cpuprofile and profile.md to the
  *              results folder and prints the top functions
@@ -24,7 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startFixture, startMfeDev } from './children.js';
-import { buildPages, fragmentToken } from './fixture-pages.js';
+import { buildPages, fragmentToken, scriptAsset, SCRIPT_PATH } from './fixture-pages.js';
 import { autocannonInChild, measuredLoad, stopLoadGenerator } from './load.js';
 import { bigPage, expectedTokens, get, startup, timeToBytes, verifyComposed } from './measure.js';
 import { ensureNginx, startNginx } from './nginx.js';
@@ -53,6 +54,8 @@ const durationS = Number(args.duration ?? { smoke: 2, quick: 1, full: 5 }[mode])
 const connections = Number(args.connections);
 const warmupS = mode === 'smoke' ? 0 : Math.min(1, durationS / 2);
 const ttfbSamples = { smoke: 2, quick: 7, full: 15 }[mode];
+/** Smoke runs count pages, not seconds: a row that completed nothing would have nothing to check. */
+const amount = mode === 'smoke' ? 30 : undefined;
 const roundCount = Number(args.rounds ?? (mode === 'full' ? 2 : 1));
 if (!(durationS > 0) || !(connections > 0) || !(roundCount >= 1)) throw new Error('--duration, --connections and --rounds take positive numbers');
 /** @param {any[]} list @param {string} key */
@@ -109,7 +112,7 @@ async function bench(fixture) {
         nginx = await startNginx({ bin: found.bin, upstreamPort: Number(new URL(fixture.production).port) });
         cleanups.push(nginx.stop);
         nginxVersion = found.version;
-        nginxNote = `nginx ${found.version} with \`worker_processes 1\` (mfe-dev is one process; nginx's CPU and RSS are master + worker), \`ssi on\`, keep-alive to the origin (\`upstream { keepalive 32; }\`, HTTP/1.1).`;
+        nginxNote = `nginx ${found.version} with \`worker_processes 1\` (mfe-dev is one process; nginx's CPU and RSS are master + worker), \`ssi on\`, \`access_log off\`, proxy buffers that hold a page (\`proxy_buffers 8 64k\`), keep-alive to the origin (\`upstream { keepalive 32; }\`, HTTP/1.1) and to the client.`;
       } catch (error) {
         nginxNote = `nginx: SKIPPED, it did not start: ${/** @type {Error} */ (error).message.split('\n').slice(0, 3).join(' ')}`;
       }
@@ -125,12 +128,15 @@ async function bench(fixture) {
   const np = nginx && { server: 'nginx (plain proxy)', base: nginx.plainUrl, pids: nginx.pids };
   const ten = { ...fragmentsOf(10), expected: pages['/page/precomposed'] };
   const hundred = { ...fragmentsOf(100), expected: pages['/page/precomposed-100'] };
+  const script = { tokens: [], expected: scriptAsset(run) };
   /** @type {{ id: string, page: string, server: string, base: string, pids: number[], path: string, expect: any, headers?: Record<string, string>, slow?: string }[]} */
   const scenarios = [
     { id: 'ssi/mfe-dev', page: 'SSI, 10 fragments', ...m, path: '/page/ssi', expect: ten, slow: '/page/ssi-slow' },
     n && { id: 'ssi/nginx', page: 'SSI, 10 fragments', ...n, path: '/page/ssi', expect: ten, slow: '/page/ssi-slow' },
     np && { id: 'precomposed/nginx', page: 'pre-composed', ...np, path: '/page/precomposed', expect: ten },
     { id: 'precomposed/mfe-dev', page: 'pre-composed', ...m, server: 'mfe-dev (pass-through)', path: '/page/precomposed', expect: ten },
+    np && { id: 'script/nginx', page: 'script, 30 KB', ...np, path: SCRIPT_PATH, expect: script },
+    { id: 'script/mfe-dev', page: 'script, 30 KB', ...m, server: 'mfe-dev (pass-through)', path: SCRIPT_PATH, expect: script },
     { id: 'esi/mfe-dev', page: 'ESI, 10 fragments', ...m, path: '/page/esi', expect: ten, slow: '/page/esi-slow' },
     { id: 'tailor/mfe-dev', page: 'Tailor, 10 fragments', ...m, path: '/page/tailor', expect: ten, slow: '/page/tailor-slow' },
     { id: 'ssi-local/mfe-dev', page: 'SSI, f0 local', ...m, path: '/page/ssi', expect: fragmentsOf(10, [0]), headers: { 'x-mfe-dev': 'f0=local' } },
@@ -141,6 +147,7 @@ async function bench(fixture) {
   const pairs = [
     ['ssi/mfe-dev', 'ssi/nginx'],
     ['precomposed/mfe-dev', 'precomposed/nginx'],
+    ['script/mfe-dev', 'script/nginx'],
     ['ssi-100/mfe-dev', 'ssi-100/nginx'],
   ];
 
@@ -150,7 +157,7 @@ async function bench(fixture) {
   for (const s of scenarios) {
     const check = verifyComposed(await get(s.base + s.path, { headers: s.headers }), s.expect);
     rows.set(s.id, { id: s.id, page: s.page, server: s.server, check });
-    log(`check ${s.id}: ${check.ok ? `ok (${check.bytes} bytes${check.identical ? ', byte-identical to the pre-composed page' : ''})` : 'FAILED: ' + check.problems.join('; ')}`);
+    log(`check ${s.id}: ${check.ok ? `ok (${check.bytes} bytes${check.identical ? `, byte-identical to ${s.path === SCRIPT_PATH ? "production's file" : 'the pre-composed page'}` : ''})` : 'FAILED: ' + check.problems.join('; ')}`);
   }
 
   // Load, one row after the other (mfe-dev and nginx alternate), each after its own warm-up; in
@@ -162,7 +169,7 @@ async function bench(fixture) {
     for (const s of round % 2 ? [...scenarios].reverse() : scenarios) {
       const url = s.base + s.path;
       if (round === 0 && warmupS > 0) await autocannonInChild({ url, connections, durationS: warmupS, headers: s.headers });
-      const load = await measuredLoad({ url, connections, durationS, headers: s.headers, serverPids: s.pids, fixturePid: fixture.pid });
+      const load = await measuredLoad({ url, connections, durationS, amount, headers: s.headers, serverPids: s.pids, fixturePid: fixture.pid });
       rounds.set(s.id, [...(rounds.get(s.id) ?? []), load]);
       const problems = loadProblems(load, /** @type {import('./report.js').Row} */ (rows.get(s.id)).check, { allowNone: mode === 'smoke' });
       log(`load ${s.id}${roundCount > 1 ? ` (round ${round + 1})` : ''}: ${fmt(load.pagesPerS, 0)} pages/s, p50 ${fmt(load.p50, 2)} ms, p99 ${fmt(load.p99, 2)} ms, ${fmt(load.cpuUsPerPage, 0)} µs CPU/page${problems.length ? ' — ' + problems.join('; ') : ''}`);
@@ -185,7 +192,7 @@ async function bench(fixture) {
   for (const s of slow) {
     const row = /** @type {import('./report.js').Row} */ (rows.get(s.id));
     row.ttfb = times[s.id];
-    log(`ttfb ${s.id}: first byte ${times[s.id].ttfbMs.toFixed(2)} ms, last byte ${times[s.id].ttlbMs.toFixed(2)} ms`);
+    log(`ttfb ${s.id}: first byte ${fmt(times[s.id].ttfbMs, 2)} ms, last byte ${fmt(times[s.id].ttlbMs, 2)} ms`);
   }
 
   let big;
@@ -206,7 +213,7 @@ async function bench(fixture) {
   const list = [...rows.values()];
   const correct = list.every((r) => r.check.ok && (!r.load || loadProblems(r.load, r.check, { allowNone: mode === 'smoke' }).length === 0) && (!r.ttfb || r.ttfb.ok)) && (!big || big.ok);
   const targets = judge({ rows: list, big, startup: boot, nginx: !!nginx });
-  const options = { mode, durationS, rounds: roundCount, connections, warmupS, ttfbSamples };
+  const options = { mode, durationS, amount, rounds: roundCount, connections, warmupS, ttfbSamples };
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const loadavgAfter = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const md = markdown({ revision, machine: machineInfo, nginxVersion, nginxNote, options, rows: list, pairs, big, startup: boot, targets, correct, date, notes, loadavgAfter });

@@ -56,7 +56,10 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   let status = upstream.statusCode ?? 200;
   let statusMessage = upstream.statusMessage;
   /** Tailor: a `primary` fragment decides the page's status, so the head waits for it. */
-  let holdForPrimary = false;
+  let holdForPrimary: boolean | undefined;
+  let firstChunk: Buffer | undefined;
+  /** Looked for in the first chunk once a marker asks: a page without markers is never searched. */
+  const holdsForPrimary = () => (holdForPrimary ??= firstChunk !== undefined && PRIMARY_FRAGMENT.test(firstChunk.toString('latin1')));
   let primarySeen = false;
   const decoder = createDecoder(upstream.headers['content-encoding']);
   const body: Readable = decoder ? upstream.pipe(decoder) : upstream;
@@ -97,7 +100,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         return;
       }
       // The bytes before the first fragment leave before any fragment request is even built.
-      if (!writer.hasStarted && !holdForPrimary) writer.flush();
+      if (!writer.hasStarted && !holdsForPrimary()) writer.flush();
       if (marker.type === 'ssi-command') {
         ssi ??= new SsiDocument(ssiEnv(ctx, 0, [ctx.pageUrl.href]), ctx.pageUrl, (part) => writer.push(track(part)), true, track);
         ssi.command(marker.command, raw);
@@ -210,9 +213,9 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     body.on('data', (chunk: Buffer) => {
       if (first) {
         first = false;
-        const text = chunk.toString('latin1');
-        holdForPrimary = PRIMARY_FRAGMENT.test(text);
-        ssiPage ||= SSI_COMMAND.test(text);
+        firstChunk = chunk;
+        // A byte search first: most pages have no `<!--#` at all and are never made a string.
+        if (!ssiPage && chunk.indexOf('<!--#') >= 0) ssiPage = SSI_COMMAND.test(chunk.toString('latin1'));
         untouched = ctx.edge === 'varnish' && !looksLikeMarkup(chunk);
       }
       if (untouched) {

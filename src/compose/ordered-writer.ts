@@ -31,6 +31,7 @@ export class OrderedWriter {
   private queuedBytes = 0;
   private paused = false;
   private readonly maxQueuedBytes: number;
+  private corked = false;
   /** While set, nothing is written (the page's status is not known yet). */
   private gate: Promise<void> | undefined;
 
@@ -143,6 +144,8 @@ export class OrderedWriter {
       if (!this.started) {
         this.started = true;
         this.hooks.beforeFirstWrite?.();
+      } else {
+        this.corkUntilImmediate();
       }
       const chunk = ready.length === 1 ? ready[0] : Buffer.concat(ready, bytes);
       this.queuedBytes -= bytes;
@@ -156,6 +159,21 @@ export class OrderedWriter {
     }
     this.updatePause();
     if (this.ended && this.head === this.queue.length) this.finished?.();
+  }
+
+  /**
+   * After the first write (the head of the page leaves at once), what is written in this turn
+   * of the event loop waits for the next: the page's end (`res.end()` uncorks fully) then leaves
+   * in the same write as its last bytes, one syscall fewer per page.
+   */
+  private corkUntilImmediate(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.out.cork();
+    setImmediate(() => {
+      this.corked = false;
+      if (!this.out.writableEnded) this.out.uncork();
+    });
   }
 
   /** No more parts will come; resolves once every part has been written. */

@@ -31,7 +31,7 @@ export interface PageContext {
   /** Decompressed bytes one fragment may have (`maxFragmentSize`). */
   maxFragmentBytes: number;
   /** Aborted when the browser goes away: every fragment request of the page is cancelled. */
-  cancel: AbortController;
+  cancel: PageCancel;
   /** Every fragment resolved for this page, in completion order (feeds Server-Timing). */
   results: FragmentEnd[];
   /** Set once a fragment of this page is served or shadowed from a local service. */
@@ -93,10 +93,32 @@ export interface ShadowRequest {
  */
 export type ShadowFragment = (request: ShadowRequest) => void;
 
+/**
+ * The page's cancellation: its `AbortSignal` is made when a fragment request first asks for it,
+ * so a page without fragments (most pages a browser loads through the gateway) makes none.
+ */
+export class PageCancel {
+  private controller: AbortController | undefined;
+  private aborted = false;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      // One listener per fragment in flight: a page may have hundreds, none of them a leak.
+      setMaxListeners(0, this.controller.signal);
+      if (this.aborted) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  abort(): void {
+    this.aborted = true;
+    this.controller?.abort();
+  }
+}
+
 export function createPageContext(options: PageContextOptions): PageContext {
-  const cancel = new AbortController();
-  // One listener per fragment in flight: a page may have hundreds, none of them a leak.
-  setMaxListeners(0, cancel.signal);
+  const cancel = new PageCancel();
   return {
     page: options.page,
     matchFragment: options.matchFragment,

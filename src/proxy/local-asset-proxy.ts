@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { createProxyMiddleware, type Plugin, type RequestHandler } from 'http-proxy-middleware';
+import type { Plugin, RequestHandler } from 'http-proxy-middleware';
 import type { Agents } from '../http/agents.js';
 import { PROXY_BACKEND_OPTIONS } from '../http/backend-parser.js';
 import { canDecode, createDecoder } from '../http/encodings.js';
@@ -88,16 +88,26 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
       proxyRes.on('data', read);
     });
   };
-  const proxy: RequestHandler = createProxyMiddleware({
-    target: 'http://127.0.0.1',
-    router: (req) => (req as WithTarget)[TARGET]!.origin,
-    changeOrigin: true,
-    ejectPlugins: true,
-    // Accept responses with bare `\n` line endings, as nginx and Varnish do (see backend-parser.ts).
-    ...PROXY_BACKEND_OPTIONS,
-    plugins: [reportErrors, requestLifetime(pageTimeoutMs), inspectScripts],
-    agent: agents.http,
-  });
+  // http-proxy-middleware is not loaded before the gateway is ready (server/index.ts loads it
+  // right after the ready line): start-up does not wait for it.
+  let proxy: RequestHandler | undefined;
+  let loading: Promise<RequestHandler> | undefined;
+  const withProxy = (use: (proxy: RequestHandler) => void) => {
+    if (proxy) return use(proxy);
+    loading ??= import('http-proxy-middleware').then(({ createProxyMiddleware }) =>
+      (proxy = createProxyMiddleware({
+        target: 'http://127.0.0.1',
+        router: (req) => (req as WithTarget)[TARGET]!.origin,
+        changeOrigin: true,
+        ejectPlugins: true,
+        // Accept responses with bare `\n` line endings, as nginx and Varnish do (see backend-parser.ts).
+        ...PROXY_BACKEND_OPTIONS,
+        plugins: [reportErrors, requestLifetime(pageTimeoutMs), inspectScripts],
+        agent: agents.http,
+      })),
+    );
+    void loading.then(use);
+  };
   const prepare = (req: IncomingMessage, t: LocalAssetTarget) => {
     (req as WithTarget)[TARGET] = t;
     req.url = t.path;
@@ -105,11 +115,11 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
   return {
     handle(req, res, t) {
       prepare(req, t);
-      void proxy(req as never, res as never, () => undefined);
+      withProxy((p) => void p(req as never, res as never, () => undefined));
     },
     upgrade(req, socket, head, t) {
       prepare(req, t);
-      proxy.upgrade(req, socket, head);
+      withProxy((p) => p.upgrade(req, socket, head));
     },
   };
 }

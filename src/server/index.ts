@@ -1,7 +1,6 @@
-import http, { type IncomingMessage } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type http2 from 'node:http2';
 import type { Socket } from 'node:net';
-import express from 'express';
 import { ComposeEvents } from '../compose/events.js';
 import { resolveConfig } from '../config/resolve-config.js';
 import type { InlineConfig, ResolvedConfig } from '../config/types.js';
@@ -24,6 +23,7 @@ import { getRequestContext } from './request-context.js';
 import { attachContext, devServerSockets, isOwnPath, localAssetTarget, prepareUpstreamRequest, refusal } from './request-steps.js';
 import { createPageResponder } from './respond-to-page.js';
 import { createShadowService, type ShadowService } from './shadow-service.js';
+import { sendText } from './send-text.js';
 import { printPageLine, printReady, warnAboutDownLocalServices } from './terminal-lines.js';
 import { createTlsServerOptions } from './tls-setup.js';
 
@@ -107,51 +107,42 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   traceEvents(events);
 
   // ── The request path, in order (the steps are in ./request-steps.ts) ───────────────────────
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.set('query parser', false);
-  // 1. Refuse other hosts and anything but a path (the gateway is no forward proxy).
-  app.use(function hostCheck(req, res, next) {
-    const refused = refusal(req, current.gateway);
-    if (refused) res.status(refused.status).type('text/plain').send(refused.message);
-    else next();
-  });
-  // 2. Decide this request's modes and presets (query > header > cookie > CLI > config).
-  app.use(function overrides(req, _res, next) {
-    attachContext(req, current.gateway, logger);
-    next();
-  });
-  // 3. Files of client-side fragments in local mode go to their local service.
-  app.use(function localAssets(req, res, next) {
-    const target = localAssetTarget(getRequestContext(req)!);
-    if (target === undefined || target === 'not-found') return next();
-    localAssetProxy.handle(req, res, target);
-  });
-  // 4. mfe-dev's own pages: the dev page, its API, the overlay script and its live-reload
-  //    events (404 for anything else: nothing of production is served under /__mfe-dev/).
+  // Plain Node handlers, no router: every script, style and image of a page load passes here.
   const devPage = createDevPageHandler(store, shadow.report);
-  app.use(function devPages(req, res, next) {
-    if (req.url.split('?')[0] === LIVE_RELOAD_PATH && req.method === 'GET') return liveReload.handle(req, res);
-    if (isOwnPath(req.url)) return void devPage(req, res, getRequestContext(req)!).catch(next);
-    next();
-  });
-  // 5. Everything else goes to production; HTML pages come back composed.
-  app.use(function upstream(req, res, next) {
-    prepareUpstreamRequest(req, getRequestContext(req)!, false);
-    void current.proxy(req, res, next);
-  });
+  function handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      // 1. Refuse other hosts and anything but a path (the gateway is no forward proxy).
+      const refused = refusal(req, current.gateway);
+      if (refused) return sendText(res, req, refused.status, refused.message);
+      // 2. Decide this request's modes and presets (query > header > cookie > CLI > config).
+      const context = attachContext(req, current.gateway, logger);
+      // 3. Files of client-side fragments in local mode go to their local service.
+      const asset = localAssetTarget(context);
+      if (asset !== undefined && asset !== 'not-found') return localAssetProxy.handle(req, res, asset);
+      // 4. mfe-dev's own pages: the dev page, its API, the overlay script and its live-reload
+      //    events (404 for anything else: nothing of production is served under /__mfe-dev/).
+      if (isOwnPath(req.url!)) {
+        if (req.url!.split('?')[0] === LIVE_RELOAD_PATH && req.method === 'GET') return liveReload.handle(req, res);
+        return void devPage(req, res, context).catch((error: unknown) => internalError(error, req, res));
+      }
+      // 5. Everything else goes to production; HTML pages come back composed.
+      prepareUpstreamRequest(req, context, false);
+      current.proxy(req, res);
+    } catch (error) {
+      internalError(error, req, res);
+    }
+  }
   // Anything that threw on the way: a plain 500 for the browser (never a stack trace), the
   // details in the terminal.
-  app.use(function internalError(error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) {
-    logger.error(`${req.method} ${req.originalUrl}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  function internalError(error: unknown, req: IncomingMessage, res: ServerResponse): void {
+    logger.error(`${req.method} ${getRequestContext(req)?.originalUrl ?? req.url}: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     if (res.headersSent) return void res.destroy();
-    res.status(500).type('text/plain').send('mfe-dev: internal error while handling this request; the terminal shows the details.\n');
-  });
+    sendText(res, req, 500, 'mfe-dev: internal error while handling this request; the terminal shows the details.\n');
+  }
   // ──────────────────────────────────────────────────────────────────────────────────────────
 
-  const http2Gateway = tls ? await (await import('../https/http2-bridge.js')).createHttp2Gateway(tls.options, app) : undefined;
-  const httpServer = http2Gateway?.server ?? http.createServer(app);
+  const http2Gateway = tls ? await (await import('../https/http2-bridge.js')).createHttp2Gateway(tls.options, handleRequest) : undefined;
+  const httpServer = http2Gateway?.server ?? http.createServer(handleRequest);
   if (http2Gateway) tls!.attach(http2Gateway.server);
   // Websockets (HMR, live updates): the same steps, wired explicitly so an upgrade that arrives
   // before any HTTP request is still proxied. A refused or unroutable upgrade is closed.
@@ -249,6 +240,9 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           const shownHost = host.includes(':') ? `[${host}]` : host;
           url = `${secure ? 'https' : 'http'}://${shownHost}:${realPort}`;
           watcher = startWatching();
+          // Websockets and local assets go through http-proxy-middleware: loaded once the
+          // gateway is ready (not before the ready line), so the first HMR socket does not wait for it.
+          setImmediate(() => void import('http-proxy-middleware').catch(() => undefined));
           if (inline.logLevel !== 'silent') {
             printReady(logger, server.config, url, performance.now() - startedAt);
             // After the banner, never before it: a down service must not delay the start.
