@@ -9,16 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listen, type TestServer } from '../helpers/servers.js';
+import { certutilAvailable } from '../helpers/certutil.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/mfe-dev.js');
-const hasCertutil = (() => {
-  try {
-    execFileSync('certutil', ['-H'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-})();
+const hasCertutil = certutilAvailable;
 
 let dir: string;
 let env: NodeJS.ProcessEnv;

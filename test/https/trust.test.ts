@@ -6,19 +6,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { caTrustStatus, localCertificate, certificateNames, runTrust } from '../../src/https/index.js';
 import { caFiles } from '../../src/https/local-ca.js';
 import { manualTrustSteps } from '../../src/https/trust/manual-steps.js';
+import { certutilAvailable } from '../helpers/certutil.js';
 
 /**
  * `mfe-dev trust` against real NSS databases (certutil from libnss3-tools) in a temporary home,
  * the way Chromium and Firefox on Linux read them.
  */
-const hasCertutil = (() => {
-  try {
-    execFileSync('certutil', ['-H'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-})();
+const hasCertutil = certutilAvailable;
 const linux = process.platform === 'linux';
 
 let dir: string;
