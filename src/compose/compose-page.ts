@@ -5,7 +5,7 @@ import { createDecoder } from '../http/encodings.js';
 import type { RawHeaders } from '../http/raw-headers.js';
 import { charsetFromContentType, sniffMetaCharset } from '../html/charset.js';
 import { PageScanner, type Marker, type ScanOptions } from '../html/scan-page.js';
-import { localUrlFor } from '../config/fragment-match.js';
+import { localUrlFor, overrideUrlFor } from '../config/fragment-match.js';
 import { OrderedWriter } from './ordered-writer.js';
 import { createPageContext, type PageContext, type PageContextOptions } from './page-context.js';
 import { DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude, ssiEnv } from './resolve-include.js';
@@ -265,19 +265,21 @@ export function composePage(options: ComposePageOptions): Promise<void> {
 
 /** A pre-composed page's fragment element: replaced by the local service's output, or shadowed. */
 function replaceElement(ctx: PageContext, fragment: ResolvedFragment | undefined, raw: Buffer): Buffer | Promise<Buffer> {
-  if (!fragment?.local) return raw;
-  const mode = ctx.modes.get(fragment.name) ?? 'prod';
-  if (mode === 'prod') return raw;
-  ctx.overridden = true;
-  // The local service answers for the fragment's `src`, with the page's query.
+  const mode = (fragment && ctx.modes.get(fragment.name)) ?? 'prod';
+  if (!fragment || mode === 'prod') return raw;
+  // The local service (or the preview) answers for the fragment's `src`, with the page's query.
   const includeUrl = new URL(fragment.src, ctx.pageUrl);
   includeUrl.search = ctx.pageUrl.search;
-  const localUrl = localUrlFor(fragment, includeUrl);
   const timeoutMs = fragment.timeout ?? DEFAULT_FRAGMENT_TIMEOUT_MS;
   if (mode === 'shadow') {
-    ctx.shadowFragment?.({ page: ctx.page, name: fragment.name, prodUrl: ctx.pageUrl, localUrl, headers: ctx.fragmentHeaders, timeoutMs, extract: fragment.selector });
+    if (!fragment.local) return raw;
+    ctx.overridden = true;
+    ctx.shadowFragment?.({ page: ctx.page, name: fragment.name, prodUrl: ctx.pageUrl, localUrl: localUrlFor(fragment, includeUrl), headers: ctx.fragmentHeaders, timeoutMs, extract: fragment.selector });
     return raw;
   }
-  const info = { page: ctx.page, name: fragment.name, mode, src: fragment.src, url: localUrl.href, depth: 0 };
-  return fetchLocal(ctx, info, localUrl, timeoutMs, [ctx.pageUrl.href]).then((bytes) => (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes));
+  const targetUrl = overrideUrlFor(fragment, mode, includeUrl);
+  if (!targetUrl) return raw;
+  if (mode === 'local') ctx.overridden = true;
+  const info = { page: ctx.page, name: fragment.name, mode, src: fragment.src, url: targetUrl.href, depth: 0 };
+  return fetchLocal(ctx, info, targetUrl, timeoutMs, [ctx.pageUrl.href]).then((bytes) => (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes));
 }

@@ -8,6 +8,8 @@
  *   as production's edge would send them to its own backends;
  * - the origin of a configured `local` service: fetched, with the cookies (the developer's own
  *   service, which already gets them in local mode);
+ * - the origin of a configured `previews` URL, for any preview id (`{id}` in the host matches an
+ *   id): fetched, with the cookies (the team's own build of the fragment, asked as production's is);
  * - an origin listed in `includeHosts`: fetched, without the browser's cookies (a browser never
  *   sends production's cookies to another site, so an edge that included from there would not
  *   either);
@@ -20,12 +22,15 @@ export interface IncludePolicyOrigins {
   upstreamOrigin: string;
   localOrigins: readonly string[];
   includeHosts: readonly string[];
+  /** The fragments' `previews` URL templates (with `{id}`). */
+  previewTemplates?: readonly string[];
 }
 
 export type IncludePolicy = (url: URL) => IncludeDecision;
 
-export function createIncludePolicy({ upstreamOrigin, localOrigins, includeHosts }: IncludePolicyOrigins): IncludePolicy {
+export function createIncludePolicy({ upstreamOrigin, localOrigins, includeHosts, previewTemplates = [] }: IncludePolicyOrigins): IncludePolicy {
   const withCookies = new Set([upstreamOrigin, ...localOrigins]);
+  const previewOrigins = previewTemplates.map(previewOriginPattern);
   const withoutCookies = new Set(includeHosts);
   return (url) => {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -34,11 +39,20 @@ export function createIncludePolicy({ upstreamOrigin, localOrigins, includeHosts
     if (url.username !== '' || url.password !== '') {
       return { fetch: false, reason: 'not fetched: includes with user info (user:password@) are never followed' };
     }
-    if (withCookies.has(url.origin)) return { fetch: true, cookies: true };
+    if (withCookies.has(url.origin) || previewOrigins.some((pattern) => pattern.test(url.origin))) return { fetch: true, cookies: true };
     if (withoutCookies.has(url.origin)) return { fetch: true, cookies: false };
     return {
       fetch: false,
       reason: `not fetched: ${url.origin} is not upstream (${upstreamOrigin}), a configured local service or in \`includeHosts\`; add '${url.origin}' to \`includeHosts\` in the mfe-dev config to allow it`,
     };
   };
+}
+
+/** `http://header-pr-{id}.previews.svc:8080/x` → a pattern of the origins its preview ids give. */
+function previewOriginPattern(template: string): RegExp {
+  const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(template)?.[0] ?? template;
+  const parts = origin.toLowerCase().split('{id}').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  // Default ports are dropped from an origin, as URL does.
+  const pattern = parts.join('[a-z0-9][a-z0-9-]{0,39}').replace(/^(http:.*):80$/, '$1').replace(/^(https:.*):443$/, '$1');
+  return new RegExp(`^${pattern}$`);
 }

@@ -12,7 +12,7 @@ import { esiRequest, type EsiRequest } from './esi/variables.js';
 import { looksLikeMarkup, varnishInvalidSrc, varnishUnknownBlock } from './esi/varnish.js';
 import type { FragmentEnd, FragmentInfo } from './events.js';
 import { fetchFragment, FragmentFetchError, type FetchedFragment, type FetchFragmentOptions } from './fetch-fragment.js';
-import { localUrlFor } from '../config/fragment-match.js';
+import { localUrlFor, overrideUrlFor } from '../config/fragment-match.js';
 import type { PageContext } from './page-context.js';
 import { evaluateDocument } from './ssi/document.js';
 import type { SsiEnv } from './ssi/types.js';
@@ -104,10 +104,11 @@ async function resolveIncludeOutcome(ctx: PageContext, { marker, base, depth, ch
   const nextChain = [...chain, url.href];
   const policy = fetchPolicy(ctx, marker, onResponse);
 
-  if (mode === 'local' && fragment?.local) {
-    const localUrl = localUrlFor(fragment, url);
-    const info = fragmentInfo(ctx, fragment.name, 'local', marker.src, localUrl, depth);
-    return fetchLocal(ctx, info, localUrl, timeoutMs, nextChain, policy).then(served);
+  // `local` and `preview:ID`: the fragment's own service (a failure is the developer's box).
+  const overrideUrl = fragment && overrideUrlFor(fragment, mode, url);
+  if (overrideUrl) {
+    const info = fragmentInfo(ctx, fragment.name, mode, marker.src, overrideUrl, depth);
+    return fetchLocal(ctx, info, overrideUrl, timeoutMs, nextChain, policy).then(served);
   }
 
   const info = fragmentInfo(ctx, fragment?.name, mode, marker.src, url, depth);

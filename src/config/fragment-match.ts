@@ -1,4 +1,5 @@
-import type { ResolvedConfig, ResolvedFragment } from './types.js';
+import { previewIdOf, type FragmentMode, type ResolvedConfig, type ResolvedFragment } from './types.js';
+import { PREVIEW_PLACEHOLDER } from './urls.js';
 
 /**
  * Which configured fragment an include belongs to: its src path is the fragment's `src` or lies
@@ -23,7 +24,26 @@ export function createFragmentMatcher(config: ResolvedConfig): FragmentMatcher {
 
 /** The local service's URL for an include: local's own path, then the include's path and query. */
 export function localUrlFor(fragment: ResolvedFragment, includeUrl: URL): URL {
-  const local = new URL(fragment.local!);
+  return serviceUrlFor(fragment.local!, includeUrl);
+}
+
+/** A preview's URL for an include: the `previews` template with the id, then the include's path and query. */
+export function previewUrlFor(fragment: ResolvedFragment, id: string, includeUrl: URL): URL {
+  return serviceUrlFor(fragment.previews!.split(PREVIEW_PLACEHOLDER).join(id), includeUrl);
+}
+
+/**
+ * Where a fragment in `mode` is fetched instead of production: its local service (`local`), a
+ * preview (`preview:ID`), or undefined (`prod`, `shadow`, or nothing configured for the mode).
+ */
+export function overrideUrlFor(fragment: ResolvedFragment, mode: FragmentMode, includeUrl: URL): URL | undefined {
+  if (mode === 'local') return fragment.local === undefined ? undefined : localUrlFor(fragment, includeUrl);
+  const id = previewIdOf(mode);
+  return id !== undefined && fragment.previews !== undefined ? previewUrlFor(fragment, id, includeUrl) : undefined;
+}
+
+function serviceUrlFor(service: string, includeUrl: URL): URL {
+  const local = new URL(service);
   const base = local.pathname.endsWith('/') ? local.pathname.slice(0, -1) : local.pathname;
   local.pathname = base + includeUrl.pathname;
   local.search = includeUrl.search;

@@ -10,7 +10,7 @@ import { displayLayer, mergeLayers, type FromLayer, type MergedConfig } from './
 import { invalidConfigError, type ConfigProblem } from './schema.js';
 import { closest, didYouMean, formatList } from './suggest.js';
 import type { InlineConfig, ModeLayer, ResolvedConfig, ResolvedFragment, ResolvedPreset, UserConfig } from './types.js';
-import { normalizeLocal, normalizeOrigin, normalizeSrc } from './urls.js';
+import { normalizeLocal, normalizeOrigin, normalizePreviewTemplate, normalizeSrc } from './urls.js';
 
 /** Defaults of the optional top-level keys. */
 export const CONFIG_DEFAULTS = { port: 4400, host: '127.0.0.1', overlay: true, diagnostics: true, pageTimeout: 30_000, maxFragmentSize: 10 * 1024 * 1024 } as const;
@@ -83,6 +83,7 @@ function resolveFragments(merged: MergedConfig, origins: string[], problems: Con
       ...(value.local !== undefined && { local: normalizeLocal(value.local) }),
       assets: [...(value.assets ?? [])],
       ...(value.timeout !== undefined && { timeout: value.timeout }),
+      ...(value.previews !== undefined && { previews: normalizePreviewTemplate(value.previews) }),
       compare: {
         ignore: {
           selectors: [...(value.compare?.ignore?.selectors ?? [])],
@@ -102,12 +103,24 @@ function resolvePresets(merged: MergedConfig, problems: ConfigProblem[]): Map<st
   const presets = new Map<string, ResolvedPreset>();
   for (const [name, { value, layer }] of merged.presets) {
     for (const key of MODE_KEYS) problems.push(...unknownNames(value[key], merged.fragments, `presets.${name}.${key}`, layer));
+    const previewNames = Object.keys(value.preview ?? {});
+    problems.push(...unknownNames(previewNames, merged.fragments, `presets.${name}.preview`, layer));
+    for (const fragment of previewNames) {
+      if (!merged.fragments.has(fragment) || merged.fragments.get(fragment)!.value.previews !== undefined) continue;
+      problems.push({
+        source: layer.source,
+        message:
+          `\`presets.${name}.preview\` names '${fragment}', which has no \`previews\` URL. ` +
+          `Add fragments.${fragment}.previews: 'http://${fragment}-pr-{id}.previews.example:8080' (where its branch builds run).`,
+      });
+    }
     presets.set(name, {
       name,
       ...(value.description !== undefined && { description: value.description }),
       local: [...(value.local ?? [])],
       prod: [...(value.prod ?? [])],
       shadow: [...(value.shadow ?? [])],
+      ...(value.preview && Object.keys(value.preview).length > 0 && { preview: { ...value.preview } }),
       headers: { ...value.headers },
       cookies: { ...value.cookies },
       from: provenance(layer),

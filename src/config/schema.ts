@@ -6,9 +6,9 @@ import { compile as compileCss } from 'css-select';
 import { z } from 'zod';
 import { compileSelectors } from '../html/element-matcher.js';
 import { MfeDevError } from '../errors.js';
-import { EDGES, type UserConfig } from './types.js';
+import { EDGES, PREVIEW_ID, type UserConfig } from './types.js';
 import { closest, didYouMean, formatList, formatValue } from './suggest.js';
-import { checkAssetPrefix, checkHttpUrl, checkOrigin, checkSrc, type ValueProblem } from './urls.js';
+import { checkAssetPrefix, checkHttpUrl, checkOrigin, checkPreviewTemplate, checkSrc, type ValueProblem } from './urls.js';
 
 /** One problem in one config source (a file, or the inline config). */
 export interface ConfigProblem {
@@ -121,6 +121,7 @@ const fragmentSchema = z.strictObject(
       .positive({ error: 'must be a positive number of milliseconds' })
       .optional(),
     compare: compareSchema.optional(),
+    previews: checked(checkPreviewTemplate).optional(),
   },
   { error: (issue) => (issue.code === 'invalid_type' ? "must be an object like { src: '/fragments/header' }" : undefined) },
 );
@@ -131,6 +132,21 @@ const presetSchema = z.strictObject(
     local: names('fragment').optional(),
     prod: names('fragment').optional(),
     shadow: names('fragment').optional(),
+    preview: z
+      .record(
+        nameKey,
+        z.string({ error: "must be a preview id, e.g. '482'" }).superRefine((value, ctx) => {
+          if (!PREVIEW_ID.test(value)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: 'must be a preview id: lower-case letters, digits and - (at most 40, not starting with -)',
+              params: { hint: "For example: { header: '482' } shows the header's preview 482." },
+            });
+          }
+        }),
+        { error: "must be an object of preview ids by fragment name, e.g. { header: '482' }" },
+      )
+      .optional(),
     headers: stringMap('header values by name').optional(),
     cookies: stringMap('cookie values by name').optional(),
   },

@@ -3,10 +3,22 @@
  * gateway runs on). The user-facing types carry the documentation: editors show it on hover.
  */
 
-/** How a fragment is served for one request. */
-export type FragmentMode = 'prod' | 'local' | 'shadow';
+/** A branch build of a fragment, named by the fragment's `previews` template: `preview:482`. */
+export type PreviewMode = `preview:${string}`;
 
+/** How a fragment is served for one request. */
+export type FragmentMode = 'prod' | 'local' | 'shadow' | PreviewMode;
+
+/** The fixed modes (a preview's mode is `preview:ID`, see {@link PREVIEW_ID}). */
 export const FRAGMENT_MODES: readonly FragmentMode[] = ['prod', 'local', 'shadow'];
+
+/** What `ID` in `preview:ID` may be: a name, never a URL. */
+export const PREVIEW_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** The id of a `preview:ID` mode, or undefined for any other mode. */
+export function previewIdOf(mode: FragmentMode | undefined): string | undefined {
+  return mode !== undefined && mode.startsWith('preview:') ? mode.slice('preview:'.length) : undefined;
+}
 
 /** The production edge whose composition rules mfe-dev follows where edges differ. */
 export type Edge = 'nginx' | 'varnish' | 'akamai' | 'fastly' | 'tailor';
@@ -56,6 +68,14 @@ export interface FragmentConfig {
    * @example { ignore: { selectors: ['.ad-slot'], attributes: ['data-request-id'], text: ['\\d{2}:\\d{2}'] } }
    */
   compare?: CompareConfig;
+  /**
+   * Where branch builds of this fragment run: an absolute http(s) URL with `{id}` in it. A
+   * request picks one with the mode `preview:ID` (`?mfe-dev=header=preview:482`); `ID` matches
+   * `[a-z0-9][a-z0-9-]{0,39}`. As for `local`, the include's path and query are kept (prefixed
+   * by this URL's own path, if it has one).
+   * @example 'http://header-pr-{id}.previews.svc.cluster.local:8080'
+   */
+  previews?: string;
 }
 
 /** Shadow-mode settings of one fragment (`fragments.NAME.compare`). */
@@ -120,6 +140,12 @@ export interface PresetConfig {
   prod?: string[];
   /** Fragments shadowed (production served, local compared) while the preset is active. */
   shadow?: string[];
+  /**
+   * Fragments shown from a preview (their `previews` URL with this id) while the preset is
+   * active: `{ header: '482' }` is the mode `preview:482` for `header`.
+   * @example { header: '482' }
+   */
+  preview?: Record<string, string>;
   /**
    * Headers sent with the upstream request and every fragment request while the preset is
    * active (e.g. a feature-toggle override).
@@ -275,6 +301,8 @@ export interface ResolvedFragment {
   local?: string;
   assets: string[];
   timeout?: number;
+  /** The `previews` URL template (with `{id}`), if any. */
+  previews?: string;
   /** Shadow-mode settings with defaults filled in (always set by `resolveConfig`). */
   compare?: ResolvedCompare;
   from: Provenance;
@@ -292,6 +320,8 @@ export interface ResolvedPreset {
   local: string[];
   prod: string[];
   shadow: string[];
+  /** Fragment name → preview id (always set by `resolveConfig`). */
+  preview?: Record<string, string>;
   headers: Record<string, string>;
   cookies: Record<string, string>;
   from: Provenance;

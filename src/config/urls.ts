@@ -101,3 +101,29 @@ export function normalizeSrc(src: string, origins: readonly string[]): { path: s
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
   return { path: path + url.search };
 }
+
+/** The placeholder of a fragment's `previews` URL. */
+export const PREVIEW_PLACEHOLDER = '{id}';
+
+/**
+ * Checks a fragment's `previews`: an absolute http(s) URL with `{id}` in its host or path (no
+ * query, no user info), e.g. `http://header-pr-{id}.previews.svc.cluster.local:8080`.
+ */
+export function checkPreviewTemplate(value: string): ValueProblem | undefined {
+  const example = "For example: 'http://header-pr-{id}.previews.svc.cluster.local:8080' or 'https://previews.example.com/header/{id}'.";
+  if (!value.includes(PREVIEW_PLACEHOLDER)) {
+    return { message: 'must be a URL with {id} in it (where the preview id goes)', hint: example };
+  }
+  const sample = parse(value.split(PREVIEW_PLACEHOLDER).join('x0'));
+  if (!isHttp(sample)) return { message: 'must be an http(s) URL with {id} in it', suggestion: suggestHttpUrl(value, 'http'), hint: example };
+  const withoutPath = value.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  if (sample.search !== '' || sample.hash !== '' || sample.username !== '' || withoutPath.includes('?')) {
+    return { message: 'must be a URL with {id} in its host or path, and no query or user info', hint: example };
+  }
+  return undefined;
+}
+
+/** A `previews` template without a trailing slash on its path. Assumes `checkPreviewTemplate` passed. */
+export function normalizePreviewTemplate(value: string): string {
+  return value.replace(/\/+$/, '');
+}

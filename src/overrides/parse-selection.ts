@@ -8,7 +8,7 @@
  * developer, and is left out. A request chooses modes, never a URL: a target-looking value in a
  * mode position is refused with a message that says so.
  */
-import { FRAGMENT_MODES, type FragmentMode } from '../config/types.js';
+import { FRAGMENT_MODES, PREVIEW_ID, type FragmentMode } from '../config/types.js';
 
 /** Query parameter and cookie holding `NAME=MODE` pairs. */
 export const MODES_PARAM = 'mfe-dev';
@@ -42,7 +42,9 @@ export interface ParsedPresetNames {
   problems: string[];
 }
 
-const MODES_HINT = `a request can choose a mode (${FRAGMENT_MODES.join(', ')}), never a URL; targets come from the config`;
+const MODE_LIST = FRAGMENT_MODES.join(', ');
+const MODES_HINT = `a request can choose a mode (${MODE_LIST}), never a URL; targets come from the config`;
+const PREVIEW_PREFIX = /^preview:/i;
 
 /**
  * Parses an `mfe-dev` value. `where` names the source in problems, e.g.
@@ -69,16 +71,23 @@ export function parseModePairs(value: string, where = `the ${MODES_PARAM} query 
     }
     const name = item.slice(0, eq).trim();
     const modeText = item.slice(eq + 1).trim();
+    if (PREVIEW_PREFIX.test(modeText) && name !== '' && !nameLooksLikeTarget(name)) {
+      // `preview:ID`: the id names a branch build; the URL comes from the fragment's `previews`.
+      const id = modeText.slice('preview:'.length);
+      if (PREVIEW_ID.test(id)) pairs.push({ name, mode: `preview:${id}` });
+      else problems.push(`${ignored}: a preview id is lower-case letters, digits and - (at most 40, not starting with -), e.g. 'preview:482'; ${MODES_HINT}`);
+      continue;
+    }
     if (modeLooksLikeTarget(modeText) || nameLooksLikeTarget(name)) {
       problems.push(`${ignored}: ${MODES_HINT}`);
     } else if (name === '') {
       problems.push(`${ignored}: the fragment name is missing; expected NAME=MODE, e.g. 'header=local'`);
     } else if (modeText === '') {
-      problems.push(`${ignored}: the mode is missing; use one of ${FRAGMENT_MODES.join(', ')}`);
+      problems.push(`${ignored}: the mode is missing; use one of ${MODE_LIST}`);
     } else {
       const mode = modeText.toLowerCase();
       if (isFragmentMode(mode)) pairs.push({ name, mode });
-      else problems.push(`${ignored}: unknown mode ${quote(modeText)}; use one of ${FRAGMENT_MODES.join(', ')}`);
+      else problems.push(`${ignored}: unknown mode ${quote(modeText)}; use one of ${MODE_LIST}`);
     }
   }
   return { pairs, problems };
@@ -106,6 +115,7 @@ export function parsePresetNames(value: string, where = `the ${PRESETS_PARAM} qu
 }
 
 export function isFragmentMode(value: string): value is FragmentMode {
+  if (value.startsWith('preview:')) return PREVIEW_ID.test(value.slice('preview:'.length));
   return (FRAGMENT_MODES as readonly string[]).includes(value);
 }
 

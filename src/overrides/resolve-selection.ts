@@ -10,7 +10,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { parse as parseCookieHeader, serialize as serializeSetCookie } from 'cookie';
-import type { FragmentMode, ModeLayer, ResolvedConfig, ResolvedFragment, ResolvedPreset } from '../config/types.js';
+import { previewIdOf, type FragmentMode, type ModeLayer, type ResolvedConfig, type ResolvedFragment, type ResolvedPreset } from '../config/types.js';
 import { escapeControlChars } from '../http/control-chars.js';
 import {
   MODES_HEADER,
@@ -133,8 +133,8 @@ export function resolveSelection(config: ResolvedConfig, request: SelectionReque
         break;
       }
     }
-    if (mode !== 'prod' && fragment.local === undefined) {
-      warn(noLocalUrl(fragment, mode));
+    if (previewIdOf(mode) !== undefined ? fragment.previews === undefined : mode !== 'prod' && fragment.local === undefined) {
+      warn(noTargetFor(fragment, mode));
       mode = 'prod';
       source = 'default';
     }
@@ -246,11 +246,14 @@ function buildLayer(
  * The explicit modes of a config-side layer or a preset. A name listed under several modes:
  * applied prod, then shadow, then local, so the mode that asks for more wins.
  */
-function layerPairs(layer: Partial<Pick<ModeLayer, FragmentMode>> | undefined): ModePair[] {
+function layerPairs(layer: (Partial<Pick<ModeLayer, 'prod' | 'local' | 'shadow'>> & { preview?: Record<string, string> }) | undefined): ModePair[] {
   const pairs: ModePair[] = [];
-  for (const mode of ['prod', 'shadow', 'local'] as const) {
+  for (const mode of ['prod', 'shadow'] as const) {
     for (const name of layer?.[mode] ?? []) pairs.push({ name, mode });
   }
+  // A preset's previews (validated ids) rank with `local`: they, too, ask for another target.
+  for (const [name, id] of Object.entries(layer?.preview ?? {})) pairs.push({ name, mode: `preview:${id}` });
+  for (const name of layer?.local ?? []) pairs.push({ name, mode: 'local' });
   return pairs;
 }
 
@@ -272,9 +275,12 @@ function checkPresetFragments(config: ResolvedConfig, preset: ResolvedPreset, wa
   }
 }
 
-function noLocalUrl(fragment: ResolvedFragment, mode: FragmentMode): string {
+function noTargetFor(fragment: ResolvedFragment, mode: FragmentMode): string {
   const file = describeFile(fragment.from);
   const name = fragment.name;
+  if (previewIdOf(mode) !== undefined) {
+    return `fragment '${name}' has no \`previews\` URL in ${file}, which ${mode} needs; it stays prod. Add fragments.${name}.previews (a URL with {id}) to the config.`;
+  }
   return mode === 'local'
     ? `fragment '${name}' has no \`local\` URL in ${file}; it stays prod. Add fragments.${name}.local to the config.`
     : `fragment '${name}' has no \`local\` URL in ${file}, which ${mode} mode needs; it stays prod. Add fragments.${name}.local to the config.`;

@@ -34,6 +34,6 @@ export function createGatewayState(config: ResolvedConfig, options: { secure: bo
     matchFragment: createFragmentMatcher(config),
     localOrigins,
     selectorFragments: fragments.filter((f) => f.selector),
-    includePolicy: createIncludePolicy({ upstreamOrigin, localOrigins, includeHosts: config.includeHosts }),
+    includePolicy: createIncludePolicy({ upstreamOrigin, localOrigins, includeHosts: config.includeHosts, previewTemplates: fragments.flatMap((f) => (f.previews ? [f.previews] : [])) }),
   };
 }

@@ -97,7 +97,8 @@ export function createPageResponder(options: PageResponderOptions) {
     }
     options.onPage?.(req.method ?? 'GET', req.url ?? '/', req.headers);
     const rewriter = createAssetRewriter(state.config, selection.modes);
-    const showOverlay = state.config.overlay && overridden;
+    // The overlay is for pages with a `local` or `shadow` fragment (a preview alone is production-like).
+    const showOverlay = state.config.overlay && [...selection.modes.values()].some((mode) => mode === 'local' || mode === 'shadow');
     void composePage({
       upstream,
       res,

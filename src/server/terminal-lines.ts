@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { overrideUrlFor } from '../config/fragment-match.js';
 import type { ResolvedConfig } from '../config/types.js';
 import type { PageEnd } from '../compose/events.js';
 import { DEV_PAGE_PATH } from '../http/routes.js';
@@ -27,8 +28,9 @@ export function printReady(logger: Logger, config: ResolvedConfig, url: string, 
     const defaults = resolveSelection(config, { url: '/', headers: {} }).modes;
     for (const f of fragments) {
       const mode = defaults.get(f.name) ?? 'prod';
-      const target = mode === 'prod' ? `${config.upstream}${f.src}` : `${f.local}${f.src}`;
-      const modeText = mode === 'local' ? pc.green(mode.padEnd(6)) : mode === 'shadow' ? pc.yellow(mode.padEnd(6)) : pc.dim(mode.padEnd(6));
+      const upstreamUrl = new URL(`${config.upstream}${f.src}`);
+      const target = mode === 'prod' ? upstreamUrl.href : mode === 'shadow' ? `${f.local}${f.src}` : (overrideUrlFor(f, mode, upstreamUrl)?.href ?? upstreamUrl.href);
+      const modeText = mode === 'local' ? pc.green(mode.padEnd(6)) : mode === 'shadow' ? pc.yellow(mode.padEnd(6)) : mode === 'prod' ? pc.dim(mode.padEnd(6)) : pc.cyan(mode.padEnd(6));
       lines.push(`    ${f.name.padEnd(width)}  ${modeText}  ${target}`);
     }
     lines.push('');

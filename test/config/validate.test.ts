@@ -62,7 +62,7 @@ const INVALID: [string, unknown, string][] = [
   [
     'an unknown fragment key',
     { ...base, fragments: { header: { ...header, loacl: 'x' } } },
-    '`fragments.header.loacl` is not an option of a fragment. Did you mean `local`? Known options: src, selector, local, assets, timeout, compare.',
+    '`fragments.header.loacl` is not an option of a fragment. Did you mean `local`? Known options: src, selector, local, assets, timeout, compare, previews.',
   ],
   ['an unknown preset key', { ...base, presets: { p: { headrs: {} } } }, '`presets.p.headrs` is not an option of a preset. Did you mean `headers`?'],
   [
