@@ -40,9 +40,18 @@ export async function main(argv: string[]): Promise<number> {
     .example('mfe-dev --preset checkout --port 0')
     .action((command: string | undefined, flags: Record<string, unknown>) => {
       if (command !== undefined && command !== 'dev') {
-        throw new UsageError(`unknown command '${command}'. Commands: dev (default), check, presets, replay, trust, init. See mfe-dev --help.`);
+        throw new UsageError(`unknown command '${command}'. Commands: dev (default), serve, check, presets, replay, trust, init. See mfe-dev --help.`);
       }
       run = () => runDev(flags);
+    });
+  cli
+    .command('serve', 'Run the team preview gateway: the same gateway as a shared service (needs serve.auth in the config)')
+    .option('--config <file>', 'Config file (default: found from the working directory upward)')
+    .option('--port <port>', 'Port to listen on (default: config port, else 4400; 0 picks a free port)')
+    .option('--host <host>', 'Host to listen on (default: config host, else 0.0.0.0)', { default: undefined })
+    .example('mfe-dev serve --config /etc/mfe-dev/mfe-dev.config.yaml --port 8080')
+    .action((flags: Record<string, unknown>) => {
+      run = () => runServe(flags);
     });
   cli
     .command('check', 'Validate the config and probe upstream and every local service')
@@ -152,8 +161,8 @@ function inlineFrom(flags: Record<string, unknown>): InlineConfig {
   return inline;
 }
 
-async function runDev(flags: Record<string, unknown>): Promise<number> {
-  const inline = inlineFrom(flags);
+/** `--port` and `--host`, shared by `dev` and `serve`. */
+function listenFlags(inline: InlineConfig, flags: Record<string, unknown>): void {
   if (flags.port !== undefined) {
     const port = Number(flags.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -162,6 +171,45 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
     inline.port = port;
   }
   if (typeof flags.host === 'string') inline.host = flags.host;
+}
+
+/**
+ * `mfe-dev serve`: JSON lines on stdout, SIGTERM drains (readiness 503, serve for
+ * `serve.drainDelay`, stop accepting, finish in-flight requests) and exits 0.
+ */
+async function runServe(flags: Record<string, unknown>): Promise<number> {
+  const inline: InlineConfig = { ...inlineFrom(flags), command: 'serve' };
+  listenFlags(inline, flags);
+  const { createDevServer } = await import('../server/index.js');
+  const server = await createDevServer(inline);
+  const reportBug = (error: unknown) => server.logger.error(`mfe-dev: internal error:\n${(error as Error)?.stack ?? String(error)}`);
+  process.on('unhandledRejection', reportBug);
+  process.on('uncaughtException', reportBug);
+  try {
+    await server.listen();
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (graceful: boolean) => {
+      if (stopping) return;
+      stopping = true;
+      void (graceful ? server.drain() : server.close()).then(() => {
+        // Whatever a library still holds open must not keep a terminated pod alive.
+        setTimeout(() => process.exit(0), 1000).unref();
+        resolve(0);
+      });
+    };
+    process.once('SIGTERM', () => stop(true));
+    process.once('SIGINT', () => stop(false));
+  });
+}
+
+async function runDev(flags: Record<string, unknown>): Promise<number> {
+  const inline = inlineFrom(flags);
+  listenFlags(inline, flags);
   if (flags.upstream !== undefined) inline.upstream = checkedUpstream(flags.upstream);
   if (flags.overlay === false) inline.overlay = false;
   if (flags.https === true) inline.https = true;

@@ -51,6 +51,8 @@ export function describeConfigChanges(prev: ResolvedConfig, next: ResolvedConfig
   for (const key of ['upstream', 'port', 'host', 'overlay', 'edge', 'diagnostics', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'https', 'record'] as const) {
     if (!same(prev[key], next[key])) lines.push(`${key}: ${show(prev[key])} → ${show(next[key])}`);
   }
+  // `serve` holds secrets: a change is named, its values never shown.
+  if (!same(prev.serve, next.serve)) lines.push('serve: changed');
   lines.push(...describeMap('fragment', prev.fragments, next.fragments, ['src', 'selector', 'local', 'assets', 'timeout', 'compare', 'previews']));
   lines.push(...describeMap('preset', prev.presets, next.presets, ['description', 'local', 'prod', 'shadow', 'preview', 'headers', 'cookies']));
   for (const layer of ['config', 'cli'] as const) {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { ConfigLayer } from './extends.js';
-import type { Edge, FragmentConfig, HttpsFiles, PresetConfig } from './types.js';
+import type { Edge, FragmentConfig, HttpsFiles, PresetConfig, ServeConfig } from './types.js';
 
 /** A value and the layer that gave it. */
 export interface FromLayer<T> {
@@ -26,6 +26,7 @@ export interface MergedConfig {
   pageTimeout?: FromLayer<number>;
   maxFragmentSize?: FromLayer<number>;
   https?: FromLayer<boolean | HttpsFiles>;
+  serve?: FromLayer<ServeConfig>;
   local?: FromLayer<string[]>;
   shadow?: FromLayer<string[]>;
   fragments: Map<string, FromLayer<FragmentConfig>>;
@@ -43,7 +44,7 @@ export function displayLayer(layer: ConfigLayer, base: string): string {
   return layer.package ? `${layer.package} (${relative})` : relative;
 }
 
-const SCALARS = ['upstream', 'port', 'host', 'overlay', 'record', 'edge', 'diagnostics', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'https', 'local', 'shadow'] as const;
+const SCALARS = ['upstream', 'port', 'host', 'overlay', 'record', 'edge', 'diagnostics', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'https', 'serve', 'local', 'shadow'] as const;
 
 /** Merges `layers` (weakest first). `base` is the folder warnings are relative to. */
 export function mergeLayers(layers: ConfigLayer[], base: string): MergedConfig {

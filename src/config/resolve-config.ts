@@ -9,19 +9,22 @@ import { findConfigFile, loadConfigFile, type LoadedConfigFile } from './load-fi
 import { displayLayer, mergeLayers, type FromLayer, type MergedConfig } from './merge.js';
 import { invalidConfigError, type ConfigProblem } from './schema.js';
 import { closest, didYouMean, formatList } from './suggest.js';
-import type { InlineConfig, ModeLayer, ResolvedConfig, ResolvedFragment, ResolvedPreset, UserConfig } from './types.js';
+import type { InlineConfig, ModeLayer, ResolvedConfig, ResolvedFragment, ResolvedPreset, ResolvedServe, ServeConfig, UserConfig } from './types.js';
 import { normalizeLocal, normalizeOrigin, normalizePreviewTemplate, normalizeSrc } from './urls.js';
 
 /** Defaults of the optional top-level keys. */
 export const CONFIG_DEFAULTS = { port: 4400, host: '127.0.0.1', overlay: true, diagnostics: true, pageTimeout: 30_000, maxFragmentSize: 10 * 1024 * 1024 } as const;
 
 /** Defaults of `fragments.NAME.compare` (shadow mode). */
+/** Defaults of `serve`. */
+export const SERVE_DEFAULTS = { drainDelay: 5000, drainTimeout: 30_000 } as const;
+
 export const COMPARE_DEFAULTS = { maxInFlight: 4, cookies: false } as const;
 
 const MODE_KEYS = ['local', 'prod', 'shadow'] as const;
 
 function userPart(inline: InlineConfig): UserConfig {
-  const { configFile: _file, root: _root, cli: _cli, watch: _watch, logLevel: _log, ...user } = inline;
+  const { configFile: _file, root: _root, cli: _cli, watch: _watch, logLevel: _log, command: _command, ...user } = inline;
   return Object.fromEntries(Object.entries(user).filter(([, v]) => v !== undefined)) as UserConfig;
 }
 
@@ -229,8 +232,10 @@ export async function resolveConfig(inline: InlineConfig = {}): Promise<Resolved
     files,
     upstream,
     port: merged.port?.value ?? CONFIG_DEFAULTS.port,
-    host: merged.host?.value ?? CONFIG_DEFAULTS.host,
-    allowedHosts: merged.allowedHosts?.value ?? [],
+    // `mfe-dev serve` is a shared service (in a container): all interfaces, any Host name (access is
+    // checked per request instead).
+    host: merged.host?.value ?? (inline.command === 'serve' ? '0.0.0.0' : CONFIG_DEFAULTS.host),
+    allowedHosts: merged.allowedHosts?.value ?? (inline.command === 'serve' ? true : []),
     fragments,
     presets,
     modes: { cli, config },
@@ -241,6 +246,7 @@ export async function resolveConfig(inline: InlineConfig = {}): Promise<Resolved
     ...(merged.edge && { edge: merged.edge.value }),
     diagnostics: merged.diagnostics?.value ?? CONFIG_DEFAULTS.diagnostics,
     https: resolveHttps(merged.https, layers, root),
+    serve: resolveServe(merged.serve?.value, rootFile?.file ?? 'the inline config'),
     // Relative to the file that set it (like `extends`); from the command line, to the working directory.
     ...(merged.record && { record: path.resolve(merged.record.layer.file ? path.dirname(merged.record.layer.file) : process.cwd(), merged.record.value) }),
     warnings: [...new Set(warnings)],
@@ -262,4 +268,32 @@ function resolveHttps(https: MergedConfig['https'], layers: ConfigLayer[], root:
   if (typeof value === 'boolean') return value;
   const dir = chosen?.layer.file ? path.dirname(chosen.layer.file) : root;
   return { cert: path.resolve(dir, value.cert), key: path.resolve(dir, value.key) };
+}
+
+/**
+ * `serve` as the gateway uses it: tokens from `MFE_DEV_TOKENS` (comma-separated) added to the
+ * config's. A token there that is too short is an error naming the variable (never the value).
+ */
+function resolveServe(serve: ServeConfig | undefined, source: string): ResolvedServe {
+  const drain = { drainDelay: serve?.drainDelay ?? SERVE_DEFAULTS.drainDelay, drainTimeout: serve?.drainTimeout ?? SERVE_DEFAULTS.drainTimeout };
+  const auth = serve?.auth;
+  if (auth === undefined) return { auth: undefined, ...drain };
+  if (auth === false) return { auth: { kind: 'none' }, ...drain };
+  if ('trustedHeader' in auth) return { auth: { kind: 'trusted-header', header: auth.trustedHeader.toLowerCase(), proxies: [...auth.trustedProxies] }, ...drain };
+  const fromEnv = (process.env.MFE_DEV_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  const short = fromEnv.findIndex((token) => token.length < 16 || /\s/.test(token));
+  if (short !== -1) {
+    throw new MfeDevError(
+      'MFE_CONFIG_INVALID',
+      `token ${short + 1} in the environment variable MFE_DEV_TOKENS is shorter than 16 characters (tokens are comma-separated; the value is a secret and not shown). Make one with: openssl rand -hex 24`,
+    );
+  }
+  const tokens = [...new Set([...auth.tokens, ...fromEnv])];
+  if (tokens.length === 0) {
+    throw new MfeDevError(
+      'MFE_CONFIG_INVALID',
+      `\`serve.auth.tokens\` in ${source} is empty and MFE_DEV_TOKENS is not set: nobody could get in. Add a token (openssl rand -hex 24) to the list or to MFE_DEV_TOKENS (e.g. from a Kubernetes Secret).`,
+    );
+  }
+  return { auth: { kind: 'tokens', tokens }, ...drain };
 }

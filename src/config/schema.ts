@@ -2,6 +2,7 @@
  * The shape of a config file, checked with zod, and error messages written for a person: every
  * problem names the file, the key path in backticks, the bad value and, where it can, the fix.
  */
+import { isIP } from 'node:net';
 import { compile as compileCss } from 'css-select';
 import { z } from 'zod';
 import { compileSelectors } from '../html/element-matcher.js';
@@ -184,6 +185,56 @@ function httpsSchema() {
     .optional();
 }
 
+const AUTH_SHAPE = "must be { tokens: ['…'] }, { trustedHeader: 'x-forwarded-email', trustedProxies: ['10.0.0.0/8'] } or false";
+const TOKEN_HINT = 'Make one with: openssl rand -hex 24';
+const serveAuthSchema = z.union(
+  [
+    z.literal(false),
+    z.strictObject({
+      tokens: z.array(
+        z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
+          // The value is a secret: the message never shows it.
+          if (value.length < 16 || /\s|,/.test(value)) ctx.addIssue({ code: 'custom', message: 'must be a token of at least 16 characters without spaces or commas', params: { hint: TOKEN_HINT, secret: true } });
+        }),
+        { error: 'must be a list of tokens' },
+      ),
+    }),
+    z.strictObject({
+      trustedHeader: z.string({ error: "must be a header name, e.g. 'x-forwarded-email'" }).regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, { error: "must be a header name, e.g. 'x-forwarded-email'" }),
+      trustedProxies: z
+        .array(
+          z.string({ error: 'must be an IP address or CIDR range' }).superRefine((value, ctx) => {
+            if (!parseAddressRange(value)) ctx.addIssue({ code: 'custom', message: "must be an IP address or CIDR range, e.g. '10.0.0.0/8' or '127.0.0.1'" });
+          }),
+          { error: "must be a list of addresses, e.g. ['10.0.0.0/8']" },
+        )
+        .min(1, { error: "must name at least one address of the proxy, e.g. ['10.0.0.0/8']" }),
+    }),
+  ],
+  { error: AUTH_SHAPE },
+);
+
+const serveSchema = z.strictObject(
+  {
+    auth: serveAuthSchema.optional(),
+    drainDelay: z.number({ error: 'must be a number of milliseconds' }).min(0, { error: 'must be 0 or more milliseconds' }).optional(),
+    drainTimeout: z.number({ error: 'must be a number of milliseconds' }).min(0, { error: 'must be 0 or more milliseconds' }).optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? "must be an object like { auth: { tokens: ['…'] } }" : undefined) },
+);
+
+/** `10.0.0.0/8`, `127.0.0.1`, `::1`, `fd00::/8` → address, prefix and family; undefined if it is none. */
+export function parseAddressRange(value: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | undefined {
+  const [address, bits, extra] = value.trim().split('/');
+  if (extra !== undefined) return undefined;
+  const version = isIP(address);
+  if (version === 0) return undefined;
+  const max = version === 4 ? 32 : 128;
+  const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
+  if (!(prefix >= 0 && prefix <= max)) return undefined;
+  return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
+}
+
 /** The zod schema of {@link UserConfig}: strict objects, URL rules on `upstream`, `src`, `local`, `assets`. */
 export const userConfigSchema = z.strictObject({
   upstream: checked(checkOrigin).optional(),
@@ -216,6 +267,7 @@ export const userConfigSchema = z.strictObject({
     .positive({ error: 'must be a positive number of bytes' })
     .optional(),
   https: httpsSchema(),
+  serve: serveSchema.optional(),
 });
 
 const TOP_KEYS = Object.keys(userConfigSchema.shape);
@@ -248,6 +300,7 @@ function knownKeysAt(path: readonly PropertyKey[]): { keys: string[]; what: stri
   if (path.length === 2 && path[0] === 'fragments') return { keys: FRAGMENT_KEYS, what: 'a fragment' };
   if (path.length === 2 && path[0] === 'presets') return { keys: PRESET_KEYS, what: 'a preset' };
   if (path.length === 1 && path[0] === 'https') return { keys: Object.keys(httpsFilesSchema.shape), what: '`https`' };
+  if (path.length === 1 && path[0] === 'serve') return { keys: Object.keys(serveSchema.shape), what: '`serve`' };
   if (path.length === 3 && path[0] === 'fragments' && path[2] === 'compare') return { keys: COMPARE_KEYS, what: '`compare`' };
   if (path.length === 4 && path[0] === 'fragments' && path[3] === 'ignore') return { keys: COMPARE_IGNORE_KEYS, what: '`compare.ignore`' };
   return { keys: TOP_KEYS, what: 'the config' };
@@ -277,8 +330,9 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string[] {
     const last = String(issue.path[issue.path.length - 1]);
     return [`\`${key}\` is required${REQUIRED_HINTS[last] ?? ''}.`];
   }
-  const params = (issue.code === 'custom' ? issue.params : undefined) as ValueProblem | undefined;
+  const params = (issue.code === 'custom' ? issue.params : undefined) as (ValueProblem & { secret?: boolean }) | undefined;
   const hint = params?.hint ? ` ${params.hint}` : '';
+  if (params?.secret) return [`\`${key}\` ${issue.message} (the value is a secret and not shown).${hint}`];
   return [`\`${key}\` ${issue.message}, got ${formatValue(value)}.${didYouMean(params?.suggestion)}${hint}`];
 }
 

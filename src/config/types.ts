@@ -274,7 +274,64 @@ export interface UserConfig {
    * @example './mfe-dev-requests.jsonl'
    */
   record?: string;
+  /**
+   * Settings of `mfe-dev serve`, the team preview gateway: who may use it (`auth`, required
+   * there) and how it shuts down.
+   * @example { auth: { tokens: ['…'] } }
+   * @example { auth: { trustedHeader: 'x-forwarded-email', trustedProxies: ['10.0.0.0/8'] } }
+   */
+  serve?: ServeConfig;
 }
+
+/**
+ * Who may use `mfe-dev serve`: bearer tokens (and a login cookie for browsers), a header set by
+ * an authenticating proxy (accepted only from its addresses), or `false` (access is enforced in
+ * front of the gateway).
+ */
+export type ServeAuthConfig =
+  | {
+      /**
+       * Tokens that let a request in (`Authorization: Bearer TOKEN`, or the `mfe-dev-auth` cookie
+       * `/__mfe-dev/login?token=TOKEN&next=/path` sets). The environment variable
+       * `MFE_DEV_TOKENS` (comma-separated, e.g. from a Kubernetes Secret) adds more. At least 16
+       * characters each.
+       */
+      tokens: string[];
+    }
+  | {
+      /** The header an authenticating proxy sets for a signed-in user, e.g. `x-forwarded-email`. */
+      trustedHeader: string;
+      /** Addresses (IPs or CIDR ranges) of that proxy: the header counts only from them. */
+      trustedProxies: string[];
+    }
+  | false;
+
+/** Settings of `mfe-dev serve` (the team preview gateway). */
+export interface ServeConfig {
+  /** Required by `mfe-dev serve`: see {@link ServeAuthConfig}. */
+  auth?: ServeAuthConfig;
+  /**
+   * After SIGTERM, how long the gateway keeps serving (readiness already 503) while load
+   * balancers stop sending it requests, in ms.
+   * @default 5000
+   */
+  drainDelay?: number;
+  /** Then how long in-flight requests may take to finish before the process exits, in ms. @default 30000 */
+  drainTimeout?: number;
+}
+
+/** `serve` with defaults filled in. */
+export interface ResolvedServe {
+  /** Undefined when the config sets no `serve.auth` (then `mfe-dev serve` refuses to start). */
+  auth: ResolvedServeAuth | undefined;
+  drainDelay: number;
+  drainTimeout: number;
+}
+
+export type ResolvedServeAuth =
+  | { kind: 'tokens'; tokens: string[] }
+  | { kind: 'trusted-header'; header: string; proxies: string[] }
+  | { kind: 'none' };
 
 /** Your own certificate for `https`: PEM files, relative to the config that names them. */
 export interface HttpsFiles {
@@ -345,6 +402,12 @@ export interface InlineConfig extends UserConfig {
   cli?: Partial<ModeLayer>;
   /** Watch the config files and hot-reload them. @default true */
   watch?: boolean;
+  /**
+   * `serve`: the team preview gateway (`mfe-dev serve`): requires `serve.auth`, listens on
+   * 0.0.0.0 by default, logs requests as JSON lines, keeps no one's data on the dev page.
+   * @default 'dev'
+   */
+  command?: 'dev' | 'serve';
   /** `silent` prints nothing (tests); `info` prints the start-up banner and page lines. @default 'info' */
   logLevel?: 'info' | 'silent';
 }
@@ -383,6 +446,8 @@ export interface ResolvedConfig {
   https: boolean | HttpsFiles;
   /** Absolute path of the request log (see {@link UserConfig.record}), if any. */
   record?: string;
+  /** `serve` with defaults (tokens from `MFE_DEV_TOKENS` added); always set by `resolveConfig`. */
+  serve?: ResolvedServe;
   /** Warnings found while resolving (e.g. a preset defined twice); printed once. */
   warnings: string[];
 }

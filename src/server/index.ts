@@ -26,6 +26,8 @@ import { createShadowService, type ShadowService } from './shadow-service.js';
 import { sendText } from './send-text.js';
 import { printPageLine, printReady, warnAboutDownLocalServices } from './terminal-lines.js';
 import { createTlsServerOptions } from './tls-setup.js';
+import { createAccessCheck } from './access.js';
+import { createOperations } from './operations.js';
 
 /**
  * The gateway. `createDevServer()` resolves the config; `listen()` starts serving; every config
@@ -47,6 +49,12 @@ export interface DevServer {
   /** Shadow mode's figures: `report()` is what `/__mfe-dev/api/shadow` returns; `idle()` waits for running comparisons. */
   readonly shadow: Pick<ShadowService, 'report' | 'idle'>;
   listen(): Promise<DevServer>;
+  /**
+   * Graceful shutdown (SIGTERM in `serve`): readiness 503 at once, keep serving for
+   * `serve.drainDelay` ms, stop accepting, let in-flight requests finish (up to
+   * `serve.drainTimeout` ms), then close.
+   */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,12 +62,17 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const startedAt = performance.now();
   const logger = createLogger(inline.logLevel);
   const initial = await resolveConfig(inline);
+  // `mfe-dev serve`: a shared service, so it never starts open by accident.
+  const serving = inline.command === 'serve';
+  if (serving) requireServeAuth(initial);
   for (const warning of initial.warnings) logger.warnOnce(warning);
 
   const events = new ComposeEvents();
   const upstreamAgents = createAgents();
   const fragmentAgents = createAgents();
-  const store = new DevStateStore(events, logger);
+  const store = new DevStateStore(events, logger, serving);
+  // Probes, metrics and (in serve) JSON request logs (server/operations.ts).
+  const operations = createOperations({ events, jsonLogs: serving && inline.logLevel !== 'silent', upstream: () => current.gateway.config.upstream, probeAtStart: serving });
   const localAssetProxy = createLocalAssetProxy(fragmentAgents, logger, () => current.gateway.config.pageTimeout, {
     inspectScript(fragment, url, code) {
       if (usesEvalSourceMaps(code)) logger.warnOnce(evalSourceMapHint(fragment, url));
@@ -69,12 +82,17 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const liveReload = new LiveReload(events, logger);
   // The dev page and the overlays re-fetch what they show when it changes (ui/state-events.ts).
   const stateEvents = new StateEvents((event, data) => liveReload.broadcast(event, data));
-  events.on('page:end', () => stateEvents.changed('page'));
-  events.on('shadow:result', () => stateEvents.changed('shadow'));
-  logger.onNewWarning(() => stateEvents.changed('warning'));
+  // In serve nothing of one browser's pages reaches another's dev page, not even that one happened.
+  if (!serving) {
+    events.on('page:end', () => stateEvents.changed('page'));
+    events.on('shadow:result', () => stateEvents.changed('shadow'));
+    logger.onNewWarning(() => stateEvents.changed('warning'));
+  }
   let pageIds = 0;
   // Shadowed fragments are compared in the background by shadow/ (its figures outlive reloads).
-  const shadow = createShadowService({ config: () => current.gateway.config, events, logger, agents: fragmentAgents, terminal: inline.logLevel !== 'silent' });
+  const shadow = createShadowService({ config: () => current.gateway.config, events, logger, agents: fragmentAgents, terminal: inline.logLevel !== 'silent' && !serving });
+  // In serve the figures are shared, the examples (pages, diffs of people's fragments) are not.
+  const shadowReport = serving ? () => ({ ...shadow.report(), recent: [] }) : shadow.report;
   // Production answered: compose the page, or pass the bytes through (server/respond-to-page.ts).
   const respondToPage = createPageResponder({
     events,
@@ -83,6 +101,10 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     nextPageId: () => ++pageIds,
     shadowFragment: shadow.shadowFragment,
     onPage: shadow.recordPage,
+    onUpstreamAnswer(res, page) {
+      operations.upstreamAnswered();
+      if (page) operations.pageOf(res, page);
+    },
   });
 
   // The scheme is decided once, at start (a config edit of `https` asks for a restart).
@@ -100,17 +122,25 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   // One state per config: a reload builds the next one whole, then swaps it in.
   const stateFor = (config: ResolvedConfig) => ({
     gateway: createGatewayState(config, { secure }),
+    access: serving ? createAccessCheck(config.serve!.auth!, { secure }) : undefined,
     proxy: createUpstreamProxy({ upstream: config.upstream, logger, agents: upstreamAgents, pageTimeoutMs: config.pageTimeout, onResponse: respondToPage, onUpgradeRefused: reportRefusedSocket }),
   });
   let current = stateFor(initial);
-  if (inline.logLevel !== 'silent') events.on('page:end', (page) => printPageLine(logger, page));
+  if (inline.logLevel !== 'silent' && !serving) events.on('page:end', (page) => printPageLine(logger, page));
   traceEvents(events);
 
   // ── The request path, in order (the steps are in ./request-steps.ts) ───────────────────────
   // Plain Node handlers, no router: every script, style and image of a page load passes here.
-  const devPage = createDevPageHandler(store, shadow.report);
+  const devPage = createDevPageHandler(store, shadowReport);
+  let draining = false;
   function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     try {
+      // 0. Probes and metrics: no access needed, nothing of production. Then, in serve, access:
+      //    a request without it gets 401 before anything reaches production or a fragment.
+      if (operations.handle(req, res)) return;
+      operations.track(req, res);
+      if (draining) res.setHeader('connection', 'close');
+      if (current.access && !current.access(req, res)) return;
       // 1. Refuse other hosts and anything but a path (the gateway is no forward proxy).
       const refused = refusal(req, current.gateway);
       if (refused) return sendText(res, req, refused.status, refused.message);
@@ -151,6 +181,10 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     socket.on('error', () => socket.destroy());
     openSockets.add(socket);
     socket.once('close', () => openSockets.delete(socket));
+    if (current.access && !current.access.allows(req)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm="mfe-dev"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
     if (refusal(req, current.gateway)) return void socket.destroy(); // 1
     const context = attachContext(req, current.gateway, logger); // 2
     const asset = localAssetTarget(context); // 3
@@ -185,6 +219,11 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
       ? undefined
       : watchConfig(inline, initial, {
           onReload(next, changes) {
+            if (serving && !next.serve?.auth) {
+              // An edit that drops `serve.auth` would open the gateway: refused, like an invalid edit.
+              this.onError(serveAuthMissing(next));
+              return;
+            }
             const previous = current.gateway.config;
             current = stateFor(next);
             store.setConfigError(null);
@@ -240,10 +279,14 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           const shownHost = host.includes(':') ? `[${host}]` : host;
           url = `${secure ? 'https' : 'http'}://${shownHost}:${realPort}`;
           watcher = startWatching();
+          // Metrics' library loads after the ready line in dev (start-up), before it in serve (already awaited).
+          void operations.start();
           // Websockets and local assets go through http-proxy-middleware: loaded once the
           // gateway is ready (not before the ready line), so the first HMR socket does not wait for it.
           setImmediate(() => void import('http-proxy-middleware').catch(() => undefined));
-          if (inline.logLevel !== 'silent') {
+          if (serving && inline.logLevel !== 'silent') {
+            process.stdout.write(JSON.stringify({ time: new Date().toISOString(), msg: `mfe-dev serve listening on ${url}`, url, upstream: server.config.upstream, fragments: [...server.config.fragments.keys()] }) + '\n');
+          } else if (inline.logLevel !== 'silent') {
             printReady(logger, server.config, url, performance.now() - startedAt);
             // After the banner, never before it: a down service must not delay the start.
             void warnAboutDownLocalServices(logger, server.config);
@@ -255,7 +298,23 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
         httpServer.listen(port, host);
       });
     },
+    async drain() {
+      const { drainDelay, drainTimeout } = current.gateway.config.serve ?? { drainDelay: 5000, drainTimeout: 30_000 };
+      operations.draining();
+      // Load balancers (Kubernetes endpoints) take a moment to stop sending: keep serving meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, drainDelay));
+      draining = true;
+      // Stop accepting; idle keep-alive connections close, busy ones after their response.
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      if (!http2Gateway) (httpServer as http.Server).closeIdleConnections();
+      liveReload.close();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, drainTimeout)))]);
+      clearTimeout(timer);
+      await server.close();
+    },
     async close() {
+      operations.close();
       await watcher?.close();
       stateEvents.close();
       liveReload.close();
@@ -294,4 +353,20 @@ function traceEvents(events: ComposeEvents): void {
   events.on('fragment:fallback', (f) => debug(`#${f.page.id} ${f.src} replaced by ${f.fallback}`));
   events.on('directive', (d) => debug(`#${d.page.id} ${d.dialect} ${d.text}`));
   events.on('page:end', (p) => debug(`#${p.page.id} done: ${p.status} in ${p.durationMs.toFixed(1)} ms`));
+}
+
+/** `mfe-dev serve` without `serve.auth`: refused, naming the key and the three ways to set it. */
+function serveAuthMissing(config: ResolvedConfig): MfeDevError {
+  return new MfeDevError(
+    'MFE_CONFIG_INVALID',
+    `mfe-dev serve needs \`serve.auth\` in ${config.configFile ?? 'the config'}: it carries the production cookies of everyone who uses it. ` +
+      "Set serve: { auth: { tokens: ['…'] } } (tokens also from MFE_DEV_TOKENS), " +
+      "serve: { auth: { trustedHeader: 'x-forwarded-email', trustedProxies: ['10.0.0.0/8'] } } behind an authenticating proxy, " +
+      'or serve: { auth: false } if access is enforced in front of the gateway.',
+    { file: config.configFile },
+  );
+}
+
+function requireServeAuth(config: ResolvedConfig): void {
+  if (!config.serve?.auth) throw serveAuthMissing(config);
 }

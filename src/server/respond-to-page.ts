@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAssetRewriter } from '../compose/asset-rewrite.js';
 import { composePage } from '../compose/compose-page.js';
-import type { ComposeEvents } from '../compose/events.js';
+import type { ComposeEvents, PageInfo } from '../compose/events.js';
 import type { ShadowFragment } from '../compose/page-context.js';
 import type { Agents } from '../http/agents.js';
 import { canDecode } from '../http/encodings.js';
@@ -30,6 +30,8 @@ export interface PageResponderOptions {
   shadowFragment: ShadowFragment;
   /** Told each page about to be composed (the request log of `record`). */
   onPage?: (method: string, url: string, headers: IncomingMessage['headers']) => void;
+  /** Told production answered (readiness) and which page a response composes (the request log). */
+  onUpstreamAnswer?: (res: ServerResponse, page: PageInfo | undefined) => void;
 }
 
 const COMPOSABLE_TYPE = /^\s*(text\/html|application\/xhtml\+xml)\b/i;
@@ -82,6 +84,7 @@ export function createPageResponder(options: PageResponderOptions) {
     debug?.(`${req.method} ${req.url} ← ${status} ${contentType ?? '(no type)'}${upstream.headers['content-encoding'] ? ` ${upstream.headers['content-encoding']}` : ''}: ${composable ? 'compose' : 'pass through'}`);
     if (status === 404 && context.headers.overridden) hintMissingModule(req, status);
     if (!composable || !decodable) {
+      options.onUpstreamAnswer?.(res, undefined);
       passThrough(upstream, res, gatewayResponseHeaders(upstream, headerContext, selection.setCookies));
       return;
     }
@@ -99,10 +102,12 @@ export function createPageResponder(options: PageResponderOptions) {
     const rewriter = createAssetRewriter(state.config, selection.modes);
     // The overlay is for pages with a `local` or `shadow` fragment (a preview alone is production-like).
     const showOverlay = state.config.overlay && [...selection.modes.values()].some((mode) => mode === 'local' || mode === 'shadow');
+    const page: PageInfo = { id: options.nextPageId(), url: context.originalUrl, method: req.method ?? 'GET' };
+    options.onUpstreamAnswer?.(res, page);
     void composePage({
       upstream,
       res,
-      page: { id: options.nextPageId(), url: context.originalUrl, method: req.method ?? 'GET' },
+      page,
       pageUrl,
       matchFragment: state.matchFragment,
       modes: selection.modes,

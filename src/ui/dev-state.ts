@@ -66,7 +66,13 @@ export class DevStateStore {
   private readonly health = new Map<string, { at: number; value: Promise<boolean> }>();
   private configError: ConfigErrorJson | null = null;
 
-  constructor(events: ComposeEvents, private readonly logger: Logger) {
+  /**
+   * `shared` (`mfe-dev serve`): the gateway serves many people, so nothing of one request is kept
+   * for another: no recent pages, no shadow results (their pages and diffs hold other people's
+   * content), and only the requesting browser's own warnings.
+   */
+  constructor(events: ComposeEvents, private readonly logger: Logger, private readonly shared = false) {
+    if (shared) return;
     events.on('page:end', (page) => {
       if (!looksLikeADocument(page.page.url)) return;
       this.pages.push(page);
@@ -121,7 +127,7 @@ export class DevStateStore {
         cookies: p.cookies,
         from: describeProvenance(p.from),
       })),
-      warnings: [...new Set([...selection.warnings, ...this.logger.recentWarnings()])],
+      warnings: this.shared ? selection.warnings : [...new Set([...selection.warnings, ...this.logger.recentWarnings()])],
       configError: this.configError,
       browserPairs: Object.fromEntries(selection.browserPairs),
       shareLink: shareLink(gatewayOrigin + '/', {
