@@ -145,6 +145,9 @@ export function watchConfig(
     const watchedPath = (details as { watchedPath?: string } | undefined)?.watchedPath;
     if (!watchedPath) return;
     if (watched.has(watchedPath) || (name && watched.has(path.join(watchedPath, name)))) schedule();
+    // A Kubernetes ConfigMap or Secret volume: the files are symlinks through `..data`, which the
+    // kubelet swaps atomically (`..data_tmp` renamed over it); the files' own names never change.
+    else if (name && KUBELET_DATA.test(path.basename(String(name)))) schedule();
   });
   watcher.on('error', (error) => report(error));
 
@@ -159,6 +162,9 @@ export function watchConfig(
     },
   };
 }
+
+/** The names the kubelet swaps in a mounted ConfigMap/Secret folder. */
+const KUBELET_DATA = /^\.\.data(_tmp)?$/;
 
 function foldersOf(files: Iterable<string>): Set<string> {
   return new Set([...files].map((file) => path.dirname(file)));

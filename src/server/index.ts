@@ -55,6 +55,8 @@ export interface DevServer {
    * `serve.drainTimeout` ms), then close.
    */
   drain(): Promise<void>;
+  /** Resolves once the config files are watched (right away when nothing is watched). */
+  watching(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -297,6 +299,9 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
         httpServer.once('listening', onListening);
         httpServer.listen(port, host);
       });
+    },
+    watching() {
+      return watcher?.ready ?? Promise.resolve();
     },
     async drain() {
       const { drainDelay, drainTimeout } = current.gateway.config.serve ?? { drainDelay: 5000, drainTimeout: 30_000 };
