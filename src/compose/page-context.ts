@@ -48,7 +48,11 @@ export interface PageContext {
   ssi?: SsiPageState;
   /** Names of the cookies active presets add to `fragmentHeaders` (they reach even Tailor fragments). */
   presetCookieNames?: readonly string[];
+  /** A traced page (`serve`): the `traceparent` of a new span for one fragment request. */
+  traceFragment?: TraceFragment;
 }
+
+export type TraceFragment = (page: PageInfo, url: string, name: string | undefined) => string;
 
 /** What the engine is given about a page before composing it. */
 export interface PageContextOptions {
@@ -69,6 +73,7 @@ export interface PageContextOptions {
   pageHeaders?: IncomingHttpHeaders;
   remoteAddress?: string;
   presetCookieNames?: readonly string[];
+  traceFragment?: TraceFragment;
 }
 
 /** A shadowed fragment, as production's edge would request it. */
@@ -139,5 +144,6 @@ export function createPageContext(options: PageContextOptions): PageContext {
     pageHeaders: options.pageHeaders,
     remoteAddress: options.remoteAddress,
     presetCookieNames: options.presetCookieNames,
+    traceFragment: options.traceFragment,
   };
 }

@@ -138,14 +138,18 @@ function withNestedFragments(ctx: PageContext, own: Promise<Buffer>, raw: Buffer
  * shadowed fragments): the page's headers, without the cookies where the policy says so.
  * @throws FragmentFetchError naming the config key that would allow the URL
  */
-function fragmentRequest(ctx: PageContext, url: URL, timeoutMs: number, policy: FetchPolicy = { headers: ctx.fragmentHeaders }): FetchFragmentOptions {
+function fragmentRequest(ctx: PageContext, url: URL, timeoutMs: number, policy: FetchPolicy = { headers: ctx.fragmentHeaders }, name?: string): FetchFragmentOptions {
   const decision = ctx.includePolicy(url);
   if (!decision.fetch) throw new FragmentFetchError(decision.reason);
   let headers = policy.headers;
-  if (!decision.cookies && headers.cookie !== undefined) {
+  if (!decision.cookies && (headers.cookie !== undefined || headers.baggage !== undefined)) {
+    // Another site: no cookies, and no baggage (it may carry the page's own context).
     headers = { ...headers };
     delete headers.cookie;
+    delete headers.baggage;
   }
+  // A traced page: each fragment request is a span of its own.
+  if (ctx.traceFragment && headers.traceparent !== undefined) headers = { ...headers, traceparent: ctx.traceFragment(ctx.page, url.href, name) };
   return { url, headers, timeoutMs, agents: ctx.agents, maxBytes: ctx.maxFragmentBytes, signal: ctx.cancel.signal, acceptStatus: policy.acceptStatus };
 }
 
@@ -162,7 +166,7 @@ async function fetchAndCompose(
   ctx.events.emit('fragment:start', info);
   let fetched: FetchedFragment;
   try {
-    fetched = await fetchFragment(fragmentRequest(ctx, url, timeoutMs, policy));
+    fetched = await fetchFragment(fragmentRequest(ctx, url, timeoutMs, policy, info.name));
     policy.onResponse?.({ status: fetched.status, headers: fetched.headers });
   } catch (error) {
     const durationMs = performance.now() - started;

@@ -58,9 +58,10 @@ export function fragmentRequestHeaders(browser: IncomingHttpHeaders, context: Re
     'x-forwarded-host': gatewayHost,
     'x-forwarded-proto': context.gatewayOrigin.startsWith('https:') ? 'https' : 'http',
   };
-  for (const name of ['accept-language', 'user-agent', 'referer'] as const) {
-    const value = browser[name];
-    if (value !== undefined) headers[name] = value;
+  // Trace context goes on (compose/ gives each fragment request a span id and keeps baggage from includeHosts).
+  for (const name of ['accept-language', 'user-agent', 'referer', 'traceparent', 'tracestate', 'baggage'] as const) {
+    const value = browser[name] as string | string[] | undefined;
+    if (value !== undefined) (headers as Record<string, string | string[]>)[name] = value;
   }
   if (context.cookieHeader !== undefined) headers.cookie = context.cookieHeader;
   for (const [name, value] of Object.entries(context.presetHeaders)) headers[name.toLowerCase()] = value;

@@ -28,6 +28,7 @@ import { printPageLine, printReady, warnAboutDownLocalServices } from './termina
 import { createTlsServerOptions } from './tls-setup.js';
 import { createAccessCheck } from './access.js';
 import { createOperations } from './operations.js';
+import { createTracing } from './tracing.js';
 
 /**
  * The gateway. `createDevServer()` resolves the config; `listen()` starts serving; every config
@@ -73,6 +74,8 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const upstreamAgents = createAgents();
   const fragmentAgents = createAgents();
   const store = new DevStateStore(events, logger, serving);
+  // W3C trace context (and OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set) in serve.
+  const tracing = serving ? await createTracing(events) : undefined;
   // Probes, metrics and (in serve) JSON request logs (server/operations.ts).
   const operations = createOperations({ events, jsonLogs: serving && inline.logLevel !== 'silent', upstream: () => current.gateway.config.upstream, probeAtStart: serving });
   const localAssetProxy = createLocalAssetProxy(fragmentAgents, logger, () => current.gateway.config.pageTimeout, {
@@ -157,7 +160,12 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
         if (req.url!.split('?')[0] === LIVE_RELOAD_PATH && req.method === 'GET') return liveReload.handle(req, res);
         return void devPage(req, res, context).catch((error: unknown) => internalError(error, req, res));
       }
-      // 5. Everything else goes to production; HTML pages come back composed.
+      // 5. Everything else goes to production; HTML pages come back composed. In serve, the
+      //    request's trace continues into production and every fragment request.
+      if (tracing) {
+        context.trace = tracing.begin(req);
+        res.once('close', () => tracing.end(req, res.statusCode));
+      }
       prepareUpstreamRequest(req, context, false);
       current.proxy(req, res);
     } catch (error) {
@@ -339,6 +347,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
       destroyAgents(upstreamAgents);
       destroyAgents(fragmentAgents);
       await shadow.close();
+      await tracing?.shutdown().catch(() => undefined);
     },
   };
   return server;

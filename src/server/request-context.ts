@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { GatewayState } from './gateway-state.js';
 import type { Selection } from '../overrides/index.js';
 import type { RequestHeaderContext } from '../proxy/request-headers.js';
+import type { RequestTrace } from './tracing.js';
 
 /** What the gateway decided about one browser request, carried from middleware to proxy. */
 export interface RequestContext {
@@ -12,6 +13,8 @@ export interface RequestContext {
   headers: RequestHeaderContext;
   /** The URL as the browser sent it (before override parameters were stripped). */
   originalUrl: string;
+  /** In serve: this request's trace (fragment requests get spans of their own). */
+  trace?: RequestTrace;
 }
 
 const CONTEXT = Symbol('mfe-dev.request');

@@ -123,6 +123,7 @@ export function createPageResponder(options: PageResponderOptions) {
       pageHeaders: req.headers,
       remoteAddress: req.socket.remoteAddress,
       presetCookieNames: Object.keys(selection.cookies),
+      traceFragment: context.trace?.fragmentTraceparent,
       headers,
       selectorFragments: state.selectorFragments.filter((f) => (selection.modes.get(f.name) ?? 'prod') !== 'prod'),
       overlayTag: showOverlay ? overlayTag(rawHeader(upstream.rawHeaders, 'content-security-policy')) : undefined,
