@@ -5,9 +5,10 @@
  *
  * - 3 `mfe-dev serve` replicas (child processes, config from a ConfigMap-style folder) behind a
  *   real nginx as the load balancer (our own process, own prefix, free port);
- * - a rolling restart under load, as a Deployment does it: a new replica starts and becomes ready,
- *   nginx's upstream list is switched to it (`nginx -s reload`, the endpoints update), the old one
- *   gets SIGTERM and drains. Every request is counted; any non-200 or network error is a failure;
+ * - a rolling restart under load, as a Deployment with maxUnavailable 0 does it: a new replica
+ *   starts and becomes ready, then the old one gets SIGTERM and drains (readiness 503, serving for
+ *   drainDelay, then refusing new connections, which nginx passes to the next replica). Every
+ *   request is counted; any non-200 or network error is a failure;
  * - Prometheus' `promtool check metrics` on each replica's /__mfe-dev/metrics, and a real
  *   Prometheus scraping the three (its `up` series must be 1 for each);
  * - the time for every replica to pick up a ConfigMap change (an atomic `..data` swap);
@@ -16,7 +17,7 @@
  * Exit 1 when a request failed, promtool or Prometheus disagree, or a replica missed the change.
  * `.ci/run` runs the short form. Needs the build (`npm run build`).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -75,8 +76,8 @@ writeVolume(configText('config-v1'));
 const configFile = path.join(volume, 'mfe-dev.config.json');
 
 // ── processes ────────────────────────────────────────────────────────────────────────────────
-function startGateway(command, extraEnv = {}) {
-  const argv = command === 'serve' ? [BIN, 'serve', '--config', configFile, '--port', '0', '--host', '127.0.0.1'] : [BIN, '--config', configFile, '--port', '0', '--no-overlay'];
+function startGateway(command, extraEnv = {}, port = 0) {
+  const argv = command === 'serve' ? [BIN, 'serve', '--config', configFile, '--port', String(port), '--host', '127.0.0.1'] : [BIN, '--config', configFile, '--port', String(port), '--no-overlay'];
   const child = spawn(process.execPath, argv, { cwd: work, env: { ...process.env, NO_COLOR: '1', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.on('close', () => children.delete(child));
@@ -157,7 +158,7 @@ http {
   access_log off;
   client_body_temp_path ${nginxDir}/body; proxy_temp_path ${nginxDir}/proxy; fastcgi_temp_path ${nginxDir}/fcgi; uwsgi_temp_path ${nginxDir}/uwsgi; scgi_temp_path ${nginxDir}/scgi;
   upstream mfe_dev {
-${backends.map((url) => `    server ${new URL(url).host} max_fails=0;`).join('\n')}
+${backends.map((url) => `    server ${new URL(url).host} max_fails=1 fail_timeout=1s;`).join('\n')}
     keepalive 32;
   }
   server {
@@ -168,7 +169,7 @@ ${backends.map((url) => `    server ${new URL(url).host} max_fails=0;`).join('\n
       proxy_set_header Connection "";
       proxy_set_header Host $host;
       proxy_next_upstream error timeout http_502 http_503;
-      proxy_next_upstream_tries 3;
+      proxy_next_upstream_tries 0;
     }
   }
 }
@@ -179,11 +180,19 @@ ${backends.map((url) => `    server ${new URL(url).host} max_fails=0;`).join('\n
 const cpuOnly = args.includes('--cpu-only');
 if (!cpuOnly) {
 // ── 1. three replicas behind nginx ───────────────────────────────────────────────────────────
-let replicas = [startGateway('serve'), startGateway('serve'), startGateway('serve')];
+// The load balancer knows six addresses from the start: the three replicas and the three that
+// replace them (as a Service knows its endpoints); one not listening is skipped (connection
+// refused → next), so the balancer is never reloaded mid-test.
+const ports = [];
+while (ports.length < 6) {
+  const port = await freePort();
+  if (!ports.includes(port)) ports.push(port);
+}
+let replicas = [0, 1, 2].map((i) => startGateway('serve', {}, ports[i]));
 const urls = await Promise.all(replicas.map((r) => r.url));
 await Promise.all(urls.map(waitReady));
 replicas = replicas.map((r, i) => ({ ...r, resolved: urls[i] }));
-writeNginx(urls);
+writeNginx(ports.map((port) => `http://127.0.0.1:${port}`));
 const nginx = spawn('/usr/sbin/nginx', ['-p', nginxDir, '-c', path.join(nginxDir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
 children.add(nginx);
 const balancer = `http://127.0.0.1:${nginxPort}`;
@@ -207,13 +216,11 @@ const workers = Array.from({ length: concurrency }, async () => {
 await sleep(short ? 1000 : 3000);
 const restartStarted = performance.now();
 for (let i = 0; i < 3; i++) {
-  const next = startGateway('serve');
+  const next = startGateway('serve', {}, ports[3 + i]);
   const nextUrl = await next.url;
   await waitReady(nextUrl);
   const old = replicas[i];
   replicas[i] = { ...next, resolved: nextUrl };
-  writeNginx(replicas.map((r) => r.resolved));
-  execFileSync('/usr/sbin/nginx', ['-p', nginxDir, '-c', path.join(nginxDir, 'nginx.conf'), '-s', 'reload']);
   old.child.kill('SIGTERM');
   const code = await old.exited;
   if (code !== 0) failures.push(`replica ${old.resolved} exited with ${code} after SIGTERM`);
@@ -223,7 +230,7 @@ await sleep(short ? 1000 : 3000);
 loading = false;
 await Promise.all(workers);
 agent.destroy();
-log(`rolling restart of 3 replicas under load (${concurrency} concurrent): ${counts.requests} requests, ${counts.errors} errors, ${restartSeconds.toFixed(1)} s (${retries.count} requests sent again after nginx closed an idle keep-alive connection during its reload)`);
+log(`rolling restart of 3 replicas under load (${concurrency} concurrent): ${counts.requests} requests, ${counts.errors} errors, ${restartSeconds.toFixed(1)} s (${retries.count} sent again after a keep-alive connection closed)`);
 if (counts.errors) failures.push(`${counts.errors} failed requests during the rolling restart: ${counts.samples.join(' | ')}`);
 
 // ── 3. metrics: promtool, and a real Prometheus scraping the replicas ────────────────────────
@@ -275,6 +282,7 @@ for (const replica of replicas) replica.child.kill('SIGKILL');
 nginx.kill('SIGTERM');
 
 }
+if (cpuRounds > 0) {
 // ── 5. CPU per page: serve vs dev, alternating ───────────────────────────────────────────────
 const dev = startGateway('dev');
 const serve = startGateway(process.env.CLUSTER_SERVE_AS_DEV ? 'dev' : 'serve', JSON.parse(process.env.CLUSTER_SERVE_ENV ?? '{}'));
@@ -307,6 +315,7 @@ log(
   `CPU per page (median of ${cpuRounds} alternating rounds of ${cpuPages} pages): dev ${median(perPage.dev).toFixed(0)} µs, serve ${median(perPage.serve).toFixed(0)} µs, ` +
     `serve/dev ${median(ratios).toFixed(3)} (${((median(ratios) - 1) * 100).toFixed(1)}%)`,
 );
+}
 
 await cleanUp();
 if (failures.length) {
