@@ -2,7 +2,8 @@ import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { MfeDevError } from '../errors.js';
-import { ensurePrivateDir, mfeDevHome, withFileLock, writeFileAtomic } from './home.js';
+import { withFileLock } from './file-lock.js';
+import { ensurePrivateDir, mfeDevHome, writeFileAtomic } from './home.js';
 import type { PemPair } from './issue.js';
 import {
   constraintsFor,

@@ -1,7 +1,8 @@
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mfeDevHome, withFileLock } from '../home.js';
+import { withFileLock } from '../file-lock.js';
+import { mfeDevHome } from '../home.js';
 import { caFiles, commonName, ensureCertificateAuthority, readCertificateAuthority } from '../local-ca.js';
 import { describeConstraints, type CertificateNames } from '../names.js';
 import { manualTrustSteps } from './manual-steps.js';
