@@ -131,7 +131,7 @@ export async function ensureCertificateAuthority(home = mfeDevHome(), now = new 
 }
 
 /** The CA's name constraints: remembered beside it, or read from the certificate (and remembered). */
-async function storedConstraints(home: string, ca: PemPair & { x509: X509Certificate }): Promise<NameConstraints | undefined> {
+export async function storedConstraints(home: string, ca: PemPair & { x509: X509Certificate }): Promise<NameConstraints | undefined> {
   try {
     const stored = JSON.parse(readFileSync(constraintsFile(home), 'utf8')) as { certificate?: unknown; dns?: unknown; ips?: unknown };
     const strings = (value: unknown) => Array.isArray(value) && value.every((v) => typeof v === 'string');

@@ -17,7 +17,7 @@ import tls from 'node:tls';
 import forge from 'node-forge';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { certificateNames, localCertificate, runTrust } from '../../src/https/index.js';
+import { caTrustStatus, certificateNames, localCertificate, runTrust } from '../../src/https/index.js';
 import { issueServerCertificate, readNameConstraints, type PemPair } from '../../src/https/issue.js';
 import { caFiles, readCertificateAuthority } from '../../src/https/local-ca.js';
 import { certutilAvailable } from '../helpers/certutil.js';
@@ -122,6 +122,9 @@ describe('the local CA is name-constrained', () => {
     const old = writeUnconstrainedCa(home);
     const ca = stolenCa(home);
     expect(await handshake(await issueServerCertificate(ca, { dns: ['www.example.com'], ips: [] }), old, 'www.example.com')).toBe('ok');
+
+    // `mfe-dev check` says so, and what to do.
+    expect(await caTrustStatus({ home, env: { ...process.env, HOME: home } })).toMatchObject({ trusted: false, detail: expect.stringContaining('can sign for any site: run `mfe-dev trust`') });
 
     const made = await localCertificate({ names: certificateNames({}), home });
     expect(made.outcome).toBe('new-ca');
