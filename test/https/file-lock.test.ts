@@ -120,7 +120,7 @@ describe('an https start when the folder cannot be used (real CLI)', () => {
     fs.writeFileSync(path.join(home, 'certificates.lock'), String(await deadPid()));
     const gateway = await startCliGateway({ upstream: production.url, https: true }, { MFE_DEV_HOME: home, HOME: dir });
     try {
-      await gateway.waitFor(/https:\/\/127\.0\.0\.1:\d+/, 15_000);
+      await gateway.waitFor(/https:\/\/127\.0\.0\.1:\d+/, 45_000);
       expect(gateway.output()).not.toContain('held by');
       expect(fs.existsSync(path.join(home, 'certificates.lock'))).toBe(false);
     } finally {

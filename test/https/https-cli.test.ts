@@ -93,7 +93,7 @@ describe('mfe-dev --https', () => {
       let out = '';
       try {
         const url = await new Promise<string>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no URL printed within 15 s:\n${out}`)), 15_000);
+          const timer = setTimeout(() => reject(new Error(`no URL printed within 45 s:\n${out}`)), 45_000);
           const read = (chunk: Buffer) => {
             out += chunk.toString();
             const match = /(https?):\/\/127\.0\.0\.1:(\d+)\//.exec(out);

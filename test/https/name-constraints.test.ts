@@ -139,7 +139,7 @@ describe('the local CA is name-constrained', () => {
     const production = await listen((_req, res) => res.end('production'));
     const gateway = await startCliGateway({ upstream: production.url, https: true }, { MFE_DEV_HOME: home, HOME: home });
     try {
-      await gateway.waitFor(/https:\/\/127\.0\.0\.1:\d+/);
+      await gateway.waitFor(/https:\/\/127\.0\.0\.1:\d+/, 45_000);
       const out = gateway.output();
       expect(out.match(/mfe-dev trust/g)).toHaveLength(1);
       expect(out).toMatch(/replaced the local certificate authority .*which could sign for any site.*run `mfe-dev trust` once/);
