@@ -11,6 +11,7 @@ import { DEV_PREFIX, LIVE_RELOAD_PATH } from '../http/routes.js';
 import { createDebugger, createLogger, type Logger } from '../logger.js';
 import { createLocalAssetProxy } from '../proxy/local-asset-proxy.js';
 import { devServerProtocol } from '../overrides/dev-server-sockets.js';
+import { isLocalAssetRefusal } from '../overrides/local-asset-target.js';
 import { offerUpgrade } from '../proxy/websocket-handover.js';
 import { createUpstreamProxy } from '../proxy/upstream-proxy.js';
 import { createDevPageHandler } from '../ui/dev-page.js';
@@ -117,8 +118,9 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
       // 2. Decide this request's modes and presets (query > header > cookie > CLI > config).
       const context = attachContext(req, current.gateway, logger);
       // 3. Files of client-side fragments in local mode go to their local service.
-      const asset = localAssetTarget(context);
-      if (asset !== undefined && asset !== 'not-found') return localAssetProxy.handle(req, res, asset);
+      const asset = localAssetTarget(context, req);
+      if (isLocalAssetRefusal(asset)) return sendText(res, req, asset.status, asset.message);
+      if (asset) return localAssetProxy.handle(req, res, asset);
       // 4. mfe-dev's own pages: the dev page, its API, the overlay script and its live-reload
       //    events (404 for anything else: nothing of production is served under /__mfe-dev/).
       if (isOwnPath(req.url!)) {
@@ -153,9 +155,10 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     socket.once('close', () => openSockets.delete(socket));
     if (refusal(req, current.gateway)) return void socket.destroy(); // 1
     const context = attachContext(req, current.gateway, logger); // 2
-    const asset = localAssetTarget(context); // 3
-    if (asset && asset !== 'not-found') return localAssetProxy.upgrade(req, socket, head, asset);
-    if (asset === 'not-found' || req.url!.startsWith(DEV_PREFIX)) return void socket.destroy(); // 4: no websockets of mfe-dev's own
+    const asset = localAssetTarget(context, req); // 3 (pages on other sites never reach a local service)
+    if (isLocalAssetRefusal(asset)) return void socket.destroy();
+    if (asset) return localAssetProxy.upgrade(req, socket, head, asset);
+    if (req.url!.startsWith(DEV_PREFIX)) return void socket.destroy(); // 4: no websockets of mfe-dev's own
     // 3b. A dev server's live-update socket at a path of its own (Vite's `/` with `vite-hmr`,
     //     webpack-dev-server's `/ws`): offered to this browser's local services first.
     const candidates = devServerSockets(context, req);

@@ -4,7 +4,7 @@ import { isDevPath } from '../http/routes.js';
 import type { Logger } from '../logger.js';
 import { devServerSocketTargets, type DevServerSocketTarget } from '../overrides/dev-server-sockets.js';
 import { resolveSelection } from '../overrides/index.js';
-import { findLocalAssetTarget, type LocalAssetTarget } from '../overrides/local-asset-target.js';
+import { findLocalAssetTarget, type LocalAssetRefusal, type LocalAssetTarget } from '../overrides/local-asset-target.js';
 import { hostNotAllowedMessage, isAllowedHost } from '../proxy/host-check.js';
 import { prepareUpstreamHeaders } from '../proxy/request-headers.js';
 import type { GatewayState } from './gateway-state.js';
@@ -55,11 +55,17 @@ export function attachContext(req: IncomingMessage, state: GatewayState, logger:
 }
 
 /**
- * 3. Files of client-side fragments in local mode go to their local service: the target, or
- *    `'not-found'` for a `/__mfe-dev/local/` path of no configured local fragment.
+ * 3. Files of client-side fragments in local mode for this browser go to their local service:
+ *    the target, or a refusal for a `/__mfe-dev/local/` path that may not be served (no such
+ *    local fragment, not local for this browser, a page on another site). Pages on other sites
+ *    never reach a local service (overrides/local-asset-target.ts).
  */
-export function localAssetTarget(context: RequestContext): LocalAssetTarget | 'not-found' | undefined {
-  return findLocalAssetTarget(context.state.config, context.selection.modes, context.selection.upstreamUrl);
+export function localAssetTarget(context: RequestContext, req: IncomingMessage): LocalAssetTarget | LocalAssetRefusal | undefined {
+  return findLocalAssetTarget(context.state.config, context.selection.modes, {
+    url: context.selection.upstreamUrl,
+    headers: req.headers,
+    gatewayOrigin: context.gatewayOrigin,
+  });
 }
 
 /**
