@@ -54,6 +54,8 @@ export interface DevServer {
 export async function createDevServer(inline: InlineConfig = {}): Promise<DevServer> {
   const startedAt = performance.now();
   const logger = createLogger(inline.logLevel);
+  // An edit after this moment reloads once the watcher is set up, however soon after the ready line.
+  const loadedAt = Date.now();
   const initial = await resolveConfig(inline);
   for (const warning of initial.warnings) logger.warnOnce(warning);
 
@@ -210,7 +212,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
             stateEvents.changed('config-error');
             logger.error(`config reload failed; still serving the last good config.\n${error instanceof Error ? error.message : String(error)}`);
           },
-        });
+        }, { loadedAt });
 
   let watcher: ReturnType<typeof startWatching>;
   let url: string | undefined;
