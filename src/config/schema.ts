@@ -311,11 +311,15 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string[] {
   return [`\`${key}\` ${issue.message}, got ${formatValue(value)}.${didYouMean(params?.suggestion)}${hint}`];
 }
 
+/** Problems listed in one error (a generated or hostile config can have thousands). */
+const MAX_LISTED_PROBLEMS = 30;
+
 /** Builds the `MFE_CONFIG_INVALID` error for one or more problems. */
 export function invalidConfigError(problems: ConfigProblem[], file?: string): MfeDevError {
-  const lines = problems.map((p) => `${p.source}: ${p.message}`);
+  const lines = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `${p.source}: ${p.message}`);
+  const more = problems.length > MAX_LISTED_PROBLEMS ? `\n  … and ${problems.length - MAX_LISTED_PROBLEMS} more` : '';
   const message =
-    lines.length === 1 ? lines[0] : `${lines.length} problems in the mfe-dev config:\n${lines.map((l) => `  - ${l}`).join('\n')}`;
+    problems.length === 1 ? lines[0] : `${problems.length} problems in the mfe-dev config:\n${lines.map((l) => `  - ${l}`).join('\n')}${more}`;
   return new MfeDevError('MFE_CONFIG_INVALID', message, { file });
 }
 
