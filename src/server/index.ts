@@ -21,7 +21,7 @@ import { StateEvents } from '../ui/state-events.js';
 import { activeLocalFragments, evalSourceMapHint, socketMissHint, socketRefusedHint, usesEvalSourceMaps } from './dev-server-hints.js';
 import { createGatewayState } from './gateway-state.js';
 import { getRequestContext } from './request-context.js';
-import { attachContext, devServerSockets, isOwnPath, localAssetTarget, prepareUpstreamRequest, refusal } from './request-steps.js';
+import { attachContext, devServerSockets, isOwnPath, localAssetTarget, prepareUpstreamRequest, refusal, setNoFraming } from './request-steps.js';
 import { createPageResponder } from './respond-to-page.js';
 import { createShadowService, type ShadowService } from './shadow-service.js';
 import { sendText } from './send-text.js';
@@ -114,6 +114,8 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const devPage = createDevPageHandler(store, shadow.report);
   function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     try {
+      // Nothing under /__mfe-dev/ may be framed by another site (clickjacking of mode switches).
+      if (isOwnPath(req.url!)) setNoFraming(res);
       // 1. Refuse other hosts and anything but a path (the gateway is no forward proxy).
       const refused = refusal(req, current.gateway);
       if (refused) return sendText(res, req, refused.status, refused.message);
