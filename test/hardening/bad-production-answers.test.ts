@@ -17,6 +17,7 @@ const ANSWERS: Record<string, string> = {
 };
 
 let production: net.Server;
+let localService: net.Server;
 let gateway: CliGateway;
 
 beforeAll(async () => {
@@ -25,11 +26,22 @@ beforeAll(async () => {
     socket.once('data', (data) => socket.end(ANSWERS[String(data).split(' ')[1]!] ?? ANSWERS['/ok']));
   });
   await new Promise<void>((resolve) => production.listen(0, '127.0.0.1', resolve));
-  gateway = await startCliGateway({ upstream: `http://127.0.0.1:${(production.address() as AddressInfo).port}`, fragments: {} });
+  // A local fragment service whose files carry the same kind of header.
+  localService = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/javascript\r\nX-Bad: a\x01b\r\nContent-Length: 2\r\n\r\nhi'));
+  });
+  await new Promise<void>((resolve) => localService.listen(0, '127.0.0.1', resolve));
+  gateway = await startCliGateway({
+    upstream: `http://127.0.0.1:${(production.address() as AddressInfo).port}`,
+    fragments: { h: { src: '/f', local: `http://127.0.0.1:${(localService.address() as AddressInfo).port}`, assets: ['/assets/h/'] } },
+    local: ['h'],
+  });
 }, 30_000);
 afterAll(async () => {
   await gateway?.stop();
   await new Promise((resolve) => production?.close(resolve));
+  await new Promise((resolve) => localService?.close(resolve));
 });
 
 describe('production answers the gateway cannot pass on', () => {
@@ -45,5 +57,15 @@ describe('production answers the gateway cannot pass on', () => {
     await gateway.waitFor(new RegExp(`GET ${path} → 502: .*${reason.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     expect(gateway.output()).not.toMatch(/internal error|\n\s+at /);
     expect((await request(`${gateway.url}/ok`)).text).toBe('ok');
+  });
+
+  it('a local service file with such a header → 502 naming it (both asset routes), no stack', async () => {
+    for (const path of ['/assets/h/x.js', '/__mfe-dev/local/h/x.js']) {
+      const response = await request(`${gateway.url}${path}`, { timeout: 10_000 });
+      expect(response.status, path).toBe(502);
+      expect(response.text).toContain("header 'X-Bad' with the control character 0x01");
+    }
+    await gateway.waitFor(/local asset of fragment 'h' failed: .*X-Bad/);
+    expect(gateway.output()).not.toMatch(/internal error|\n\s+at /);
   });
 });
