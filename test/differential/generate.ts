@@ -49,8 +49,12 @@ export function splitParts(rng: Rng, parts: string[]): string[] {
   const out: string[] = [];
   for (const part of parts) {
     if (part.length > 2 && rng.chance(0.5)) {
-      const at = rng.int(1, part.length - 1);
-      out.push(part.slice(0, at), part.slice(at));
+      let at = rng.int(1, part.length - 1);
+      // Never inside a `{{P}}`-style placeholder: it is filled in part by part.
+      const open = part.lastIndexOf('{{', at - 1);
+      if (open !== -1 && part.indexOf('}}', open) + 2 > at) at = open;
+      if (at === 0) out.push(part);
+      else out.push(part.slice(0, at), part.slice(at));
     } else out.push(part);
   }
   return out;
