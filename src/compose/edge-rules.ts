@@ -20,10 +20,17 @@ export interface EdgeRules {
    */
   processes(contentType: string | undefined, body: Buffer, fragment: boolean): boolean;
   readonly ssi: SsiRules;
+  /** Fragment media types whose markers are processed (nginx's `ssi_types`); undefined: every answer. */
+  readonly fragmentTypes: readonly string[] | undefined;
   readonly esi: EsiRules;
 }
 
 export interface SsiRules {
+  /**
+   * A fragment's answer is included whatever its status (nginx includes a 404 page or an empty
+   * 500, SSI processed); only a failed exchange (refused, reset, timeout) leaves the errmsg.
+   */
+  readonly anyStatus: boolean;
   /**
    * nginx's SSI filter changes the headers of every page it runs on (`edge: 'nginx'`); without
    * it, only a page whose first chunk has an SSI command is taken to speak SSI.
@@ -54,14 +61,22 @@ export const MAX_INCLUDE_DEPTH = 10;
 
 const everything = () => true;
 
+/** The media type is `text/html` (parameters aside), as nginx's `ssi_types` compares it. */
+function isHtml(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.split(';')[0].trim().toLowerCase() === 'text/html';
+}
+
 function profile(edge: Edge | undefined): EdgeRules {
   const varnish = edge === 'varnish';
   return {
     edge,
     maxDepth: MAX_INCLUDE_DEPTH,
-    // Varnish's "XML check": a body whose first non-whitespace byte is not `<` is not processed.
-    processes: varnish ? (_type, body) => looksLikeMarkup(body) : everything,
+    // Varnish's "XML check": a body whose first non-whitespace byte is not `<` is not processed;
+    // nginx processes only `ssi_types` (text/html by default): JSON, CSS, text, XHTML are copied.
+    processes: varnish ? (_type, body) => looksLikeMarkup(body) : edge === 'nginx' ? (type, _body, fragment) => !fragment || isHtml(type) : everything,
+    fragmentTypes: edge === 'nginx' ? ['text/html'] : undefined,
     ssi: {
+      anyStatus: true,
       headersOnEveryPage: edge === 'nginx',
       unknownCommands: edge === 'nginx' ? 'error' : 'text',
     },

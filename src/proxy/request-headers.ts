@@ -50,19 +50,54 @@ export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, context: Re
   }
 }
 
-/** What a real edge forwards to its fragment services. */
+/**
+ * Request headers that never go to a fragment: they describe the browser's connection or its
+ * request's body (a fragment request is a GET without one), ask for a part or a revalidation of
+ * the page (a fragment is always fetched whole), or are mfe-dev's own.
+ */
+const NOT_TO_FRAGMENTS = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+  'expect',
+  'range',
+  'if-range',
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'http2-settings',
+  ...OVERRIDE_HEADERS,
+]);
+
+/**
+ * What a real edge forwards to its fragment services: nginx's subrequests and Varnish's ESI
+ * requests carry all the browser's request headers, so do these — less the hop-by-hop ones,
+ * mfe-dev's own headers and cookies, and the encodings the gateway cannot decode. (To
+ * `includeHosts` origins the engine leaves out the cookies and credentials too.)
+ */
 export function fragmentRequestHeaders(browser: IncomingHttpHeaders, context: RequestHeaderContext, gatewayHost: string): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {
-    accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8',
-    'accept-encoding': 'gzip, deflate, br',
-    'x-forwarded-host': gatewayHost,
-    'x-forwarded-proto': context.gatewayOrigin.startsWith('https:') ? 'https' : 'http',
-  };
-  for (const name of ['accept-language', 'user-agent', 'referer'] as const) {
-    const value = browser[name];
-    if (value !== undefined) headers[name] = value;
+  const headers: OutgoingHttpHeaders = {};
+  const named = typeof browser.connection === 'string' ? browser.connection.split(',').map((h) => h.trim().toLowerCase()) : [];
+  for (const [name, value] of Object.entries(browser)) {
+    if (value === undefined || NOT_TO_FRAGMENTS.has(name) || named.includes(name) || name.startsWith(':')) continue;
+    headers[name] = value;
   }
+  headers.accept ??= 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8';
+  headers['accept-encoding'] = 'gzip, deflate, br';
+  headers['x-forwarded-host'] = gatewayHost;
+  headers['x-forwarded-proto'] = context.gatewayOrigin.startsWith('https:') ? 'https' : 'http';
+  if (typeof headers.referer === 'string') headers.referer = toUpstream(headers.referer, context);
+  if (headers.origin === context.gatewayOrigin) headers.origin = context.upstreamOrigin;
   if (context.cookieHeader !== undefined) headers.cookie = context.cookieHeader;
+  else delete headers.cookie;
   for (const [name, value] of Object.entries(context.presetHeaders)) headers[name.toLowerCase()] = value;
   return headers;
 }

@@ -116,7 +116,9 @@ export function createPageResponder(options: PageResponderOptions) {
       // Prepared in place before the page request left: what production received.
       pageHeaders: req.headers,
       remoteAddress: req.socket.remoteAddress,
+      pageProtocol: `HTTP/${req.httpVersion}`,
       presetCookieNames: Object.keys(selection.cookies),
+      presetHeaderNames: Object.keys(context.headers.presetHeaders).map((name) => name.toLowerCase()),
       headers,
       selectorFragments: state.selectorFragments.filter((f) => (selection.modes.get(f.name) ?? 'prod') !== 'prod'),
       overlayTag: showOverlay ? overlayTag(rawHeader(upstream.rawHeaders, 'content-security-policy')) : undefined,

@@ -4,11 +4,12 @@ import type { OutgoingHttpHeaders } from 'node:http';
  * The headers Tailor sends with a fragment request (`lib/filter-headers.js`): of the browser's,
  * only `accept-language`, `referer` and `user-agent`, plus `x-request-uri` and `x-request-host`
  * (which the proxy in front of Tailor sets; mfe-dev sets them from the page's URL on upstream),
- * and none of these for a `public` fragment. Never the browser's cookies. mfe-dev's own
- * headers (`accept`, `accept-encoding`, `x-forwarded-*`, presets' headers and cookies) stay.
+ * and none of these for a `public` fragment. Never the browser's cookies or its other headers.
+ * mfe-dev's own headers (`accept`, `accept-encoding`, `x-forwarded-*`, presets' headers and
+ * cookies) stay.
  */
 const BROWSER_HEADERS = ['accept-language', 'referer', 'user-agent'];
-const DROPPED_ALWAYS = ['cookie'];
+const OWN_HEADERS = ['accept', 'accept-encoding'];
 const DROPPED_FOR_PUBLIC = ['x-forwarded-host', 'x-forwarded-proto'];
 
 export function tailorFragmentHeaders(
@@ -16,6 +17,7 @@ export function tailorFragmentHeaders(
   pageUrl: URL,
   attributes: Readonly<Record<string, string>>,
   presetCookieNames: readonly string[] = [],
+  presetHeaderNames: readonly string[] = [],
 ): OutgoingHttpHeaders {
   const isPublic = Object.hasOwn(attributes, 'public');
   const headers: OutgoingHttpHeaders = {};
@@ -26,9 +28,9 @@ export function tailorFragmentHeaders(
       if (kept) headers.cookie = kept;
       continue;
     }
-    if (DROPPED_ALWAYS.includes(lower)) continue;
-    if (isPublic && (BROWSER_HEADERS.includes(lower) || DROPPED_FOR_PUBLIC.includes(lower))) continue;
-    headers[lower] = value;
+    const own = OWN_HEADERS.includes(lower) || presetHeaderNames.includes(lower);
+    const browser = BROWSER_HEADERS.includes(lower) || DROPPED_FOR_PUBLIC.includes(lower);
+    if (own || (browser && !isPublic)) headers[lower] = value;
   }
   if (!isPublic) {
     headers['x-request-uri'] = pageUrl.pathname + pageUrl.search;
