@@ -111,6 +111,7 @@ export function createPageResponder(options: PageResponderOptions) {
       shadowFragment: options.shadowFragment,
       includePolicy: state.includePolicy,
       maxFragmentBytes: state.config.maxFragmentSize,
+      maxMarkerBytes: state.config.maxMarkerSize,
       edge: state.config.edge,
       diagnostics: state.config.diagnostics,
       // Prepared in place before the page request left: what production received.
