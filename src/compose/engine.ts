@@ -86,7 +86,7 @@ async function resolveInclude(engine: Engine, site: IncludeSite, { marker, onRes
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return failed(engine.note(marker.src, `only http(s) includes are followed, not ${url.protocol}`));
   }
-  if (site.chain.includes(url.href)) {
+  if (!rules.followsLoops && site.chain.includes(url.href)) {
     const loop = [...site.chain, url.href].map((href) => new URL(href).pathname).join(' → ');
     emitError(ctx, fragmentInfo(ctx, undefined, 'prod', marker.src, url, site.depth), `include loop: ${loop}`, 0);
     return failed(engine.note(marker.src, `include loop not followed: ${loop}`));

@@ -49,6 +49,8 @@ export interface PageContext {
   ssi?: SsiPageState;
   /** Names of the cookies active presets add to `fragmentHeaders` (they reach even Tailor fragments). */
   presetCookieNames?: readonly string[];
+  /** Names (lower case) of the headers active presets add to `fragmentHeaders` (they reach even Tailor fragments). */
+  presetHeaderNames?: readonly string[];
   /** Non-prod fragments with a `selector`, by selector: their elements are found in composed pages. */
   selectorFragments?: ReadonlyMap<string, ResolvedFragment>;
 }
@@ -72,6 +74,7 @@ export interface PageContextOptions {
   pageHeaders?: IncomingHttpHeaders;
   remoteAddress?: string;
   presetCookieNames?: readonly string[];
+  presetHeaderNames?: readonly string[];
 }
 
 /** A shadowed fragment, as production's edge would request it. */
@@ -142,5 +145,6 @@ export function createPageContext(options: PageContextOptions): PageContext {
     pageHeaders: options.pageHeaders,
     remoteAddress: options.remoteAddress,
     presetCookieNames: options.presetCookieNames,
+    presetHeaderNames: options.presetHeaderNames,
   };
 }

@@ -117,6 +117,7 @@ export function createPageResponder(options: PageResponderOptions) {
       pageHeaders: req.headers,
       remoteAddress: req.socket.remoteAddress,
       presetCookieNames: Object.keys(selection.cookies),
+      presetHeaderNames: Object.keys(selection.headers).map((name) => name.toLowerCase()),
       headers,
       selectorFragments: state.selectorFragments.filter((f) => (selection.modes.get(f.name) ?? 'prod') !== 'prod'),
       overlayTag: showOverlay ? overlayTag(rawHeader(upstream.rawHeaders, 'content-security-policy')) : undefined,
