@@ -92,6 +92,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     selectors: [...selectorByKey.keys()],
     assetPrefixes: options.assetPrefixes,
     bodyEnd: options.overlayTag !== undefined,
+    ...ctx.rules.scan,
   };
   const scanner = new PageScanner(scanOptions, {
     bytes: (chunk) => (ssi ? ssi.content(chunk) : writer.push(chunk)),

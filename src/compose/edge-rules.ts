@@ -1,4 +1,5 @@
 import type { Edge } from '../config/types.js';
+import type { ScanOptions } from '../html/scan-page.js';
 import { looksLikeMarkup, varnishInvalidSrc } from './esi/varnish.js';
 
 /**
@@ -26,6 +27,8 @@ export interface EdgeRules {
   processes(contentType: string | undefined, body: Buffer, fragment: boolean): boolean;
   readonly ssi: SsiRules;
   readonly esi: EsiRules;
+  /** How documents are scanned for markers (Varnish: by its own ESI parser, nothing else). */
+  readonly scan: Readonly<ScanOptions>;
 }
 
 export interface SsiRules {
@@ -59,12 +62,6 @@ export interface EsiRules {
    * `'any'` (Varnish 7.1 includes the body of whatever it got, ESI processed, 404 and 500 alike).
    */
   readonly statuses: '2xx' | 'any';
-  /**
-   * How tags are read: `'html'` (the HTML scanner: case-insensitive, lenient, no markers in
-   * raw-text elements) or `'varnish'` (Varnish's own byte parser: case-sensitive, strict, a tag
-   * it cannot parse dropped, ESI found inside `<script>` and `<title>` too).
-   */
-  readonly parser: 'html' | 'varnish';
 }
 
 /** Nesting deeper than this is reported instead of followed (production edges stop at ~5–10). */
@@ -86,6 +83,7 @@ function profile(edge: Edge | undefined): EdgeRules {
     // Varnish runs ESI on HTML answers (`do_esi` where the Content-Type is text/html), and its
     // "XML check" leaves a body whose first non-whitespace byte is not `<` as it is.
     processes: varnish ? (type, body, fragment) => (!fragment || (type !== undefined && HTML_TYPE.test(type))) && looksLikeMarkup(body) : everything,
+    scan: varnish ? { esi: 'varnish' } : {},
     ssi: {
       headersOnEveryPage: edge === 'nginx',
       unknownCommands: edge === 'nginx' ? 'error' : 'text',
@@ -96,7 +94,6 @@ function profile(edge: Edge | undefined): EdgeRules {
       invalidSrc: varnish ? varnishInvalidSrc : undefined,
       alt: !varnish,
       statuses: varnish ? 'any' : '2xx',
-      parser: varnish ? 'varnish' : 'html',
     },
   };
 }

@@ -62,7 +62,7 @@ function dialectOf(marker: Marker): Dialect {
 async function composeDocument(engine: Engine, body: Buffer, site: IncludeSite): Promise<Buffer> {
   // Most fragments include nothing: a native regex pass rules that out far faster than tokenizing.
   if (!MAY_CONTAIN_INCLUDE.test(body.toString('latin1'))) return body;
-  const parts = scanBuffer(body);
+  const parts = scanBuffer(body, engine.rules.scan);
   if (parts.length === 1 && Buffer.isBuffer(parts[0])) return body;
   const upstream = onUpstream(site, engine.ctx.pageUrl);
   // A document that speaks SSI is evaluated in document order, sharing the page's variables.
