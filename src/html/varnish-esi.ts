@@ -161,7 +161,12 @@ export class VarnishEsiScanner {
       case 'matchStart': {
         const hit = this.match(b, e, START_TABLE);
         if (hit === null) return;
-        if (hit === '!--') this.state = 'comment';
+        if (hit === '!--') {
+          // Varnish 7.1 starts over on every `<!--`, an `<!--esi` already open or not.
+          this.esicmt = 'esi';
+          this.esicmtAt = 0;
+          this.state = 'comment';
+        }
         else if (hit === 'esi:') this.state = 'esiTag';
         else if (hit === '![CDATA[') this.startUntil(']]>');
         else this.state = 'notMyTag';
@@ -295,18 +300,16 @@ export class VarnishEsiScanner {
 
   /** After `<!--`: an ESI comment (`esi` follows) or an ordinary one. */
   private comment(b: Buffer, e: number): void {
-    // Varnish 7.1 starts over on every `<!--`, an `<!--esi` already open or not.
-    this.esicmt = 'esi';
-    this.esicmtAt = 0;
+    const word = this.esicmt ?? 'esi';
     while (this.p < e) {
-      if (b[this.p] !== this.esicmt.charCodeAt(this.esicmtAt)) {
+      if (b[this.p] !== word.charCodeAt(this.esicmtAt)) {
         this.esicmt = null;
         this.esicmtAt = 0;
         this.startUntil('-->');
         return;
       }
       this.p++;
-      if (++this.esicmtAt < this.esicmt.length) continue;
+      if (++this.esicmtAt < word.length) continue;
       this.esicmt = '-->';
       this.esicmtAt = 0;
       this.state = 'text';
