@@ -60,6 +60,7 @@ function resolveBlock(engine: Engine, site: IncludeSite, marker: Extract<Marker,
     scope: site.scope,
     emptyIsFalse: engine.rules.esi.emptyIsFalse,
     trace: engine.trace,
+    tooDeep: (reason) => Buffer.from(engine.note(`<esi:${marker.tag}>`, reason), 'utf8'),
   });
 }
 
