@@ -95,6 +95,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     assetPrefixes: options.assetPrefixes,
     bodyEnd: options.overlayTag !== undefined,
     maxHeldBytes: options.maxMarkerBytes,
+    ...ctx.rules.scan,
   };
   const scanner = new PageScanner(scanOptions, {
     bytes: (chunk) => (ssi ? ssi.content(chunk) : writer.push(chunk)),

@@ -62,7 +62,7 @@ function dialectOf(marker: Marker): Dialect {
 async function composeDocument(engine: Engine, body: Buffer, site: IncludeSite): Promise<Buffer> {
   // Most fragments include nothing: a native regex pass rules that out far faster than tokenizing.
   if (!MAY_CONTAIN_INCLUDE.test(body.toString('latin1'))) return body;
-  const parts = scanBuffer(body);
+  const parts = scanBuffer(body, engine.rules.scan);
   if (parts.length === 1 && Buffer.isBuffer(parts[0])) return body;
   const upstream = onUpstream(site, engine.ctx.pageUrl);
   // A document that speaks SSI is evaluated in document order, sharing the page's variables.
@@ -87,7 +87,7 @@ async function resolveInclude(engine: Engine, site: IncludeSite, { marker, onRes
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return failed(engine.note(marker.src, `only http(s) includes are followed, not ${url.protocol}`));
   }
-  if (site.chain.includes(url.href)) {
+  if (!rules.followsLoops && site.chain.includes(url.href)) {
     const loop = [...site.chain, url.href].map((href) => new URL(href).pathname).join(' → ');
     emitError(ctx, fragmentInfo(ctx, undefined, 'prod', marker.src, url, site.depth), `include loop: ${loop}`, 0);
     return failed(engine.note(marker.src, `include loop not followed: ${loop}`));

@@ -51,7 +51,7 @@ export interface PageContext {
   ssi?: SsiPageState;
   /** Names of the cookies active presets add to `fragmentHeaders` (they reach even Tailor fragments). */
   presetCookieNames?: readonly string[];
-  /** Names (lower case) of the headers active presets add to `fragmentHeaders`. */
+  /** Names (lower case) of the headers active presets add to `fragmentHeaders` (they reach even Tailor fragments). */
   presetHeaderNames?: readonly string[];
   /** Non-prod fragments with a `selector`, by selector: their elements are found in composed pages. */
   selectorFragments?: ReadonlyMap<string, ResolvedFragment>;

@@ -119,7 +119,7 @@ export function createPageResponder(options: PageResponderOptions) {
       remoteAddress: req.socket.remoteAddress,
       pageProtocol: `HTTP/${req.httpVersion}`,
       presetCookieNames: Object.keys(selection.cookies),
-      presetHeaderNames: Object.keys(context.headers.presetHeaders).map((name) => name.toLowerCase()),
+      presetHeaderNames: Object.keys(selection.headers).map((name) => name.toLowerCase()),
       headers,
       selectorFragments: state.selectorFragments.filter((f) => (selection.modes.get(f.name) ?? 'prod') !== 'prod'),
       overlayTag: showOverlay ? overlayTag(rawHeader(upstream.rawHeaders, 'content-security-policy')) : undefined,

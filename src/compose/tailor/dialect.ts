@@ -29,7 +29,7 @@ export const tailorDialect: Dialect<TailorMarker> = {
   },
   request({ ctx }, marker, onResponse) {
     const attributes = marker.type === 'tailor' ? marker.attributes : {};
-    return { headers: tailorFragmentHeaders(ctx.fragmentHeaders, ctx.pageUrl, attributes, ctx.presetCookieNames, ctx.presetHeaderNames), acceptStatus, onResponse };
+    return { headers: tailorFragmentHeaders(ctx.fragmentHeaders, ctx.pageUrl, attributes, { cookieNames: ctx.presetCookieNames, headerNames: ctx.presetHeaderNames }), acceptStatus, onResponse };
   },
   fallbackSrc: (marker) => (marker.type === 'tailor' ? marker.fallbackSrc : undefined),
   failure(engine, marker, reason): IncludeFailure {
