@@ -35,6 +35,9 @@ export interface FetchedFragment {
   headers: http.IncomingHttpHeaders;
 }
 
+/** A fragment's deadline when its config sets none. */
+export const DEFAULT_FRAGMENT_TIMEOUT_MS = 3000;
+
 /** A fragment request's failure: the product's one HTTP failure type (http/client.ts). */
 export { HttpFailure as FragmentFetchError } from '../http/client.js';
 
