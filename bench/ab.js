@@ -33,7 +33,7 @@ for (const tree of trees) {
 const results = {};
 try {
   for (const page of args.pages.split(',')) {
-    for (const g of gateways) await measuredLoad({ url: g.url + page, connections: 10, durationS: 1, serverPids: [g.child.pid], fixturePid: fixture.pid });
+    for (const g of gateways) await measuredLoad({ url: g.url + page, connections: 10, durationS: 3, serverPids: [g.child.pid], fixturePid: fixture.pid });
     for (let round = 0; round < Number(args.rounds); round++) {
       for (const g of round % 2 ? [...gateways].reverse() : gateways) {
         const load = await measuredLoad({ url: g.url + page, connections: 10, durationS: Number(args.duration), serverPids: [g.child.pid], fixturePid: fixture.pid });
