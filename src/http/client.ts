@@ -1,27 +1,23 @@
 import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import type { Dispatcher } from 'undici';
 import type { Agents } from './agents.js';
 import { BACKEND_REQUEST_OPTIONS } from './backend-parser.js';
 import { BodyDecodeError, BodyTooLargeError, CappedBody } from './capped-body.js';
 import { canDecode } from './encodings.js';
 import { describeNetworkError } from './network-error.js';
-import { requestHeaderList, undiciHeaderList } from './raw-headers.js';
+import { requestHeaderList } from './raw-headers.js';
 
 /**
  * The one outgoing HTTP client of the product: fragments (compose), both sides of a shadow
  * comparison, live reload's polls and the health probe ask with `httpGet`; the way to production
  * (proxy/upstream-proxy.ts) streams with `backendRequest`. Every failure is an `HttpFailure`
  * whose `reason` is written for the developer ("connection refused", "timed out after 3000 ms",
- * "HTTP 503").
+ * "HTTP 503"). All of them read backends with Node's lenient parser (http/backend-parser.ts):
+ * a backend that ends lines with a bare `\n` is read as nginx and Varnish read it, whoever asks.
  *
- * Whole-body GETs go through undici's dispatcher (about a third less CPU per request than
- * `http.request`: no ClientRequest, IncomingMessage or stream per request) on a keep-alive pool per
- * origin. Its parser is strict: a backend that ends lines with a bare `\n` (old CGI, hand-written
- * servers; nginx and Varnish accept them) fails there, so such an origin is remembered and asked
- * from then on with Node's client and its lenient parser (http/backend-parser.ts), the failed GET
- * asked again at once. undici is loaded after start-up (its first use starts loading it; until it
- * is there, Node's client answers).
+ * (undici's dispatcher was measured in its place for whole-body GETs: a quarter less CPU per
+ * request alone, but more CPU per composed page, and its parser rejects bare-`\n` backends; see
+ * the README's Performance section.)
  */
 export class HttpFailure extends Error {
   constructor(
@@ -65,18 +61,8 @@ const isSuccess = (status: number) => status >= 200 && status < 300;
 /** GET `url`: status, headers and the decompressed body, or an `HttpFailure`. */
 export function httpGet(get: HttpGet): Promise<HttpAnswer> {
   if (get.signal?.aborted) return Promise.reject(new HttpFailure(CANCELLED, undefined, 'cancelled'));
-  const dispatcher = get.agents && !get.url.username && !get.url.password && !get.agents.lenientOrigins.has(get.url.origin) ? undiciOf(get.agents) : undefined;
-  if (!dispatcher) return new Promise((resolve, reject) => viaNode(new Exchange(get, resolve, reject)));
-  return new Promise<HttpAnswer>((resolve, reject) => viaUndici(dispatcher, new Exchange(get, resolve, reject))).catch((error: unknown) => {
-    if (!(error instanceof UnparsableResponse)) throw error;
-    // A bare-`\n` backend: from now on (and this once again) asked with Node's lenient parser.
-    get.agents!.lenientOrigins.add(get.url.origin);
-    return new Promise<HttpAnswer>((resolve, reject) => viaNode(new Exchange(get, resolve, reject)));
-  });
+  return new Promise((resolve, reject) => send(new Exchange(get, resolve, reject)));
 }
-
-/** undici's parser could not read the response (internal: the GET is asked again with Node's client). */
-class UnparsableResponse extends Error {}
 
 /**
  * One exchange's state, whichever client carries it: the deadline, the caller's signal, which
@@ -125,10 +111,6 @@ class Exchange {
   }
 
   fail(error: unknown): void {
-    if (error instanceof UnparsableResponse) {
-      if (this.settle()) this.reject(error);
-      return;
-    }
     if (this.settle()) this.reject(error instanceof HttpFailure ? error : new HttpFailure(describeNetworkError(error), this.status || undefined));
   }
 
@@ -185,8 +167,8 @@ class Exchange {
   }
 }
 
-/** Node's client with the lenient parser (bare-`\n` backends, URLs with user info, no pool). */
-function viaNode(exchange: Exchange): void {
+/** One GET through Node's client with the lenient parser, on the keep-alive pools or a connection of its own. */
+function send(exchange: Exchange): void {
   const { url, headers, agents } = exchange.get;
   const isHttps = url.protocol === 'https:';
   const agent = agents ? (isHttps ? agents.https : agents.http) : false;
@@ -219,70 +201,6 @@ function viaNode(exchange: Exchange): void {
     response.on('end', () => exchange.end());
   });
   request.end();
-}
-
-/** undici's dispatcher: a handler object per request, no streams. */
-function viaUndici(dispatcher: Dispatcher, exchange: Exchange): void {
-  const { url, headers } = exchange.get;
-  let controller: Dispatcher.DispatchController | undefined;
-  let cancelled: Error | undefined;
-  exchange.abort = (error) => (controller ? controller.abort(error) : (cancelled = error));
-  const handler: Dispatcher.DispatchHandler = {
-    onRequestStart(ctrl) {
-      controller = ctrl;
-      if (cancelled) ctrl.abort(cancelled);
-    },
-    onResponseStart(ctrl, status, responseHeaders) {
-      if (!exchange.start(status, asNodeHeaders(responseHeaders))) ctrl.abort(new HttpFailure('not read'));
-    },
-    onResponseData(ctrl, chunk) {
-      if (!exchange.data(chunk)) ctrl.abort(new HttpFailure('not read'));
-    },
-    onResponseEnd() {
-      exchange.end();
-    },
-    onResponseError(_ctrl, error) {
-      // (undici's parser errors carry no usable code: their name says what they are.)
-      exchange.fail(!exchange.done && error.name === 'HTTPParserError' ? new UnparsableResponse(error.message) : error);
-    },
-  };
-  try {
-    dispatcher.dispatch({ origin: url.origin, path: url.pathname + url.search, method: 'GET', headers: undiciHeaderList(headers) }, handler);
-  } catch (error) {
-    exchange.fail(error);
-  }
-}
-
-/** undici's header object as Node's: `set-cookie` always a list, other repeated headers joined. */
-function asNodeHeaders(headers: Record<string, string | string[] | undefined>): IncomingHttpHeaders {
-  for (const name in headers) {
-    const value = headers[name];
-    if (name === 'set-cookie') {
-      if (typeof value === 'string') headers[name] = [value];
-    } else if (Array.isArray(value)) headers[name] = value.join(', ');
-  }
-  return headers as IncomingHttpHeaders;
-}
-
-type UndiciAgent = new (options: { connections: number }) => Dispatcher;
-let UndiciAgentClass: UndiciAgent | undefined;
-let loading: Promise<void> | undefined;
-
-/** Load undici's dispatcher now (after start-up), so the first pages already use it. */
-export function loadHttpClient(): Promise<void> {
-  loading ??= import('undici/lib/dispatcher/agent.js' as string).then(
-    (module: { default: UndiciAgent }) => void (UndiciAgentClass = module.default),
-    () => undefined, // without it, Node's client answers everything
-  );
-  return loading;
-}
-
-/** The undici pool of these agents, made on first use; undefined until undici is loaded. */
-function undiciOf(agents: Agents): Dispatcher | undefined {
-  if (agents.undici) return agents.undici;
-  if (!UndiciAgentClass) return void loadHttpClient();
-  // As many connections per origin as the Node agents keep (a page asks all its fragments at once).
-  return (agents.undici = new UndiciAgentClass({ connections: 256 }));
 }
 
 /**

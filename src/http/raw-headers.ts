@@ -45,21 +45,3 @@ export function requestHeaderList(headers: OutgoingHttpHeaders, host: string): s
   return cached.hasHost ? cached.list.slice() : [...cached.list, 'Host', host];
 }
 
-/** Headers undici refuses in a request (it manages the connection itself). */
-const UNDICI_REFUSED = new Set(['connection', 'keep-alive', 'upgrade', 'transfer-encoding', 'expect', 'te', 'proxy-connection']);
-const undiciLists = new WeakMap<OutgoingHttpHeaders, string[]>();
-
-/** `headers` as the flat list undici's dispatcher takes, made once per object, without the hop-by-hop headers it refuses. */
-export function undiciHeaderList(headers: OutgoingHttpHeaders): string[] {
-  let list = undiciLists.get(headers);
-  if (!list) {
-    list = [];
-    for (const [name, value] of Object.entries(headers)) {
-      if (value === undefined || UNDICI_REFUSED.has(name.toLowerCase())) continue;
-      if (Array.isArray(value)) for (const item of value) list.push(name, item);
-      else list.push(name, String(value));
-    }
-    undiciLists.set(headers, list);
-  }
-  return list;
-}

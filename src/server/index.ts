@@ -7,7 +7,6 @@ import type { InlineConfig, ResolvedConfig } from '../config/types.js';
 import { watchConfig } from '../config/watch.js';
 import { MfeDevError } from '../errors.js';
 import { createAgents, destroyAgents } from '../http/agents.js';
-import { loadHttpClient } from '../http/client.js';
 import { DEV_PREFIX, LIVE_RELOAD_PATH } from '../http/routes.js';
 import { createDebugger, createLogger, type Logger } from '../logger.js';
 import { createLocalAssetProxy } from '../proxy/local-asset-proxy.js';
@@ -244,8 +243,6 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           // Websockets and local assets go through http-proxy-middleware: loaded once the
           // gateway is ready (not before the ready line), so the first HMR socket does not wait for it.
           setImmediate(() => void import('http-proxy-middleware').catch(() => undefined));
-          // The same for undici, which carries fragment requests (http/client.ts).
-          setImmediate(() => void loadHttpClient());
           if (inline.logLevel !== 'silent') {
             printReady(logger, server.config, url, performance.now() - startedAt);
             // After the banner, never before it: a down service must not delay the start.
