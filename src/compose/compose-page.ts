@@ -34,6 +34,8 @@ export interface ComposePageOptions extends PageContextOptions {
   /** Rewrites asset URLs and import maps of local client-side fragments (undefined: none). */
   rewriteAsset?: (marker: Extract<Marker, { type: 'asset-url' | 'importmap' }>, raw: Buffer) => Buffer;
   assetPrefixes?: readonly string[];
+  /** Bytes held for an open marker before they are sent on as text (`maxMarkerSize`). */
+  maxMarkerBytes?: number;
   /** Whether the client can receive trailers (HTTP/1.1). */
   trailers: boolean;
   /**
@@ -92,6 +94,8 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     selectors: [...selectorByKey.keys()],
     assetPrefixes: options.assetPrefixes,
     bodyEnd: options.overlayTag !== undefined,
+    maxHeldBytes: options.maxMarkerBytes,
+    ...ctx.rules.scan,
   };
   const scanner = new PageScanner(scanOptions, {
     bytes: (chunk) => (ssi ? ssi.content(chunk) : writer.push(chunk)),

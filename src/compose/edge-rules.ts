@@ -1,4 +1,5 @@
 import type { Edge } from '../config/types.js';
+import type { ScanOptions } from '../html/scan-page.js';
 import { looksLikeMarkup, varnishInvalidSrc } from './esi/varnish.js';
 
 /**
@@ -15,15 +16,29 @@ export interface EdgeRules {
   /** Includes nested deeper than this are not followed. */
   readonly maxDepth: number;
   /**
+   * Whether an include that repeats one of the documents that led to it is followed (Varnish
+   * follows it, down to `maxDepth`) or reported as a loop.
+   */
+  readonly followsLoops: boolean;
+  /**
    * Whether a fragment's answer (or the page, for `fragment === false`) is composed at all, from
    * its Content-Type and first bytes; otherwise its bytes are copied as they are.
    */
   processes(contentType: string | undefined, body: Buffer, fragment: boolean): boolean;
   readonly ssi: SsiRules;
+  /** Fragment media types whose markers are processed (nginx's `ssi_types`); undefined: every answer. */
+  readonly fragmentTypes: readonly string[] | undefined;
   readonly esi: EsiRules;
+  /** How documents are scanned for markers (Varnish: by its own ESI parser, nothing else). */
+  readonly scan: Readonly<ScanOptions>;
 }
 
 export interface SsiRules {
+  /**
+   * A fragment's answer is included whatever its status (nginx includes a 404 page or an empty
+   * 500, SSI processed); only a failed exchange (refused, reset, timeout) leaves the errmsg.
+   */
+  readonly anyStatus: boolean;
   /**
    * nginx's SSI filter changes the headers of every page it runs on (`edge: 'nginx'`); without
    * it, only a page whose first chunk has an SSI command is taken to speak SSI.
@@ -47,21 +62,48 @@ export interface EsiRules {
   readonly emptyIsFalse: boolean;
   /** Why this edge drops an include with this `src`, if it does. */
   readonly invalidSrc: ((src: string) => string | undefined) | undefined;
+  /** Whether `alt` is fetched when `src` fails (Varnish ignores `alt`). */
+  readonly alt: boolean;
+  /**
+   * Which answers are the fragment: `'2xx'` (the ESI note: anything else fails the include) or
+   * `'any'` (Varnish 7.1 includes the body of whatever it got, ESI processed, 404 and 500 alike).
+   */
+  readonly statuses: '2xx' | 'any';
 }
 
 /** Nesting deeper than this is reported instead of followed (production edges stop at ~5–10). */
 export const MAX_INCLUDE_DEPTH = 10;
+/** Varnish's `max_esi_depth` default: a sixth level of includes is silently dropped. */
+export const VARNISH_MAX_ESI_DEPTH = 5;
+
+/** The Content-Types Varnish is told to run ESI on (`do_esi` for HTML, as its docs set it). */
+const HTML_TYPE = /^\s*text\/html\b/i;
 
 const everything = () => true;
+
+/** The media type is `text/html` (parameters aside), as nginx's `ssi_types` compares it. */
+function isHtml(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.split(';')[0].trim().toLowerCase() === 'text/html';
+}
 
 function profile(edge: Edge | undefined): EdgeRules {
   const varnish = edge === 'varnish';
   return {
     edge,
-    maxDepth: MAX_INCLUDE_DEPTH,
-    // Varnish's "XML check": a body whose first non-whitespace byte is not `<` is not processed.
-    processes: varnish ? (_type, body) => looksLikeMarkup(body) : everything,
+    maxDepth: varnish ? VARNISH_MAX_ESI_DEPTH : MAX_INCLUDE_DEPTH,
+    followsLoops: varnish,
+    // Varnish runs ESI on HTML answers (`do_esi` where the Content-Type is text/html), and its
+    // "XML check" leaves a body whose first non-whitespace byte is not `<` as it is; nginx
+    // processes only `ssi_types` (text/html by default): JSON, CSS, text, XHTML are copied.
+    processes: varnish
+      ? (type, body, fragment) => (!fragment || (type !== undefined && HTML_TYPE.test(type))) && looksLikeMarkup(body)
+      : edge === 'nginx'
+        ? (type, _body, fragment) => !fragment || isHtml(type)
+        : everything,
+    fragmentTypes: edge === 'nginx' || varnish ? ['text/html'] : undefined,
+    scan: varnish ? { esi: 'varnish' } : {},
     ssi: {
+      anyStatus: true,
       headersOnEveryPage: edge === 'nginx',
       unknownCommands: edge === 'nginx' ? 'error' : 'text',
     },
@@ -69,6 +111,8 @@ function profile(edge: Edge | undefined): EdgeRules {
       blocks: varnish ? 'drop-tags' : 'evaluate',
       emptyIsFalse: edge !== 'fastly',
       invalidSrc: varnish ? varnishInvalidSrc : undefined,
+      alt: !varnish,
+      statuses: varnish ? 'any' : '2xx',
     },
   };
 }

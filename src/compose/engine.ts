@@ -63,7 +63,7 @@ function dialectOf(marker: Marker): Dialect {
 async function composeDocument(engine: Engine, body: Buffer, site: IncludeSite): Promise<Buffer> {
   // Most fragments include nothing: a native regex pass rules that out far faster than tokenizing.
   if (!MAY_CONTAIN_INCLUDE.test(body.toString('latin1'))) return body;
-  const parts = scanBuffer(body);
+  const parts = scanBuffer(body, engine.rules.scan);
   if (parts.length === 1 && Buffer.isBuffer(parts[0])) return body;
   const upstream = onUpstream(site, engine.ctx.pageUrl);
   // A document that speaks SSI is evaluated in document order, sharing the page's variables.
@@ -72,6 +72,7 @@ async function composeDocument(engine: Engine, body: Buffer, site: IncludeSite):
   return Buffer.concat(resolved);
 }
 
+const isSuccess = (status: number) => status >= 200 && status < 300;
 const served = (bytes: Buffer): IncludeOutcome => ({ bytes, served: true });
 const failed = (bytes: Buffer | string): IncludeOutcome => ({ bytes: toBuffer(bytes), served: false });
 
@@ -87,7 +88,7 @@ async function resolveInclude(engine: Engine, site: IncludeSite, { marker, onRes
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return failed(engine.note(marker.src, `only http(s) includes are followed, not ${url.protocol}`));
   }
-  if (site.chain.includes(url.href)) {
+  if (!rules.followsLoops && site.chain.includes(url.href)) {
     const loop = [...site.chain, url.href].map((href) => new URL(href).pathname).join(' → ');
     emitError(ctx, fragmentInfo(ctx, undefined, 'prod', marker.src, url, site.depth), `include loop: ${loop}`, 0);
     return failed(engine.note(marker.src, `include loop not followed: ${loop}`));
@@ -106,7 +107,10 @@ async function resolveInclude(engine: Engine, site: IncludeSite, { marker, onRes
   if (mode === 'local' && fragment?.local) {
     const localUrl = localUrlFor(fragment, url);
     const info = fragmentInfo(ctx, fragment.name, 'local', marker.src, localUrl, site.depth);
-    return fetchLocal(engine, { info, url: localUrl, timeoutMs, site: inner, policy: { ...policy, onResponse: undefined } }).then(served);
+    // A local 5xx is the developer's box, whatever the dialect accepts from production.
+    const accepts = policy.acceptStatus ?? isSuccess;
+    const local = { ...policy, onResponse: undefined, acceptStatus: (status: number) => status < 500 && accepts(status) };
+    return fetchLocal(engine, { info, url: localUrl, timeoutMs, site: inner, policy: local }).then(served);
   }
 
   const info = fragmentInfo(ctx, fragment?.name, mode, marker.src, url, site.depth);
@@ -155,16 +159,17 @@ async function productionFallback(engine: Engine, dialect: Dialect, fetch: Fragm
  * @throws FragmentFetchError naming the config key that would allow the URL
  */
 /**
- * A page's fragment headers without its cookie, made once per page (the same object for each
- * fragment, so the client's header list is built once too, not per fragment).
+ * A page's fragment headers without its cookie and credentials, made once per page (the same
+ * object for each fragment, so the client's header list is built once too, not per fragment).
  */
-const cookieless = new WeakMap<OutgoingHttpHeaders, OutgoingHttpHeaders>();
-function withoutCookie(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
-  let copy = cookieless.get(headers);
+const withoutCredentialsOf = new WeakMap<OutgoingHttpHeaders, OutgoingHttpHeaders>();
+function withoutCredentials(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  let copy = withoutCredentialsOf.get(headers);
   if (!copy) {
     copy = { ...headers };
     delete copy.cookie;
-    cookieless.set(headers, copy);
+    delete copy.authorization;
+    withoutCredentialsOf.set(headers, copy);
   }
   return copy;
 }
@@ -173,7 +178,8 @@ function fragmentRequest(ctx: PageContext, { url, timeoutMs, policy = { headers:
   const decision = ctx.includePolicy(url);
   if (!decision.fetch) throw new FragmentFetchError(decision.reason);
   let headers = policy.headers;
-  if (!decision.cookies && headers.cookie !== undefined) headers = withoutCookie(headers);
+  // Another site never gets the browser's cookies or credentials.
+  if (!decision.cookies && (headers.cookie !== undefined || headers.authorization !== undefined)) headers = withoutCredentials(headers);
   return { url, headers, timeoutMs, agents: ctx.agents, maxBytes: ctx.maxFragmentBytes, signal: ctx.cancel.signal, acceptStatus: policy.acceptStatus };
 }
 
@@ -199,7 +205,10 @@ async function fetchAndCompose(engine: Engine, fetch: FragmentFetch): Promise<Bu
   }
   const body = transcode(fetched.body, fetched.charset, ctx.charset);
   const composed = engine.rules.processes(fetched.contentType, body, true) ? await composeDocument(engine, body, fetch.site) : body;
-  const end: FragmentEnd = { ...info, status: fetched.status, durationMs: performance.now() - started, failed: false };
+  // An error status whose body the edge includes (nginx): served, and still reported as an error.
+  const reason = fetched.status >= 400 ? `HTTP ${fetched.status}` : undefined;
+  if (reason) emitError(ctx, info, reason, performance.now() - started);
+  const end: FragmentEnd = { ...info, status: fetched.status, durationMs: performance.now() - started, failed: reason !== undefined, ...(reason && { reason }) };
   ctx.results.push(end);
   ctx.events.emit('fragment:end', end);
   return composed;

@@ -45,10 +45,14 @@ export interface PageContext {
   pageHeaders: IncomingHttpHeaders | undefined;
   /** The browser's address (`$remote_addr` in SSI). */
   remoteAddress: string | undefined;
+  /** The page request's protocol, `HTTP/1.1` (`$server_protocol` in SSI). */
+  pageProtocol?: string;
   /** SSI variables, captures and blocks of this page, once it uses SSI commands. */
   ssi?: SsiPageState;
   /** Names of the cookies active presets add to `fragmentHeaders` (they reach even Tailor fragments). */
   presetCookieNames?: readonly string[];
+  /** Names (lower case) of the headers active presets add to `fragmentHeaders` (they reach even Tailor fragments). */
+  presetHeaderNames?: readonly string[];
   /** Non-prod fragments with a `selector`, by selector: their elements are found in composed pages. */
   selectorFragments?: ReadonlyMap<string, ResolvedFragment>;
 }
@@ -71,7 +75,9 @@ export interface PageContextOptions {
   diagnostics?: boolean;
   pageHeaders?: IncomingHttpHeaders;
   remoteAddress?: string;
+  pageProtocol?: string;
   presetCookieNames?: readonly string[];
+  presetHeaderNames?: readonly string[];
 }
 
 /** A shadowed fragment, as production's edge would request it. */
@@ -141,6 +147,8 @@ export function createPageContext(options: PageContextOptions): PageContext {
     diagnostics: options.diagnostics ?? true,
     pageHeaders: options.pageHeaders,
     remoteAddress: options.remoteAddress,
+    pageProtocol: options.pageProtocol,
     presetCookieNames: options.presetCookieNames,
+    presetHeaderNames: options.presetHeaderNames,
   };
 }

@@ -2,7 +2,14 @@
 import type { Doc } from './origin.js';
 import { browserHeaders, fragment, htmlPage, type CaseBody, type Rng } from './generate.js';
 
-export const ESI_FEATURES = ['include', 'status', 'alt', 'content-type', 'chunks', 'context', 'syntax', 'remove', 'unsupported', 'depth', 'headers', 'first-byte'] as const;
+export const ESI_FEATURES = ['include', 'status', 'alt', 'content-type', 'chunks', 'context', 'syntax', 'remove', 'unsupported', 'depth', 'headers', 'first-byte', 'fuzz'] as const;
+
+/** Pieces of ESI and HTML syntax, put together at random by the `fuzz` feature. */
+const TOKENS = [
+  '<', '>', '/', '/>', ' ', '\n', 'x', '<p>', '</p>', '<esi:', '</esi:', 'include', 'remove', 'comment', 'choose', ' src="{{P}}f1"', " src='{{P}}f2'",
+  ' src={{P}}f1', 'src=', ' alt="{{P}}f2"', '"', "'", '=', '<!--', '<!--esi', '-->', '--', '-', '<![CDATA[', ']]>', '<a href="', '<ESI:', '<script>', '</script>',
+  '<esi:include src="{{P}}f1"/>', '<esi:remove>', '</esi:remove>', '&amp;', 'esi',
+];
 
 const TYPES = ['text/html', 'text/html; charset=utf-8', undefined, 'text/plain', 'application/json', 'text/css', 'application/xhtml+xml'];
 
@@ -135,6 +142,13 @@ export function esiCase(rng: Rng, feature: string): CaseBody {
         docs[name] = fragment(rng, `[${rng.pick(['{{h:x-device}}', '{{h:x-ab}}', '{{h:accept-language}}', '{{h:user-agent}}', '{{h:cookie}}'])}]`);
         snippets.push(include(name));
         break;
+      case 'fuzz': {
+        const length = rng.int(3, 14);
+        let text = '';
+        for (let t = 0; t < length; t++) text += rng.pick(TOKENS);
+        snippets.push(text);
+        break;
+      }
       case 'first-byte':
         docs[name] = fragment(rng, rng.pick([`${name} text first${include('f1')}`, `  <b>${name}</b>${include('f1')}`, `\n<p>${include('f1')}</p>`]));
         snippets.push(include(name));

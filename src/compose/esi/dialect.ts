@@ -37,6 +37,9 @@ export const esiDialect: Dialect<EsiMarker> = {
         return resolveBlock(engine, site, marker, raw);
     }
   },
+  request({ ctx, rules }, _marker, onResponse) {
+    return { headers: ctx.fragmentHeaders, onResponse, ...(rules.esi.statuses === 'any' && { acceptStatus: anyStatus }) };
+  },
   fallbackSrc: (marker) => (marker.type === 'esi-include' ? marker.alt : undefined),
   failure(engine, marker, reason): IncludeFailure {
     if (marker.type === 'esi-include' && marker.onerror === 'continue') return { bytes: EMPTY, fallback: 'continue' };
@@ -61,8 +64,15 @@ function resolveBlock(engine: Engine, site: IncludeSite, marker: Extract<Marker,
   });
 }
 
+/** Varnish 7.1 includes whatever it got (its `esi_include_onerror` came with 7.3). */
+const anyStatus = () => true;
+
 function resolveEsiInclude(engine: Engine, site: IncludeSite, written: EsiInclude): Part {
-  const marker = withEsiVariables(engine, written);
+  let marker = withEsiVariables(engine, written);
+  if (!engine.rules.esi.alt && marker.alt !== undefined) {
+    engine.trace?.(`<esi:include src="${marker.src}">: alt="${marker.alt}" ignored, as Varnish ignores it`);
+    marker = { ...marker, alt: undefined };
+  }
   const invalid = engine.rules.esi.invalidSrc?.(marker.src);
   if (invalid) {
     engine.trace?.(`<esi:include src="${marker.src}"> dropped as Varnish does: ${invalid}`);
