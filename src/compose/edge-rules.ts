@@ -101,7 +101,7 @@ function profile(edge: Edge | undefined): EdgeRules {
         ? (type, _body, fragment) => !fragment || isHtml(type)
         : everything,
     fragmentTypes: edge === 'nginx' || varnish ? ['text/html'] : undefined,
-    scan: varnish ? { esi: 'varnish' } : {},
+    scan: varnish ? { esi: 'varnish' } : edge === 'nginx' ? { ssi: 'nginx' } : {},
     ssi: {
       anyStatus: true,
       headersOnEveryPage: edge === 'nginx',
