@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FragmentMode } from '../config/types.js';
 import { localUrlFor } from '../config/fragment-match.js';
 import { transcode } from '../html/charset.js';
@@ -157,16 +158,28 @@ async function productionFallback(engine: Engine, dialect: Dialect, fetch: Fragm
  * shadowed fragments): the page's headers, without the cookies where the policy says so.
  * @throws FragmentFetchError naming the config key that would allow the URL
  */
+/**
+ * A page's fragment headers without its cookie and credentials, made once per page (the same
+ * object for each fragment, so the client's header list is built once too, not per fragment).
+ */
+const withoutCredentialsOf = new WeakMap<OutgoingHttpHeaders, OutgoingHttpHeaders>();
+function withoutCredentials(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  let copy = withoutCredentialsOf.get(headers);
+  if (!copy) {
+    copy = { ...headers };
+    delete copy.cookie;
+    delete copy.authorization;
+    withoutCredentialsOf.set(headers, copy);
+  }
+  return copy;
+}
+
 function fragmentRequest(ctx: PageContext, { url, timeoutMs, policy = { headers: ctx.fragmentHeaders } }: FragmentFetch): FetchFragmentOptions {
   const decision = ctx.includePolicy(url);
   if (!decision.fetch) throw new FragmentFetchError(decision.reason);
   let headers = policy.headers;
-  if (!decision.cookies && (headers.cookie !== undefined || headers.authorization !== undefined)) {
-    // Another site never gets the browser's cookies or credentials.
-    headers = { ...headers };
-    delete headers.cookie;
-    delete headers.authorization;
-  }
+  // Another site never gets the browser's cookies or credentials.
+  if (!decision.cookies && (headers.cookie !== undefined || headers.authorization !== undefined)) headers = withoutCredentials(headers);
   return { url, headers, timeoutMs, agents: ctx.agents, maxBytes: ctx.maxFragmentBytes, signal: ctx.cancel.signal, acceptStatus: policy.acceptStatus };
 }
 

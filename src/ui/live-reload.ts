@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ComposeEvents } from '../compose/events.js';
+import { httpGet } from '../http/client.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -181,21 +181,16 @@ const FAILED = 'failed: ';
 /** No answer, or a 5xx: the service is down or restarting. */
 const isFailure = (hash: string) => hash.startsWith(FAILED);
 
+/** Bodies past this are a failure to poll, not a page to compare. */
+const POLL_MAX_BYTES = 16 * 1024 * 1024;
+
 /** A digest of what the URL answers now: status and body, or the failure. */
 function fingerprint(url: string): Promise<string> {
-  return new Promise((resolve) => {
-    const client = url.startsWith('https:') ? https : http;
-    const req = client.get(url, { agent: false, timeout: POLL_TIMEOUT_MS, headers: { accept: 'text/html' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        if ((res.statusCode ?? 500) >= 500) return resolve(`${FAILED}HTTP ${res.statusCode}`);
-        const body = comparableHtml(Buffer.concat(chunks).toString('latin1'));
-        resolve(createHash('sha1').update(`${res.statusCode}\n${body}`, 'latin1').digest('hex'));
-      });
-      res.on('error', (error) => resolve(`${FAILED}${error.message}`));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (error: NodeJS.ErrnoException) => resolve(`${FAILED}${error.code ?? error.message}`));
-  });
+  return httpGet({ url: new URL(url), headers: { accept: 'text/html' }, timeoutMs: POLL_TIMEOUT_MS, maxBytes: POLL_MAX_BYTES, acceptStatus: () => true }).then(
+    ({ status, body }) => {
+      if (status >= 500) return `${FAILED}HTTP ${status}`;
+      return createHash('sha1').update(`${status}\n${comparableHtml(body.toString('latin1'))}`, 'latin1').digest('hex');
+    },
+    (error: Error & { reason?: string }) => `${FAILED}${error.reason ?? error.message}`,
+  );
 }
