@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { factsOf, parseForComparison, type DocumentIgnores } from './document.js';
-import { withoutNoise, type NoiseBook } from './noise.js';
+import { factsOf, parseForComparison, withoutNoise, type DocumentIgnores } from '../html/comparable-document.js';
+import type { NoiseBook } from './noise.js';
 import { diffDocuments, type StructuralDiff } from './structural-diff.js';
 
 /**

@@ -1,5 +1,3 @@
-import type { DocumentLine } from './document.js';
-
 /**
  * Calibrated noise, as Twitter's Diffy does it: production is asked twice, and whatever differs
  * between its two answers (a CSRF token, a timestamp, a build hash, a rotating ad slot) is noise
@@ -64,24 +62,3 @@ export class NoiseBook {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
-
-/** The lines with noisy elements (and their subtrees), text runs and attributes left out. */
-export function withoutNoise(lines: readonly DocumentLine[], noise: ReadonlySet<string>): DocumentLine[] {
-  if (noise.size === 0) return lines.slice();
-  const kept: DocumentLine[] = [];
-  let droppedElement: string | undefined;
-  for (const line of lines) {
-    if (droppedElement !== undefined) {
-      if (line.key.startsWith(droppedElement + '/') || line.key.startsWith(droppedElement + '#')) continue;
-      droppedElement = undefined;
-    }
-    if (noise.has(line.key)) {
-      if (line.kind === 'element') droppedElement = line.key;
-      continue;
-    }
-    if (line.kind === 'element' && line.attributes.some(([name]) => noise.has(`${line.key}@${name}`))) {
-      kept.push({ ...line, attributes: line.attributes.filter(([name]) => !noise.has(`${line.key}@${name}`)) });
-    } else kept.push(line);
-  }
-  return kept;
-}

@@ -3,7 +3,7 @@ import type { PageInfo } from '../compose/events.js';
 import type { Agents } from '../http/agents.js';
 import { escapeControlChars } from '../http/control-chars.js';
 import type { SideResponse } from './compare.js';
-import type { DocumentIgnores } from './document.js';
+import type { DocumentIgnores } from '../html/comparable-document.js';
 import { fetchSide, SideFailure } from './fetch-side.js';
 import { NoiseBook } from './noise.js';
 import { extractElement } from './page-fragments.js';

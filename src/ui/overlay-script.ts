@@ -88,7 +88,9 @@ ${OVERLAY_PANEL_CODE}
   // The gateway says when this page's local fragment HTML or the config changed (reload), and
   // when what the badge shows may have (state: a config error, a new warning).
   if (window.EventSource) {
-    const events = new EventSource('${LIVE_RELOAD_PATH}?page=' + encodeURIComponent(location.pathname + location.search));
+    // The fragments this page shows an error box for: it reloads when their service is back.
+    const errors = [...new Set([...document.querySelectorAll('[data-mfe-dev-error]')].map((box) => box.getAttribute('data-mfe-dev-error')))];
+    const events = new EventSource('${LIVE_RELOAD_PATH}?page=' + encodeURIComponent(location.pathname + location.search) + (errors.length ? '&errors=' + encodeURIComponent(errors.join(',')) : ''));
     events.addEventListener('ready', () => { host.dataset.live = 'on'; });
     events.addEventListener('reload', () => { events.close(); location.reload(); });
     events.addEventListener('state', refresh);

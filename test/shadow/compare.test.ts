@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareResponses, type SideResponse } from '../../src/shadow/compare.js';
-import { NO_IGNORES, type DocumentIgnores } from '../../src/shadow/document.js';
+import { NO_IGNORES, type DocumentIgnores } from '../../src/html/comparable-document.js';
 import { NoiseBook } from '../../src/shadow/noise.js';
 import { diffAsText } from '../../src/shadow/structural-diff.js';
 

@@ -124,3 +124,24 @@ export function renderLine(line: DocumentLine, noise?: ReadonlySet<string>): str
   const attributes = line.attributes.map(([name, value]) => ` ${name}="${noise?.has(`${line.key}@${name}`) ? MASK : value}"`).join('');
   return `${indent}<${line.name}${attributes}>`;
 }
+
+/** The lines with noisy elements (and their subtrees), text runs and attributes left out. */
+export function withoutNoise(lines: readonly DocumentLine[], noise: ReadonlySet<string>): DocumentLine[] {
+  if (noise.size === 0) return lines.slice();
+  const kept: DocumentLine[] = [];
+  let droppedElement: string | undefined;
+  for (const line of lines) {
+    if (droppedElement !== undefined) {
+      if (line.key.startsWith(droppedElement + '/') || line.key.startsWith(droppedElement + '#')) continue;
+      droppedElement = undefined;
+    }
+    if (noise.has(line.key)) {
+      if (line.kind === 'element') droppedElement = line.key;
+      continue;
+    }
+    if (line.kind === 'element' && line.attributes.some(([name]) => noise.has(`${line.key}@${name}`))) {
+      kept.push({ ...line, attributes: line.attributes.filter(([name]) => !noise.has(`${line.key}@${name}`)) });
+    } else kept.push(line);
+  }
+  return kept;
+}
