@@ -43,6 +43,8 @@ export class FragmentFetchError extends Error {
   constructor(
     readonly reason: string,
     readonly status?: number,
+    /** The start of the error body a service sent with a refused status (at most `ERROR_BODY_BYTES`), for the developer's error box. */
+    readonly body?: string,
   ) {
     super(reason);
     this.name = 'FragmentFetchError';
@@ -96,9 +98,10 @@ export function fetchFragment({ url, headers, timeoutMs, agents, maxBytes, signa
       const encoding = response.headers['content-encoding'];
       if (!acceptStatus(status)) {
         const location = response.headers.location ? ` (redirect to ${response.headers.location})` : '';
-        // Read (and drop) a bounded error body so the connection can be reused; never follow a redirect.
-        void readCappedBody(response, undefined, maxBytes).then(
-          () => fail(new FragmentFetchError(`HTTP ${status}${location}`, status)),
+        // Read a bounded error body (so the connection can be reused, and its start tells the
+        // developer what broke); never follow a redirect.
+        void readCappedBody(response, canDecode(encoding) ? encoding : undefined, maxBytes).then(
+          (body) => fail(new FragmentFetchError(`HTTP ${status}${location}`, status, canDecode(encoding) ? body.subarray(0, ERROR_BODY_BYTES).toString('utf8') : undefined)),
           () => fail(new FragmentFetchError(`HTTP ${status}${location}`, status)),
         );
         return;
@@ -122,6 +125,9 @@ export function fetchFragment({ url, headers, timeoutMs, agents, maxBytes, signa
     request.end();
   });
 }
+
+/** How much of an error body is kept for the error box. */
+export const ERROR_BODY_BYTES = 64 * 1024;
 
 /** Why a fragment request was given up when its page's browser went away. */
 const CANCELLED = 'cancelled: the browser went away';

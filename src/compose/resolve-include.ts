@@ -391,7 +391,7 @@ async function productionFallback(
 export function fetchLocal(ctx: PageContext, info: FragmentInfo, localUrl: URL, timeoutMs: number, chain: readonly string[], policy?: FetchPolicy): Promise<Buffer | string> {
   return fetchAndCompose(ctx, info, timeoutMs, chain, localUrl, policy && { ...policy, onResponse: undefined }).catch((error: unknown) => {
     emitFallback(ctx, info, 'error-box');
-    return localErrorBox(info.name!, localUrl.href, reasonOf(error));
+    return localErrorBox(info.name!, localUrl.href, reasonOf(error), error instanceof FragmentFetchError ? error.body : undefined);
   });
 }
 
