@@ -10,6 +10,8 @@
  */
 export class NoiseBook {
   private readonly entries = new Map<string, Set<string>>();
+  /** Pairs of production answers learned from, per entry. */
+  private readonly rounds = new WeakMap<Set<string>, number>();
 
   constructor(
     /** Fragment+path pairs remembered (least recently used go first). */
@@ -21,6 +23,7 @@ export class NoiseBook {
   /** Adds the keys whose values differ between two production answers; returns how many were new. */
   learn(fragment: string, path: string, first: ReadonlyMap<string, string>, second: ReadonlyMap<string, string>): number {
     const noise = this.entry(fragment, path, true)!;
+    this.rounds.set(noise, (this.rounds.get(noise) ?? 0) + 1);
     let added = 0;
     const add = (key: string) => {
       if (noise.has(key) || noise.size >= this.maxKeys) return;
@@ -35,6 +38,12 @@ export class NoiseBook {
   /** The noise learned so far for this fragment and path (empty until calibrated). */
   noiseFor(fragment: string, path: string): ReadonlySet<string> {
     return this.entry(fragment, path, false) ?? EMPTY;
+  }
+
+  /** How many pairs of production answers this fragment and path were calibrated with. */
+  calibrations(fragment: string, path: string): number {
+    const noise = this.entry(fragment, path, false);
+    return noise ? (this.rounds.get(noise) ?? 0) : 0;
   }
 
   /** Keys learned for a fragment over all its paths (for reports). */
