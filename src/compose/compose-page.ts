@@ -5,13 +5,16 @@ import { createDecoder } from '../http/encodings.js';
 import type { RawHeaders } from '../http/raw-headers.js';
 import { charsetFromContentType, sniffMetaCharset } from '../html/charset.js';
 import { PageScanner, type Marker, type ScanOptions } from '../html/scan-page.js';
-import { localUrlFor } from '../config/fragment-match.js';
+import type { PageStart } from './dialect.js';
+import { createEngine, DIALECTS, reasonOf } from './engine.js';
+import type { EdgeRules } from './edge-rules.js';
+import { pageSite } from './include-site.js';
 import { OrderedWriter } from './ordered-writer.js';
-import { createPageContext, type PageContext, type PageContextOptions } from './page-context.js';
-import { DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude, ssiEnv } from './resolve-include.js';
+import { createPageContext, type PageContextOptions } from './page-context.js';
 import { SsiDocument } from './ssi/document.js';
+import { ssiEnv } from './ssi/dialect.js';
 import { withoutSsiHeaders } from './ssi/headers.js';
-import { looksLikeMarkup } from './esi/varnish.js';
+import { includeTailor } from './tailor/dialect.js';
 import { serverTimingEntries } from './server-timing.js';
 
 /**
@@ -42,32 +45,32 @@ export interface ComposePageOptions extends PageContextOptions {
 
 const EMPTY = Buffer.alloc(0);
 
-/** A Tailor `primary` fragment (or `<script type="fragment" primary>`) in the first chunk of a page (Tailor templates put it early). */
-const PRIMARY_FRAGMENT = /<(?:fragment\s|script\s[^>]*\bfragment\b)[^>]*\bprimary\b/i;
-
-/** A command of nginx's SSI in the first chunk: the page speaks SSI, and nginx's filter changes its headers. */
-const SSI_COMMAND = /<!--#\s*(?:include|echo|config|set|if|elif|else|endif|block|endblock)[\s-]/;
+/** What the page's first bytes tell the dialects (each one is asked). */
+function pageStart(chunk: Buffer, rules: EdgeRules): PageStart {
+  const start: PageStart = {};
+  for (const dialect of DIALECTS) Object.assign(start, dialect.firstBytes?.(chunk, rules));
+  return start;
+}
 
 export function composePage(options: ComposePageOptions): Promise<void> {
   const { upstream, res } = options;
   const ctx = createPageContext(options);
+  const selectorByKey = new Map(options.selectorFragments.map((f) => [f.selector!, f]));
+  ctx.selectorFragments = selectorByKey;
+  const engine = createEngine(ctx);
+  const site = pageSite(ctx.pageUrl);
   ctx.events.emit('page:start', ctx.page);
   const started = performance.now();
   let status = upstream.statusCode ?? 200;
   let statusMessage = upstream.statusMessage;
-  /** Tailor: a `primary` fragment decides the page's status, so the head waits for it. */
-  let holdForPrimary: boolean | undefined;
-  let firstChunk: Buffer | undefined;
-  /** Looked for in the first chunk once a marker asks: a page without markers is never searched. */
-  const holdsForPrimary = () => (holdForPrimary ??= firstChunk !== undefined && PRIMARY_FRAGMENT.test(firstChunk.toString('latin1')));
+  /** What the first chunk told the dialects (Tailor's primary fragment, SSI's headers, Varnish's XML check). */
+  let start: PageStart = { ssiHeaders: ctx.rules.ssi.headersOnEveryPage };
   let primarySeen = false;
   const decoder = createDecoder(upstream.headers['content-encoding']);
   const body: Readable = decoder ? upstream.pipe(decoder) : upstream;
   ctx.charset = charsetFromContentType(upstream.headers['content-type']);
   let charsetKnown = ctx.charset !== undefined;
   let headerTiming = 0;
-  /** The page speaks SSI (a command in its first chunk): nginx's SSI filter changes its headers. */
-  let ssiPage = ctx.edge === 'nginx';
   /** The page's SSI document, from its first SSI command on: everything after it goes through it. */
   let ssi: SsiDocument | undefined;
   /** Tailor: headers the primary fragment gives the page (Location, Set-Cookie). */
@@ -75,7 +78,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
 
   const writer = new OrderedWriter(res, {
     beforeFirstWrite: () => {
-      const headers = [...(ssiPage ? withoutSsiHeaders(options.headers) : options.headers), ...primaryHeaders];
+      const headers = [...(start.ssiHeaders ? withoutSsiHeaders(options.headers) : options.headers), ...primaryHeaders];
       const known = serverTimingEntries(ctx.results);
       headerTiming = ctx.results.length;
       if (known) headers.push('Server-Timing', known);
@@ -85,7 +88,6 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     onBackpressure: (paused) => (paused ? body.pause() : body.resume()),
   });
 
-  const selectorByKey = new Map(options.selectorFragments.map((f) => [f.selector!, f]));
   const scanOptions: ScanOptions = {
     selectors: [...selectorByKey.keys()],
     assetPrefixes: options.assetPrefixes,
@@ -100,9 +102,9 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         return;
       }
       // The bytes before the first fragment leave before any fragment request is even built.
-      if (!writer.hasStarted && !holdsForPrimary()) writer.flush();
+      if (!writer.hasStarted && !start.holdForPrimary) writer.flush();
       if (marker.type === 'ssi-command') {
-        ssi ??= new SsiDocument(ssiEnv(ctx, 0, [ctx.pageUrl.href]), ctx.pageUrl, (part) => writer.push(track(part)), true, track);
+        ssi ??= new SsiDocument(ssiEnv(engine, site), ctx.pageUrl, (part) => writer.push(track(part)), true, track);
         ssi.command(marker.command, raw);
       } else if (ssi) {
         ssi.content(raw, () => replacePageMarker(marker, raw));
@@ -119,12 +121,9 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   function resolvePrimary(marker: Extract<Marker, { type: 'tailor' }>, raw: Buffer): Promise<Buffer> {
     let decided!: () => void;
     writer.holdUntil(new Promise<void>((resolve) => (decided = resolve)));
-    return resolveInclude(ctx, {
+    return includeTailor(engine, site, {
       marker,
       raw,
-      base: ctx.pageUrl,
-      depth: 0,
-      chain: [ctx.pageUrl.href],
       // Its status, Location and Set-Cookie become the page's, as Tailor answers.
       onResponse: (response) => {
         if (primaryHeaders.length > 0 || writer.hasStarted) return;
@@ -136,13 +135,13 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         for (const cookie of response.headers['set-cookie'] ?? []) given.push('Set-Cookie', cookie);
         primaryHeaders.push(...(options.adaptHeaders ? options.adaptHeaders(given) : given));
       },
-      onOutcome: (served) => {
-        if (!served) {
-          status = 500;
-          statusMessage = undefined;
-        }
-        decided();
-      },
+    }).then(({ bytes, served }) => {
+      if (!served) {
+        status = 500;
+        statusMessage = undefined;
+      }
+      decided();
+      return bytes;
     });
   }
 
@@ -170,8 +169,6 @@ export function composePage(options: ComposePageOptions): Promise<void> {
 
   function replacePageMarker(marker: Marker, raw: Buffer): Buffer | Promise<Buffer> {
     switch (marker.type) {
-      case 'element':
-        return track(replaceElement(ctx, selectorByKey.get(marker.selector), raw));
       case 'body-end':
         return overlayAtBodyEnd();
       case 'asset-url':
@@ -181,7 +178,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         return rewritten;
       }
       default:
-        return track(replaceMarker(ctx, marker, raw, ctx.pageUrl, 0, [ctx.pageUrl.href]));
+        return track(engine.replace(site, marker, raw));
     }
   }
 
@@ -208,17 +205,12 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       }
     });
     let first = true;
-    /** Varnish leaves a body that does not start with `<` unprocessed (its "XML check"). */
-    let untouched = false;
     body.on('data', (chunk: Buffer) => {
       if (first) {
         first = false;
-        firstChunk = chunk;
-        // A byte search first: most pages have no `<!--#` at all and are never made a string.
-        if (!ssiPage && chunk.indexOf('<!--#') >= 0) ssiPage = SSI_COMMAND.test(chunk.toString('latin1'));
-        untouched = ctx.edge === 'varnish' && !looksLikeMarkup(chunk);
+        start = pageStart(chunk, ctx.rules);
       }
-      if (untouched) {
+      if (start.untouched) {
         writer.push(chunk);
         writer.flush();
         return;
@@ -261,23 +253,4 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       });
     });
   });
-}
-
-/** A pre-composed page's fragment element: replaced by the local service's output, or shadowed. */
-function replaceElement(ctx: PageContext, fragment: ResolvedFragment | undefined, raw: Buffer): Buffer | Promise<Buffer> {
-  if (!fragment?.local) return raw;
-  const mode = ctx.modes.get(fragment.name) ?? 'prod';
-  if (mode === 'prod') return raw;
-  ctx.overridden = true;
-  // The local service answers for the fragment's `src`, with the page's query.
-  const includeUrl = new URL(fragment.src, ctx.pageUrl);
-  includeUrl.search = ctx.pageUrl.search;
-  const localUrl = localUrlFor(fragment, includeUrl);
-  const timeoutMs = fragment.timeout ?? DEFAULT_FRAGMENT_TIMEOUT_MS;
-  if (mode === 'shadow') {
-    ctx.shadowFragment?.({ page: ctx.page, name: fragment.name, prodUrl: ctx.pageUrl, localUrl, headers: ctx.fragmentHeaders, timeoutMs, extract: fragment.selector });
-    return raw;
-  }
-  const info = { page: ctx.page, name: fragment.name, mode, src: fragment.src, url: localUrl.href, depth: 0 };
-  return fetchLocal(ctx, info, localUrl, timeoutMs, [ctx.pageUrl.href]).then((bytes) => (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes));
 }

@@ -39,6 +39,9 @@ export interface FetchedFragment {
   headers: http.IncomingHttpHeaders;
 }
 
+/** A fragment's deadline when its config sets none. */
+export const DEFAULT_FRAGMENT_TIMEOUT_MS = 3000;
+
 export class FragmentFetchError extends Error {
   constructor(
     readonly reason: string,

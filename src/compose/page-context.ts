@@ -1,9 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import type { Edge, FragmentMode } from '../config/types.js';
+import type { Edge, FragmentMode, ResolvedFragment } from '../config/types.js';
 import type { Agents } from '../http/agents.js';
 import type { ComposeEvents, FragmentEnd, PageInfo } from './events.js';
 import type { FragmentMatcher } from '../config/fragment-match.js';
+import { edgeRules, type EdgeRules } from './edge-rules.js';
 import type { IncludePolicy } from './include-policy.js';
 import type { SsiPageState } from './ssi/variables.js';
 
@@ -36,8 +37,8 @@ export interface PageContext {
   results: FragmentEnd[];
   /** Set once a fragment of this page is served or shadowed from a local service. */
   overridden: boolean;
-  /** The config's `edge`: whose rules apply where edges differ (undefined: each dialect's usual edge). */
-  edge: Edge | undefined;
+  /** The rules of the config's `edge`, where edges differ (one profile per edge, shared by every page). */
+  rules: EdgeRules;
   /** The config's `diagnostics`: `false` leaves out mfe-dev's own comments about failed includes. */
   diagnostics: boolean;
   /** The page request's headers as production received them (`$http_NAME`, `$cookie_NAME` in SSI). */
@@ -48,6 +49,8 @@ export interface PageContext {
   ssi?: SsiPageState;
   /** Names of the cookies active presets add to `fragmentHeaders` (they reach even Tailor fragments). */
   presetCookieNames?: readonly string[];
+  /** Non-prod fragments with a `selector`, by selector: their elements are found in composed pages. */
+  selectorFragments?: ReadonlyMap<string, ResolvedFragment>;
 }
 
 /** What the engine is given about a page before composing it. */
@@ -62,7 +65,7 @@ export interface PageContextOptions {
   shadowFragment?: ShadowFragment;
   includePolicy: IncludePolicy;
   maxFragmentBytes: number;
-  /** See {@link PageContext.edge}. */
+  /** The config's `edge`: whose rules apply where edges differ (undefined: each dialect's usual edge). */
   edge?: Edge;
   /** See {@link PageContext.diagnostics}. @default true */
   diagnostics?: boolean;
@@ -134,7 +137,7 @@ export function createPageContext(options: PageContextOptions): PageContext {
     cancel,
     results: [],
     overridden: false,
-    edge: options.edge,
+    rules: edgeRules(options.edge),
     diagnostics: options.diagnostics ?? true,
     pageHeaders: options.pageHeaders,
     remoteAddress: options.remoteAddress,

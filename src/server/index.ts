@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import { ComposeEvents } from '../compose/events.js';
-import { DEFAULT_FRAGMENT_TIMEOUT_MS } from '../compose/resolve-include.js';
+import { DEFAULT_FRAGMENT_TIMEOUT_MS } from '../compose/fetch-fragment.js';
 import { resolveConfig } from '../config/resolve-config.js';
 import type { InlineConfig, ResolvedConfig } from '../config/types.js';
 import { watchConfig } from '../config/watch.js';
