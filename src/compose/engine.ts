@@ -179,14 +179,14 @@ async function fetchAndCompose(engine: Engine, fetch: FragmentFetch): Promise<Bu
     const reason = reasonOf(error);
     emitError(ctx, info, reason, durationMs);
     const status = error instanceof FragmentFetchError ? (error.status ?? 0) : 0;
-    const end: FragmentEnd = { ...info, status, durationMs, failed: true, reason };
+    const end: FragmentEnd = { ...info, status, durationMs, startedAt: started, failed: true, reason };
     ctx.results.push(end);
     ctx.events.emit('fragment:end', end);
     throw error;
   }
   const body = transcode(fetched.body, fetched.charset, ctx.charset);
   const composed = engine.rules.processes(fetched.contentType, body, true) ? await composeDocument(engine, body, fetch.site) : body;
-  const end: FragmentEnd = { ...info, status: fetched.status, durationMs: performance.now() - started, failed: false };
+  const end: FragmentEnd = { ...info, status: fetched.status, durationMs: performance.now() - started, startedAt: started, failed: false };
   ctx.results.push(end);
   ctx.events.emit('fragment:end', end);
   return composed;

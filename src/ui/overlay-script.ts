@@ -12,6 +12,21 @@ import { OVERLAY_CSS, OVERLAY_PANEL_CODE } from './overlay-panel.js';
 export const OVERLAY_SCRIPT = `(() => {
   if (window.__mfeDevOverlay) return;
   window.__mfeDevOverlay = true;
+  // Each fragment's timing as a User Timing measure (\`mfe-NAME\`, DevTools' Performance panel
+  // shows them): the gateway's figures, placed from the page's first byte.
+  try {
+    const tag = document.querySelector('script[data-mfe-dev-overlay][data-timings]');
+    const timings = tag ? JSON.parse(tag.dataset.timings) : [];
+    const navigation = performance.getEntriesByType('navigation')[0];
+    const origin = navigation ? navigation.responseStart : 0;
+    for (const t of Array.isArray(timings) ? timings : []) {
+      performance.measure('mfe-' + t.name, {
+        start: origin + t.startMs,
+        duration: t.durationMs,
+        detail: { fragment: t.name, mode: t.mode, status: t.status, failed: t.failed, source: 'mfe-dev gateway' },
+      });
+    }
+  } catch {}
   const host = document.createElement('mfe-dev-overlay');
   host.style.cssText = 'position:fixed;right:12px;bottom:12px;z-index:2147483647';
   const root = host.attachShadow({ mode: 'open' });
