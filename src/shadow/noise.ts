@@ -35,6 +35,19 @@ export class NoiseBook {
     return added;
   }
 
+  /**
+   * Adds keys learned elsewhere (a comparison run off the request thread); `calibrated` counts
+   * it as one more pair of production answers learned from.
+   */
+  add(fragment: string, path: string, keys: Iterable<string>, calibrated: boolean): void {
+    const noise = this.entry(fragment, path, true)!;
+    if (calibrated) this.rounds.set(noise, (this.rounds.get(noise) ?? 0) + 1);
+    for (const key of keys) {
+      if (noise.size >= this.maxKeys) break;
+      noise.add(key);
+    }
+  }
+
   /** The noise learned so far for this fragment and path (empty until calibrated). */
   noiseFor(fragment: string, path: string): ReadonlySet<string> {
     return this.entry(fragment, path, false) ?? EMPTY;

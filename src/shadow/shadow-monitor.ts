@@ -10,8 +10,8 @@ import { extractElement } from './page-fragments.js';
 import { ShadowStats, type ShadowOutcome, type ShadowRecord, type ShadowReportJson } from './stats.js';
 
 /** The comparison (HTML parser, css-select, jsdiff) loads with the first shadowed fragment, not at start-up. */
-let comparing: Promise<[typeof import('./compare.js'), typeof import('./structural-diff.js')]> | undefined;
-const loadComparison = () => (comparing ??= Promise.all([import('./compare.js'), import('./structural-diff.js')]));
+let comparing: Promise<[typeof import('./compare-off-thread.js'), typeof import('./structural-diff.js')]> | undefined;
+const loadComparison = () => (comparing ??= Promise.all([import('./compare-off-thread.js'), import('./structural-diff.js')]));
 
 /**
  * Shadow mode's engine. For each shadowed fragment request it asks production twice and the
@@ -182,9 +182,9 @@ export class ShadowMonitor {
       this.finish(job, 'failed', prodMs, localMs, record('failed', { error }), error);
       return 'failed';
     }
-    const [{ compareResponses }, { diffAsText }] = await loadComparison();
+    const [{ compareOffThread }, { diffAsText }] = await loadComparison();
     const compareWith = (calibrationAnswer: SideResponse | undefined) =>
-      compareResponses({
+      compareOffThread({
         fragment: job.fragment,
         path: job.prodUrl.pathname,
         prod: prod.value,
@@ -195,14 +195,14 @@ export class ShadowMonitor {
         noise: this.noise,
         headers: !job.extract,
       });
-    let comparison = compareWith(calibration.status === 'fulfilled' ? (calibration.value as SideResponse | undefined) : undefined);
+    let comparison = await compareWith(calibration.status === 'fulfilled' ? (calibration.value as SideResponse | undefined) : undefined);
     // One pair of production answers can agree by chance on a value that changes on every render
     // ("rendered in 3 ms" twice): while a path has few calibrations, a difference is only
     // reported after production was asked again and the difference held.
     while (!comparison.identical && calibrate && this.noise.calibrations(job.fragment, job.prodUrl.pathname) < CONFIRMING_CALIBRATIONS) {
       const again = await askProd().catch(() => undefined);
       if (!again) break;
-      comparison = compareWith(again);
+      comparison = await compareWith(again);
     }
     if (comparison.identical) {
       this.finish(job, 'identical', prodMs, localMs);
