@@ -14,6 +14,10 @@ export const INLINE_LIMIT = 64 * 1024;
 
 let worker: Worker | undefined;
 let nextId = 0;
+let offThread = 0;
+
+/** Comparisons run in the worker so far (for tests and diagnostics). */
+export const comparisonsOffThread = (): number => offThread;
 const pending = new Map<number, { resolve: (reply: CompareReply) => void; reject: (error: Error) => void }>();
 
 function startWorker(): Worker {
@@ -55,6 +59,7 @@ export async function compareOffThread(input: CompareInput): Promise<Comparison>
     worker!.postMessage(request);
   });
   if ('error' in reply) throw new Error(reply.error);
+  offThread++;
   noise.add(input.fragment, input.path, reply.learned, input.calibration !== undefined);
   return reply.comparison;
 }
