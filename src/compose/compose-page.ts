@@ -15,7 +15,7 @@ import { SsiDocument } from './ssi/document.js';
 import { ssiEnv } from './ssi/dialect.js';
 import { withoutSsiHeaders } from './ssi/headers.js';
 import { includeTailor } from './tailor/dialect.js';
-import { serverTimingEntries } from './server-timing.js';
+import { fragmentTimings, serverTimingEntries, type FragmentTiming } from './server-timing.js';
 
 /**
  * The streaming page path: production's HTML flows through the scanner as it arrives; untouched
@@ -29,8 +29,8 @@ export interface ComposePageOptions extends PageContextOptions {
   headers: RawHeaders;
   /** Non-prod fragments that have a selector: their elements are found in composed pages. */
   selectorFragments: readonly ResolvedFragment[];
-  /** The overlay tag to put before `</body>`, when the overlay is on for this page. */
-  overlayTag?: string;
+  /** The overlay tag to put before `</body>` (given the page's fragment timings so far), when the overlay is on for this page. */
+  overlayTag?: (timings: FragmentTiming[]) => string;
   /** Rewrites asset URLs and import maps of local client-side fragments (undefined: none). */
   rewriteAsset?: (marker: Extract<Marker, { type: 'asset-url' | 'importmap' }>, raw: Buffer) => Buffer;
   assetPrefixes?: readonly string[];
@@ -163,7 +163,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
    * which the writer waits for anyway.
    */
   function overlayAtBodyEnd(): Buffer | Promise<Buffer> {
-    const tag = () => (ctx.overridden ? Buffer.from(options.overlayTag ?? '', 'latin1') : EMPTY);
+    const tag = () => (ctx.overridden && options.overlayTag ? Buffer.from(options.overlayTag(fragmentTimings(ctx.results, started)), 'latin1') : EMPTY);
     // `</body>` after an `include … set=` is evaluated in a place the SSI document kept, which
     // settles only after it: waiting for that place would wait for ourselves.
     const pending = ssi ? inFlight.filter((part) => !ssi!.isKeptPlace(part)) : inFlight;

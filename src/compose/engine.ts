@@ -198,7 +198,7 @@ async function fetchAndCompose(engine: Engine, fetch: FragmentFetch): Promise<Bu
     const reason = reasonOf(error);
     emitError(ctx, info, reason, durationMs);
     const status = error instanceof FragmentFetchError ? (error.status ?? 0) : 0;
-    const end: FragmentEnd = { ...info, status, durationMs, failed: true, reason };
+    const end: FragmentEnd = { ...info, status, durationMs, startedAt: started, failed: true, reason };
     ctx.results.push(end);
     ctx.events.emit('fragment:end', end);
     throw error;
@@ -208,7 +208,7 @@ async function fetchAndCompose(engine: Engine, fetch: FragmentFetch): Promise<Bu
   // An error status whose body the edge includes (nginx): served, and still reported as an error.
   const reason = fetched.status >= 400 ? `HTTP ${fetched.status}` : undefined;
   if (reason) emitError(ctx, info, reason, performance.now() - started);
-  const end: FragmentEnd = { ...info, status: fetched.status, durationMs: performance.now() - started, failed: reason !== undefined, ...(reason && { reason }) };
+  const end: FragmentEnd = { ...info, status: fetched.status, durationMs: performance.now() - started, startedAt: started, failed: reason !== undefined, ...(reason && { reason }) };
   ctx.results.push(end);
   ctx.events.emit('fragment:end', end);
   return composed;
@@ -221,7 +221,7 @@ async function fetchAndCompose(engine: Engine, fetch: FragmentFetch): Promise<Bu
 function fetchLocal(engine: Engine, fetch: FragmentFetch): Promise<Buffer> {
   return fetchAndCompose(engine, fetch).catch((error: unknown) => {
     emitFallback(engine.ctx, fetch.info, 'error-box');
-    return toBuffer(localErrorBox(fetch.info.name!, fetch.url.href, reasonOf(error)));
+    return toBuffer(localErrorBox(fetch.info.name!, fetch.url.href, reasonOf(error), error instanceof FragmentFetchError ? error.body : undefined));
   });
 }
 

@@ -88,6 +88,7 @@ function resolveFragments(merged: MergedConfig, origins: string[], problems: Con
           selectors: [...(value.compare?.ignore?.selectors ?? [])],
           attributes: [...(value.compare?.ignore?.attributes ?? [])],
           text: [...(value.compare?.ignore?.text ?? [])],
+          headers: (value.compare?.ignore?.headers ?? []).map((name) => name.toLowerCase()),
         },
         maxInFlight: value.compare?.maxInFlight ?? COMPARE_DEFAULTS.maxInFlight,
         cookies: value.compare?.cookies ?? COMPARE_DEFAULTS.cookies,

@@ -108,6 +108,14 @@ export interface CompareIgnoreConfig {
    * @example ['\\d{4}-\\d{2}-\\d{2}', 'build [0-9a-f]{7}']
    */
   text?: string[];
+  /**
+   * Response headers left out of the comparison (of those compared: `content-type`,
+   * `cache-control`, `set-cookie`), case-insensitive. A dev server's "do not cache" is never a
+   * difference anyway.
+   * @default []
+   * @example ['cache-control']
+   */
+  headers?: string[];
 }
 
 /** A named, shareable set of overrides: which fragments run where, plus toggles to force. */
@@ -289,7 +297,7 @@ export interface ResolvedFragment {
 }
 
 export interface ResolvedCompare {
-  ignore: { selectors: string[]; attributes: string[]; text: string[] };
+  ignore: { selectors: string[]; attributes: string[]; text: string[]; headers: string[] };
   maxInFlight: number;
   cookies: boolean;
 }

@@ -26,6 +26,8 @@ export class HttpFailure extends Error {
     readonly status?: number,
     /** `timeout` and `cancelled`: the caller gave up, not the backend; `too-large`: past `maxBytes`. */
     readonly kind: 'timeout' | 'cancelled' | 'too-large' | 'answer' = 'answer',
+    /** The start of the body a backend sent with a refused status (at most `ERROR_BODY_BYTES`, decoded), for the developer's error box. */
+    readonly body?: string,
   ) {
     super(reason);
     this.name = 'HttpFailure';
@@ -54,6 +56,9 @@ export interface HttpAnswer {
   body: Buffer;
 }
 
+/** How much of a refused answer's body is kept (`HttpFailure.body`). */
+export const ERROR_BODY_BYTES = 64 * 1024;
+
 /** Why a request was given up when whoever waited for it went away. */
 export const CANCELLED = 'cancelled: the browser went away';
 const isSuccess = (status: number) => status >= 200 && status < 300;
@@ -77,6 +82,8 @@ class Exchange {
   private headers: IncomingHttpHeaders = {};
   /** A status that is not accepted: its body is read (bounded) and dropped, then the request fails. */
   private refused?: HttpFailure;
+  /** Whether the refused answer's body can be decoded (and so shown). */
+  private refusedReadable = false;
   /** Close the connection (set by the client once it has one). */
   abort: (error: Error) => void = () => undefined;
 
@@ -125,9 +132,11 @@ class Exchange {
     const encoding = headers['content-encoding'];
     if (!(this.get.acceptStatus ?? isSuccess)(status)) {
       const location = headers.location ? ` (redirect to ${headers.location})` : '';
-      // Read (and drop) a bounded error body so the connection can be reused; never follow a redirect.
+      // Read a bounded error body (the connection can be reused, and its start tells the developer
+      // what broke); never follow a redirect.
       this.refused = new HttpFailure(`HTTP ${status}${location}`, status);
-      this.body = new CappedBody(undefined, this.get.maxBytes);
+      this.refusedReadable = canDecode(encoding);
+      this.body = new CappedBody(this.refusedReadable ? (encoding as string | undefined) : undefined, this.get.maxBytes);
       return true;
     }
     if (!canDecode(encoding)) {
@@ -148,7 +157,14 @@ class Exchange {
 
   end(): void {
     if (this.settled || !this.body) return;
-    if (this.refused) return this.fail(this.refused);
+    const { refused } = this;
+    if (refused) {
+      if (!this.refusedReadable) return this.fail(refused);
+      return void this.body.finish().then(
+        (body) => this.fail(new HttpFailure(refused.reason, refused.status, refused.kind, body.subarray(0, ERROR_BODY_BYTES).toString('utf8'))),
+        () => this.fail(refused),
+      );
+    }
     const { status, headers } = this;
     this.body.finish().then(
       (body) => {

@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import { ComposeEvents } from '../compose/events.js';
+import { DEFAULT_FRAGMENT_TIMEOUT_MS } from '../compose/fetch-fragment.js';
 import { resolveConfig } from '../config/resolve-config.js';
 import type { InlineConfig, ResolvedConfig } from '../config/types.js';
 import { watchConfig } from '../config/watch.js';
@@ -69,7 +70,13 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     },
   });
   // Open pages reload when their local fragment HTML or the config changes (ui/live-reload.ts).
-  const liveReload = new LiveReload(events, logger);
+  const liveReload = new LiveReload(events, logger, {
+    agents: fragmentAgents,
+    limits: (name) => ({
+      timeoutMs: current.gateway.config.fragments.get(name)?.timeout ?? DEFAULT_FRAGMENT_TIMEOUT_MS,
+      maxBytes: current.gateway.config.maxFragmentSize,
+    }),
+  });
   // The dev page and the overlays re-fetch what they show when it changes (ui/state-events.ts).
   const stateEvents = new StateEvents((event, data) => liveReload.broadcast(event, data));
   events.on('page:end', () => stateEvents.changed('page'));
