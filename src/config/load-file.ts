@@ -7,7 +7,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
-import { tsImport } from 'tsx/esm/api';
 import { MfeDevError, describeError } from '../errors.js';
 
 /** Where a config is looked for in each folder, in order (the contract's list). */
@@ -82,6 +81,8 @@ async function importConfig(file: string, dependencies: Set<string>): Promise<un
     if (dep && dep !== file) dependencies.add(dep);
   };
   try {
+    // Loaded on first use: a JSON or YAML config never loads tsx (nor esbuild).
+    const { tsImport } = await import('tsx/esm/api');
     const mod = (await tsImport(pathToFileURL(file).href, { parentURL: import.meta.url, onImport })) as Record<string, unknown>;
     return await configFromModule(mod);
   } finally {
