@@ -310,7 +310,7 @@ function headerValue(headers: IncomingHttpHeaders, name: string, separator: stri
  * and spelling, minus `mfe-dev` / `mfe-dev-preset` and any cookie a preset replaces, then the
  * preset cookies. Untouched when there is nothing to change.
  */
-function upstreamCookies(header: string | undefined, presetCookies: Map<string, string>): string | undefined {
+export function upstreamCookies(header: string | undefined, presetCookies: ReadonlyMap<string, string> = new Map()): string | undefined {
   const parts: string[] = [];
   let changed = presetCookies.size > 0;
   for (const piece of (header ?? '').split(';')) {
