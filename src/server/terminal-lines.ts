@@ -3,6 +3,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import type { PageEnd } from '../compose/events.js';
 import { DEV_PAGE_PATH } from '../http/routes.js';
 import { escapeControlChars } from '../http/control-chars.js';
+import { redactUrl } from '../http/redact-url.js';
 import type { Logger } from '../logger.js';
 import { resolveSelection } from '../overrides/index.js';
 import { probeHttp } from '../probe.js';
@@ -45,8 +46,9 @@ export function printPageLine(logger: Logger, end: PageEnd): void {
       const label = escapeControlChars(`${f.name ?? new URL(f.url).pathname} ${f.mode} ${Math.round(f.durationMs)}ms${f.failed ? ` ✗ ${f.reason ?? 'failed'}` : ''}`);
       return f.failed ? pc.red(label) : f.mode === 'local' ? pc.bold(pc.green(label)) : f.mode === 'shadow' ? pc.yellow(label) : pc.dim(label);
     });
-  // The URL is the request's: escaped, so it can neither move the cursor nor start a new line.
-  logger.styled(`${pc.dim(end.page.method)} ${escapeControlChars(end.page.url)} ${status} ${Math.round(end.durationMs)}ms${fragments.length ? '  ' + fragments.join(pc.dim(' · ')) : ''}`);
+  // The URL is the request's: escaped, so it can neither move the cursor nor start a new line;
+  // query-string secrets redacted, as in the `record` log.
+  logger.styled(`${pc.dim(end.page.method)} ${escapeControlChars(redactUrl(end.page.url))} ${status} ${Math.round(end.durationMs)}ms${fragments.length ? '  ' + fragments.join(pc.dim(' · ')) : ''}`);
 }
 
 /**
