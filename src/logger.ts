@@ -29,24 +29,43 @@ export interface Logger {
   onNewWarning(listener: (message: string) => void): () => void;
 }
 
-export type LogLevel = 'info' | 'silent';
+/**
+ * How much the gateway prints: `info` the start-up banner, page lines and everything below;
+ * `warn` warnings and errors; `error` errors; `silent` nothing (the dev page still lists warnings).
+ */
+export type LogLevel = 'info' | 'warn' | 'error' | 'silent';
 
-export function createLogger(level: LogLevel = 'info'): Logger {
-  const silent = level === 'silent';
+/** Where a logger's lines go (each already escaped and coloured): by default stdout and stderr. */
+export interface LogSink {
+  info(line: string): void;
+  warn(line: string): void;
+  error(line: string): void;
+}
+
+const consoleSink: LogSink = {
+  info: (line) => process.stdout.write(line + '\n'),
+  warn: (line) => process.stderr.write(line + '\n'),
+  error: (line) => process.stderr.write(line + '\n'),
+};
+
+const RANK: Record<LogLevel, number> = { info: 0, warn: 1, error: 2, silent: 3 };
+
+export function createLogger(level: LogLevel = 'info', sink: LogSink = consoleSink): Logger {
+  const shows = (what: 'info' | 'warn' | 'error') => RANK[what] >= RANK[level];
   const safe = (message: string) => escapeControlChars(message, { keepNewlines: true });
   const warningListeners = new Set<(message: string) => void>();
   const logger: Logger = {
     info(message) {
-      if (!silent) process.stdout.write(safe(message) + '\n');
+      if (shows('info')) sink.info(safe(message));
     },
     warn(message) {
-      if (!silent) process.stderr.write(pc.yellow(safe(message)) + '\n');
+      if (shows('warn')) sink.warn(pc.yellow(safe(message)));
     },
     error(message) {
-      if (!silent) process.stderr.write(pc.red(safe(message)) + '\n');
+      if (shows('error')) sink.error(pc.red(safe(message)));
     },
     styled(line) {
-      if (!silent) process.stdout.write(line + '\n');
+      if (shows('info')) sink.info(line);
     },
     // Escaped before it is remembered: the dev page shows the same text as the terminal.
     warnOnce(message) {

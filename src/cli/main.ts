@@ -154,6 +154,8 @@ function inlineFrom(flags: Record<string, unknown>): InlineConfig {
 
 async function runDev(flags: Record<string, unknown>): Promise<number> {
   const inline = inlineFrom(flags);
+  // The command prints the banner and a line per page; the library alone is quiet.
+  inline.logLevel = 'info';
   if (flags.port !== undefined) {
     const port = Number(flags.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {

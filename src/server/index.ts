@@ -52,7 +52,9 @@ export interface DevServer {
 
 export async function createDevServer(inline: InlineConfig = {}): Promise<DevServer> {
   const startedAt = performance.now();
-  const logger = createLogger(inline.logLevel);
+  // A library is quiet unless asked: the CLI passes `info` (banner, page lines).
+  const logLevel = inline.logLevel ?? 'warn';
+  const logger = createLogger(logLevel, inline.logger);
   const initial = await resolveConfig(inline);
   for (const warning of initial.warnings) logger.warnOnce(warning);
 
@@ -74,7 +76,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   logger.onNewWarning(() => stateEvents.changed('warning'));
   let pageIds = 0;
   // Shadowed fragments are compared in the background by shadow/ (its figures outlive reloads).
-  const shadow = createShadowService({ config: () => current.gateway.config, events, logger, agents: fragmentAgents, terminal: inline.logLevel !== 'silent' });
+  const shadow = createShadowService({ config: () => current.gateway.config, events, logger, agents: fragmentAgents, terminal: logLevel !== 'silent' });
   // Production answered: compose the page, or pass the bytes through (server/respond-to-page.ts).
   const respondToPage = createPageResponder({
     events,
@@ -103,7 +105,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     proxy: createUpstreamProxy({ upstream: config.upstream, logger, agents: upstreamAgents, pageTimeoutMs: config.pageTimeout, onResponse: respondToPage, onUpgradeRefused: reportRefusedSocket }),
   });
   let current = stateFor(initial);
-  if (inline.logLevel !== 'silent') events.on('page:end', (page) => printPageLine(logger, page));
+  if (logLevel === 'info') events.on('page:end', (page) => printPageLine(logger, page));
   traceEvents(events);
 
   // ── The request path, in order (the steps are in ./request-steps.ts) ───────────────────────
@@ -243,11 +245,9 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           // Websockets and local assets go through http-proxy-middleware: loaded once the
           // gateway is ready (not before the ready line), so the first HMR socket does not wait for it.
           setImmediate(() => void import('http-proxy-middleware').catch(() => undefined));
-          if (inline.logLevel !== 'silent') {
-            printReady(logger, server.config, url, performance.now() - startedAt);
-            // After the banner, never before it: a down service must not delay the start.
-            void warnAboutDownLocalServices(logger, server.config);
-          }
+          if (logLevel === 'info') printReady(logger, server.config, url, performance.now() - startedAt);
+          // After the banner, never before it: a down service must not delay the start.
+          if (logLevel === 'info' || logLevel === 'warn') void warnAboutDownLocalServices(logger, server.config);
           resolve(server);
         };
         httpServer.once('error', onError);
