@@ -40,7 +40,8 @@ export async function main(argv: string[]): Promise<number> {
     .example('mfe-dev --preset checkout --port 0')
     .action((command: string | undefined, flags: Record<string, unknown>) => {
       if (command !== undefined && command !== 'dev') {
-        throw new UsageError(`unknown command '${command}'. Commands: dev (default), check, presets, replay, trust, init. See mfe-dev --help.`);
+        const suggestion = closest(command, ['dev', 'check', 'presets', 'replay', 'trust', 'init']);
+        throw new UsageError(`unknown command '${command}'.${suggestion ? ` Did you mean '${suggestion}'?` : ''} Commands: dev (default), check, presets, replay, trust, init. See mfe-dev --help.`);
       }
       run = () => runDev(flags);
     });

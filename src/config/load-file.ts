@@ -121,7 +121,14 @@ function createExplorer(dependencies: Map<string, Set<string>>) {
 }
 
 function loadFailed(file: string, cause: unknown): MfeDevError {
-  const reason = describeError(cause).trim();
+  let reason = describeError(cause).trim();
+  // A JSON syntax error (parse-json, through cosmiconfig) carries its code frame in the message,
+  // and cosmiconfig's wrapping repeats it: shown once, after the reason, without the repeated file.
+  const frame = (cause as { codeFrame?: unknown } | undefined)?.codeFrame;
+  if (typeof frame === 'string' && frame.trim()) {
+    const text = reason.split(frame).join('').replace(`JSON Error in ${file}:`, '').replace(/ while parsing '[^\n]*'/, '');
+    reason = `${text.replace(/\n\s*\n+/g, '\n').trim()}\n\n${frame}`;
+  }
   const separator = reason.includes('\n') ? ':\n' : ': ';
   return new MfeDevError('MFE_CONFIG_LOAD_FAILED', `could not load ${file}${separator}${reason}`, { file, cause });
 }

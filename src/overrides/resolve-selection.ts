@@ -11,6 +11,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { parse as parseCookieHeader, serialize as serializeSetCookie } from 'cookie';
 import type { FragmentMode, ModeLayer, ResolvedConfig, ResolvedFragment, ResolvedPreset } from '../config/types.js';
+import { closest } from '../config/suggest.js';
 import { escapeControlChars } from '../http/control-chars.js';
 import {
   MODES_HEADER,
@@ -231,13 +232,13 @@ function buildLayer(
   const explicit = new Map<string, FragmentMode>();
   for (const { name, mode } of pairs) {
     if (config.fragments.has(name)) explicit.set(name, mode);
-    else warn(`ignored unknown fragment '${name}' in ${pairsWhere}; ${known('fragments', config.fragments)}`);
+    else warn(`ignored unknown fragment '${name}' in ${pairsWhere}${meant(name, config.fragments)}; ${known('fragments', config.fragments)}`);
   }
   const presets: ResolvedPreset[] = [];
   for (const name of presetNames) {
     const preset = config.presets.get(name);
     if (preset) presets.push(preset);
-    else warn(`ignored unknown preset '${name}' in ${presetsWhere}; ${known('presets', config.presets)}`);
+    else warn(`ignored unknown preset '${name}' in ${presetsWhere}${meant(name, config.presets)}; ${known('presets', config.presets)}`);
   }
   return { source, explicit, presets };
 }
@@ -283,6 +284,12 @@ function noLocalUrl(fragment: ResolvedFragment, mode: FragmentMode): string {
 function describeFile(from: ResolvedFragment['from'] | undefined): string {
   if (!from) return 'the config';
   return from.package ? `${from.file} (package ${from.package})` : from.file;
+}
+
+/** ` (did you mean 'header'?)` for a near miss, as the command line says it for flags. */
+function meant(name: string, names: Map<string, unknown>): string {
+  const suggestion = closest(name, names.keys());
+  return suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
 }
 
 function known(what: 'fragments' | 'presets', names: Map<string, unknown>): string {

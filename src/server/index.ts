@@ -231,6 +231,10 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           httpServer.off('listening', onListening);
           if (error.code === 'EADDRINUSE') {
             reject(new MfeDevError('MFE_PORT_IN_USE', `port ${port} on ${host} is already in use. Stop what is using it, or choose another port with --port (e.g. --port ${port + 1}, or --port 0 for any free port).`, { cause: error }));
+          } else if (error.code === 'EADDRNOTAVAIL') {
+            reject(new MfeDevError('MFE_HOST_INVALID', `cannot listen on host '${host}': no network interface of this machine has that address. Use --host 127.0.0.1 (this machine only, the default), --host 0.0.0.0 (every interface), or an address this machine has (\`ip addr\`, \`ifconfig\`).`, { cause: error }));
+          } else if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' || error.code === 'EAI_NONAME') {
+            reject(new MfeDevError('MFE_HOST_INVALID', `cannot listen on host '${host}': it is neither an IP address nor a name this machine resolves. Use --host 127.0.0.1 (this machine only, the default), --host 0.0.0.0 (every interface), or a name of this machine such as localhost.`, { cause: error }));
           } else if (error.code === 'EACCES') {
             reject(new MfeDevError('MFE_PORT_IN_USE', `not allowed to listen on ${host}:${port}. Choose a port above 1024 with --port.`, { cause: error }));
           } else reject(error);
@@ -239,8 +243,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           httpServer.off('error', onError);
           const address = httpServer.address();
           const realPort = typeof address === 'object' && address ? address.port : port;
-          const shownHost = host.includes(':') ? `[${host}]` : host;
-          url = `${secure ? 'https' : 'http'}://${shownHost}:${realPort}`;
+          url = `${secure ? 'https' : 'http'}://${openableHost(host)}:${realPort}`;
           watcher = startWatching();
           // Websockets and local assets go through http-proxy-middleware: loaded once the
           // gateway is ready (not before the ready line), so the first HMR socket does not wait for it.
@@ -294,4 +297,14 @@ function traceEvents(events: ComposeEvents): void {
   events.on('fragment:fallback', (f) => debug(`#${f.page.id} ${f.src} replaced by ${f.fallback}`));
   events.on('directive', (d) => debug(`#${d.page.id} ${d.dialect} ${d.text}`));
   events.on('page:end', (p) => debug(`#${p.page.id} done: ${p.status} in ${p.durationMs.toFixed(1)} ms`));
+}
+
+/**
+ * The host of a URL that opens in a browser: a wildcard address (`0.0.0.0`, `::`) listens on
+ * every interface but is not an address to visit, so this machine's loopback stands for it.
+ */
+function openableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }

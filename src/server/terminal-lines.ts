@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import pc from 'picocolors';
 import type { ResolvedConfig } from '../config/types.js';
 import type { PageEnd } from '../compose/events.js';
@@ -16,6 +17,7 @@ export function printReady(logger: Logger, config: ResolvedConfig, url: string, 
     `  ${pc.bold(pc.cyan('mfe-dev'))} ready in ${Math.round(startupMs)} ms`,
     '',
     `  ➜  Local:    ${pc.cyan(url + '/')}`,
+    ...networkUrls(config.host, url).map((network) => `  ➜  Network:  ${pc.cyan(network + '/')}`),
     `  ➜  Upstream: ${config.upstream}`,
     `  ➜  Dev page: ${url}${DEV_PAGE_PATH}`,
     '',
@@ -69,4 +71,15 @@ export async function warnAboutDownLocalServices(logger: Logger, config: Resolve
       logger.warn(`the local service of ${which} at ${local} is not answering (${result.reason}). Start its dev server; until then pages show an error box where it goes.`);
     }),
   );
+}
+
+/** Listening on every interface (`0.0.0.0`, `::`): the URLs other machines open, as Vite lists them. */
+function networkUrls(host: string, localUrl: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [];
+  const { protocol, port } = new URL(localUrl);
+  return Object.values(networkInterfaces())
+    .flatMap((addresses) => addresses ?? [])
+    .filter((a) => !a.internal && (a.family === 'IPv4' || host === '::'))
+    .map((a) => `${protocol}//${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${port}`)
+    .filter((u) => !u.includes('[fe80'));
 }
