@@ -44,10 +44,11 @@ export function createPageResponder(options: PageResponderOptions) {
   const hintMissingModule = (req: IncomingMessage, status: number) => {
     const url = req.url ?? '/';
     const context = getRequestContext(req)!;
-    const prefix = suggestedPrefix(url);
-    if (missedPrefixes.has(prefix) || missedPrefixes.size >= 100 || !looksLikeModuleRequest(url, req.headers)) return;
+    if (missedPrefixes.size >= 100 || !looksLikeModuleRequest(url, req.headers)) return;
     const locals = activeLocalFragments(context.state.config, context.selection.modes);
     if (locals.length === 0) return;
+    const prefix = suggestedPrefix(url, locals);
+    if (missedPrefixes.has(prefix)) return;
     missedPrefixes.add(prefix);
     options.logger.warnOnce(moduleMissHint(req.method ?? 'GET', url, status, locals));
   };
