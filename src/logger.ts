@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { escapeControlChars } from './http/control-chars.js';
-import { createWarnOnce } from './warn-once.js';
+import { createWarnOnce, type WarnOptions } from './warn-once.js';
 
 /**
  * Terminal output. Everything the gateway says goes through one logger so tests can silence it
@@ -18,8 +18,14 @@ export interface Logger {
    * of it a request or production can influence must have gone through `escapeControlChars`.
    */
   styled(line: string): void;
-  /** A warning printed once per process however often it happens (e.g. a bad override per request). */
-  warnOnce(message: string): void;
+  /**
+   * A warning printed once per process however often it happens (e.g. a bad override per
+   * request). `key` names its cause for {@link Logger.resolveWarnings}; `group: 'request'` marks
+   * text a request chose (capped in the terminal, kept off the shared list).
+   */
+  warnOnce(message: string, options?: WarnOptions): void;
+  /** The cause of the warnings of `key` (or `prefix*`) is gone: they leave the dev page's list. */
+  resolveWarnings(key: string): void;
   /** The most recent distinct warnings given to `warnOnce`, newest last, for the dev page. */
   recentWarnings(): string[];
   /**
@@ -68,9 +74,12 @@ export function createLogger(level: LogLevel = 'info', sink: LogSink = consoleSi
       if (shows('info')) sink.info(line);
     },
     // Escaped before it is remembered: the dev page shows the same text as the terminal.
-    warnOnce(message) {
+    warnOnce(message, options) {
       const text = safe(message);
-      if (once(text)) for (const listener of warningListeners) listener(text);
+      if (once(text, options) && options?.group !== 'request') for (const listener of warningListeners) listener(text);
+    },
+    resolveWarnings(key) {
+      if (once.resolve(key) > 0) for (const listener of warningListeners) listener('');
     },
     recentWarnings: () => once.recent(),
     onNewWarning(listener) {

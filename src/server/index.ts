@@ -56,7 +56,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const logLevel = inline.logLevel ?? 'warn';
   const logger = createLogger(logLevel, inline.logger);
   const initial = await resolveConfig(inline);
-  for (const warning of initial.warnings) logger.warnOnce(warning);
+  for (const warning of initial.warnings) logger.warnOnce(warning, { key: 'config' });
 
   const events = new ComposeEvents();
   const upstreamAgents = createAgents();
@@ -64,7 +64,10 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const store = new DevStateStore(events, logger);
   const localAssetProxy = createLocalAssetProxy(fragmentAgents, logger, () => current.gateway.config.pageTimeout, {
     inspectScript(fragment, url, code) {
-      if (usesEvalSourceMaps(code)) logger.warnOnce(evalSourceMapHint(fragment, url));
+      // Keyed by the file: the same file served without eval (devtool changed) withdraws it.
+      const key = `eval:${fragment}:${url.split('?')[0]}`;
+      if (usesEvalSourceMaps(code)) logger.warnOnce(evalSourceMapHint(fragment, url), { key });
+      else logger.resolveWarnings(key);
     },
   });
   // Open pages reload when their local fragment HTML or the config changes (ui/live-reload.ts).
@@ -96,7 +99,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     const context = getRequestContext(req);
     if (status !== 404 || !context?.headers.overridden) return;
     const locals = activeLocalFragments(context.state.config, context.selection.modes);
-    if (locals.length) logger.warnOnce(socketRefusedHint(context.selection.upstreamUrl.split('?')[0], status, locals));
+    if (locals.length) logger.warnOnce(socketRefusedHint(context.selection.upstreamUrl.split('?')[0], status, locals), { key: 'socket:refused' });
   };
 
   // One state per config: a reload builds the next one whole, then swaps it in.
@@ -173,7 +176,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
       // Vite pings while its server restarts: refusals are expected then, and not production's business.
       if (protocol !== 'vite-ping') {
         const locals = activeLocalFragments(context.state.config, context.selection.modes);
-        logger.warnOnce(socketMissHint(context.selection.upstreamUrl.split('?')[0], locals, refusals, protocol !== undefined));
+        logger.warnOnce(socketMissHint(context.selection.upstreamUrl.split('?')[0], locals, refusals, protocol !== undefined), { key: 'socket:miss' });
       }
       if (protocol) return void socket.destroy();
     }
@@ -193,7 +196,9 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
             liveReload.configReloaded();
             stateEvents.changed('config');
             logger.info([`config reloaded${changes.length ? ':' : ' (no changes)'}`, ...changes.map((c) => `  ${c}`)].join('\n'));
-            for (const warning of next.warnings) logger.warnOnce(warning);
+            // What the previous config caused is re-judged under the new one.
+            for (const key of ['config', 'assets:*', 'socket:*']) logger.resolveWarnings(key);
+            for (const warning of next.warnings) logger.warnOnce(warning, { key: 'config' });
             if (next.port !== previous.port || next.host !== previous.host) {
               logger.warn(`port/host changed in the config; restart mfe-dev to listen on ${next.host}:${next.port}`);
             }

@@ -50,7 +50,7 @@ export function createPageResponder(options: PageResponderOptions) {
     const prefix = suggestedPrefix(url, locals);
     if (missedPrefixes.has(prefix)) return;
     missedPrefixes.add(prefix);
-    options.logger.warnOnce(moduleMissHint(req.method ?? 'GET', url, status, locals));
+    options.logger.warnOnce(moduleMissHint(req.method ?? 'GET', url, status, locals), { key: `assets:${prefix}` });
   };
   return function respondToPage(upstream: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
     const context = getRequestContext(req);
