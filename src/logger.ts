@@ -41,6 +41,34 @@ export interface Logger {
  */
 export type LogLevel = 'info' | 'warn' | 'error' | 'silent';
 
+/**
+ * stdout and stderr whose reader went away (`mfe-dev | head -3`, an IDE task whose reader died, a
+ * `nohup` run in a closed terminal): the write fails with EPIPE or EIO, and the gateway stops
+ * writing to that stream and carries on serving. Nothing else changes.
+ */
+const closedStreams = new Set<NodeJS.WritableStream>();
+let streamsGuarded = false;
+
+/**
+ * Takes the write errors of stdout and stderr (they would otherwise be uncaught exceptions, and
+ * reporting them would write, fail and report again, forever). The CLI calls it first thing.
+ */
+export function guardTerminalStreams(): void {
+  if (streamsGuarded) return;
+  streamsGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => closedStreams.add(stream));
+}
+
+/** Writes to stdout or stderr unless its reader is gone; never throws. */
+export function writeTerminal(stream: NodeJS.WriteStream, text: string): void {
+  if (closedStreams.has(stream) || stream.destroyed || !stream.writable) return;
+  try {
+    stream.write(text);
+  } catch {
+    closedStreams.add(stream);
+  }
+}
+
 /** Where a logger's lines go (each already escaped and coloured): by default stdout and stderr. */
 export interface LogSink {
   info(line: string): void;
@@ -49,9 +77,9 @@ export interface LogSink {
 }
 
 const consoleSink: LogSink = {
-  info: (line) => process.stdout.write(line + '\n'),
-  warn: (line) => process.stderr.write(line + '\n'),
-  error: (line) => process.stderr.write(line + '\n'),
+  info: (line) => writeTerminal(process.stdout, line + '\n'),
+  warn: (line) => writeTerminal(process.stderr, line + '\n'),
+  error: (line) => writeTerminal(process.stderr, line + '\n'),
 };
 
 const RANK: Record<LogLevel, number> = { info: 0, warn: 1, error: 2, silent: 3 };
@@ -102,5 +130,5 @@ export function createDebugger(namespace: string): ((message: string) => void) |
     .filter(Boolean)
     .some((pattern) => pattern === namespace || pattern === '*' || (pattern.endsWith('*') && namespace.startsWith(pattern.slice(0, -1))));
   if (!enabled) return undefined;
-  return (message) => process.stderr.write(`${pc.magenta(namespace)} ${escapeControlChars(message, { keepNewlines: true })}\n`);
+  return (message) => writeTerminal(process.stderr, `${pc.magenta(namespace)} ${escapeControlChars(message, { keepNewlines: true })}\n`);
 }

@@ -68,6 +68,16 @@ function send(res: ServerResponse, status: number, type: string, body: string, s
 
 const MODES = ['prod', 'local', 'shadow'] as const;
 
+/**
+ * A link to a page the gateway served, that stays on the gateway: a page requested as
+ * `//evil.example/x` (or `/\\evil.example/x`) would otherwise be a protocol-relative link to
+ * another site. `/.` in front keeps the very same path (the browser drops the `.` segment).
+ */
+export function gatewayHref(url: string): string {
+  if (!url.startsWith('/')) return `/${url}`;
+  return /^\/[/\\]/.test(url) ? `/.${url}` : url;
+}
+
 /** This browser's pairs with one fragment's mode changed: a click changes that fragment only. */
 function pairsWith(pairs: Record<string, string>, name: string, mode: string): string {
   return Object.entries({ ...pairs, [name]: mode })
@@ -112,7 +122,7 @@ function renderDevPage(state: DevStateJson, shadow: ShadowReportJson): string {
     .map((p, i) => {
       const failed = p.fragments.filter((f) => f.failed).length;
       const summary = `<code>${e(p.url)}</code> <span class="status s${Math.floor(p.status / 100)}">${p.status}</span> <span class="muted">${p.durationMs} ms · ${p.fragments.length} fragment(s)${p.firstByteMs === null ? '' : ` · first byte ${Math.round(p.firstByteMs)} ms`}</span>${failed ? ` <span class="bad">${failed} failed</span>` : ''}`;
-      return `<details class="page"${i < 3 ? ' open' : ''}><summary>${summary} <a class="open" href="${e(p.url)}">open</a></summary>${renderWaterfall(p)}</details>`;
+      return `<details class="page"${i < 3 ? ' open' : ''}><summary>${summary} <a class="open" href="${e(gatewayHref(p.url))}">open</a></summary>${renderWaterfall(p)}</details>`;
     })
     .join('');
   return `<!doctype html>
