@@ -63,6 +63,8 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   const site = pageSite(ctx.pageUrl);
   ctx.events.emit('page:start', ctx.page);
   const started = performance.now();
+  /** When the page's head went to the browser (its first byte), for the dev page's waterfall. */
+  let firstByteAt: number | undefined;
   let status = upstream.statusCode ?? 200;
   let statusMessage = upstream.statusMessage;
   /** What the first chunk told the dialects (Tailor's primary fragment, SSI's headers, Varnish's XML check). */
@@ -86,6 +88,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       if (known) headers.push('Server-Timing', known);
       if (options.trailers) headers.push('Trailer', 'Server-Timing');
       res.writeHead(status, statusMessage, headers);
+      firstByteAt = performance.now();
     },
     onBackpressure: (paused) => (paused ? body.pause() : body.resume()),
   });
@@ -195,6 +198,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         page: ctx.page,
         status,
         durationMs: performance.now() - started,
+        ...(firstByteAt !== undefined && { firstByteMs: firstByteAt - started }),
         fragments: ctx.results,
       });
       resolve();

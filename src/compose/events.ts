@@ -81,6 +81,8 @@ export interface PageEnd {
   page: PageInfo;
   status: number;
   durationMs: number;
+  /** When the page's head was written, in ms from its start (absent when it never was). */
+  firstByteMs?: number;
   fragments: FragmentEnd[];
 }
 

@@ -1,3 +1,4 @@
+import type { LogLevel, LogSink } from '../logger.js';
 /**
  * The shape of `mfe-dev.config.ts` (what users write) and of the resolved config (what the
  * gateway runs on). The user-facing types carry the documentation: editors show it on hover.
@@ -331,8 +332,19 @@ export interface InlineConfig extends UserConfig {
   cli?: Partial<ModeLayer>;
   /** Watch the config files and hot-reload them. @default true */
   watch?: boolean;
-  /** `silent` prints nothing (tests); `info` prints the start-up banner and page lines. @default 'info' */
-  logLevel?: 'info' | 'silent';
+  /**
+   * What the gateway prints: `info` the start-up banner and a line per page (what the CLI uses),
+   * `warn` warnings and errors only, `error` errors only, `silent` nothing. A library is quiet
+   * unless asked, as Vite's `createServer` with `logLevel`.
+   * @default 'warn'
+   */
+  logLevel?: LogLevel;
+  /**
+   * Where the lines go instead of stdout/stderr (e.g. your own logger): each line arrives
+   * escaped, coloured when a TTY reads them.
+   * @example { info: (line) => myLog.info(line), warn: (line) => myLog.warn(line), error: (line) => myLog.error(line) }
+   */
+  logger?: LogSink;
 }
 
 /** The config after `extends` merging, validation and defaults: what the gateway runs on. */
