@@ -5,14 +5,17 @@ import { createDecoder } from '../http/encodings.js';
 import type { RawHeaders } from '../http/raw-headers.js';
 import { charsetFromContentType, sniffMetaCharset } from '../html/charset.js';
 import { PageScanner, type Marker, type ScanOptions } from '../html/scan-page.js';
-import { localUrlFor, overrideUrlFor } from '../config/fragment-match.js';
+import type { PageStart } from './dialect.js';
+import { createEngine, DIALECTS, reasonOf } from './engine.js';
+import type { EdgeRules } from './edge-rules.js';
+import { pageSite } from './include-site.js';
 import { OrderedWriter } from './ordered-writer.js';
-import { createPageContext, type PageContext, type PageContextOptions } from './page-context.js';
-import { DEFAULT_FRAGMENT_TIMEOUT_MS, fetchLocal, reasonOf, replaceMarker, resolveInclude, ssiEnv } from './resolve-include.js';
+import { createPageContext, type PageContextOptions } from './page-context.js';
 import { SsiDocument } from './ssi/document.js';
+import { ssiEnv } from './ssi/dialect.js';
 import { withoutSsiHeaders } from './ssi/headers.js';
-import { looksLikeMarkup } from './esi/varnish.js';
-import { serverTimingEntries } from './server-timing.js';
+import { includeTailor } from './tailor/dialect.js';
+import { fragmentTimings, serverTimingEntries, type FragmentTiming } from './server-timing.js';
 
 /**
  * The streaming page path: production's HTML flows through the scanner as it arrives; untouched
@@ -26,11 +29,13 @@ export interface ComposePageOptions extends PageContextOptions {
   headers: RawHeaders;
   /** Non-prod fragments that have a selector: their elements are found in composed pages. */
   selectorFragments: readonly ResolvedFragment[];
-  /** The overlay tag to put before `</body>`, when the overlay is on for this page. */
-  overlayTag?: string;
+  /** The overlay tag to put before `</body>` (given the page's fragment timings so far), when the overlay is on for this page. */
+  overlayTag?: (timings: FragmentTiming[]) => string;
   /** Rewrites asset URLs and import maps of local client-side fragments (undefined: none). */
   rewriteAsset?: (marker: Extract<Marker, { type: 'asset-url' | 'importmap' }>, raw: Buffer) => Buffer;
   assetPrefixes?: readonly string[];
+  /** Bytes held for an open marker before they are sent on as text (`maxMarkerSize`). */
+  maxMarkerBytes?: number;
   /** Whether the client can receive trailers (HTTP/1.1). */
   trailers: boolean;
   /**
@@ -42,32 +47,34 @@ export interface ComposePageOptions extends PageContextOptions {
 
 const EMPTY = Buffer.alloc(0);
 
-/** A Tailor `primary` fragment (or `<script type="fragment" primary>`) in the first chunk of a page (Tailor templates put it early). */
-const PRIMARY_FRAGMENT = /<(?:fragment\s|script\s[^>]*\bfragment\b)[^>]*\bprimary\b/i;
-
-/** A command of nginx's SSI in the first chunk: the page speaks SSI, and nginx's filter changes its headers. */
-const SSI_COMMAND = /<!--#\s*(?:include|echo|config|set|if|elif|else|endif|block|endblock)[\s-]/;
+/** What the page's first bytes tell the dialects (each one is asked). */
+function pageStart(chunk: Buffer, rules: EdgeRules): PageStart {
+  const start: PageStart = {};
+  for (const dialect of DIALECTS) Object.assign(start, dialect.firstBytes?.(chunk, rules));
+  return start;
+}
 
 export function composePage(options: ComposePageOptions): Promise<void> {
   const { upstream, res } = options;
   const ctx = createPageContext(options);
+  const selectorByKey = new Map(options.selectorFragments.map((f) => [f.selector!, f]));
+  ctx.selectorFragments = selectorByKey;
+  const engine = createEngine(ctx);
+  const site = pageSite(ctx.pageUrl);
   ctx.events.emit('page:start', ctx.page);
   const started = performance.now();
+  /** When the page's head went to the browser (its first byte), for the dev page's waterfall. */
+  let firstByteAt: number | undefined;
   let status = upstream.statusCode ?? 200;
   let statusMessage = upstream.statusMessage;
-  /** Tailor: a `primary` fragment decides the page's status, so the head waits for it. */
-  let holdForPrimary: boolean | undefined;
-  let firstChunk: Buffer | undefined;
-  /** Looked for in the first chunk once a marker asks: a page without markers is never searched. */
-  const holdsForPrimary = () => (holdForPrimary ??= firstChunk !== undefined && PRIMARY_FRAGMENT.test(firstChunk.toString('latin1')));
+  /** What the first chunk told the dialects (Tailor's primary fragment, SSI's headers, Varnish's XML check). */
+  let start: PageStart = { ssiHeaders: ctx.rules.ssi.headersOnEveryPage };
   let primarySeen = false;
   const decoder = createDecoder(upstream.headers['content-encoding']);
   const body: Readable = decoder ? upstream.pipe(decoder) : upstream;
   ctx.charset = charsetFromContentType(upstream.headers['content-type']);
   let charsetKnown = ctx.charset !== undefined;
   let headerTiming = 0;
-  /** The page speaks SSI (a command in its first chunk): nginx's SSI filter changes its headers. */
-  let ssiPage = ctx.edge === 'nginx';
   /** The page's SSI document, from its first SSI command on: everything after it goes through it. */
   let ssi: SsiDocument | undefined;
   /** Tailor: headers the primary fragment gives the page (Location, Set-Cookie). */
@@ -75,21 +82,23 @@ export function composePage(options: ComposePageOptions): Promise<void> {
 
   const writer = new OrderedWriter(res, {
     beforeFirstWrite: () => {
-      const headers = [...(ssiPage ? withoutSsiHeaders(options.headers) : options.headers), ...primaryHeaders];
+      const headers = [...(start.ssiHeaders ? withoutSsiHeaders(options.headers) : options.headers), ...primaryHeaders];
       const known = serverTimingEntries(ctx.results);
       headerTiming = ctx.results.length;
       if (known) headers.push('Server-Timing', known);
       if (options.trailers) headers.push('Trailer', 'Server-Timing');
       res.writeHead(status, statusMessage, headers);
+      firstByteAt = performance.now();
     },
     onBackpressure: (paused) => (paused ? body.pause() : body.resume()),
   });
 
-  const selectorByKey = new Map(options.selectorFragments.map((f) => [f.selector!, f]));
   const scanOptions: ScanOptions = {
     selectors: [...selectorByKey.keys()],
     assetPrefixes: options.assetPrefixes,
     bodyEnd: options.overlayTag !== undefined,
+    maxHeldBytes: options.maxMarkerBytes,
+    ...ctx.rules.scan,
   };
   const scanner = new PageScanner(scanOptions, {
     bytes: (chunk) => (ssi ? ssi.content(chunk) : writer.push(chunk)),
@@ -100,9 +109,9 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         return;
       }
       // The bytes before the first fragment leave before any fragment request is even built.
-      if (!writer.hasStarted && !holdsForPrimary()) writer.flush();
+      if (!writer.hasStarted && !start.holdForPrimary) writer.flush();
       if (marker.type === 'ssi-command') {
-        ssi ??= new SsiDocument(ssiEnv(ctx, 0, [ctx.pageUrl.href]), ctx.pageUrl, (part) => writer.push(track(part)), true, track);
+        ssi ??= new SsiDocument(ssiEnv(engine, site), ctx.pageUrl, (part) => writer.push(track(part)), true, track);
         ssi.command(marker.command, raw);
       } else if (ssi) {
         ssi.content(raw, () => replacePageMarker(marker, raw));
@@ -119,12 +128,9 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   function resolvePrimary(marker: Extract<Marker, { type: 'tailor' }>, raw: Buffer): Promise<Buffer> {
     let decided!: () => void;
     writer.holdUntil(new Promise<void>((resolve) => (decided = resolve)));
-    return resolveInclude(ctx, {
+    return includeTailor(engine, site, {
       marker,
       raw,
-      base: ctx.pageUrl,
-      depth: 0,
-      chain: [ctx.pageUrl.href],
       // Its status, Location and Set-Cookie become the page's, as Tailor answers.
       onResponse: (response) => {
         if (primaryHeaders.length > 0 || writer.hasStarted) return;
@@ -136,13 +142,13 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         for (const cookie of response.headers['set-cookie'] ?? []) given.push('Set-Cookie', cookie);
         primaryHeaders.push(...(options.adaptHeaders ? options.adaptHeaders(given) : given));
       },
-      onOutcome: (served) => {
-        if (!served) {
-          status = 500;
-          statusMessage = undefined;
-        }
-        decided();
-      },
+    }).then(({ bytes, served }) => {
+      if (!served) {
+        status = 500;
+        statusMessage = undefined;
+      }
+      decided();
+      return bytes;
     });
   }
 
@@ -160,7 +166,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
    * which the writer waits for anyway.
    */
   function overlayAtBodyEnd(): Buffer | Promise<Buffer> {
-    const tag = () => (ctx.overridden ? Buffer.from(options.overlayTag ?? '', 'latin1') : EMPTY);
+    const tag = () => (ctx.overridden && options.overlayTag ? Buffer.from(options.overlayTag(fragmentTimings(ctx.results, started)), 'latin1') : EMPTY);
     // `</body>` after an `include … set=` is evaluated in a place the SSI document kept, which
     // settles only after it: waiting for that place would wait for ourselves.
     const pending = ssi ? inFlight.filter((part) => !ssi!.isKeptPlace(part)) : inFlight;
@@ -170,8 +176,6 @@ export function composePage(options: ComposePageOptions): Promise<void> {
 
   function replacePageMarker(marker: Marker, raw: Buffer): Buffer | Promise<Buffer> {
     switch (marker.type) {
-      case 'element':
-        return track(replaceElement(ctx, selectorByKey.get(marker.selector), raw));
       case 'body-end':
         return overlayAtBodyEnd();
       case 'asset-url':
@@ -181,7 +185,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         return rewritten;
       }
       default:
-        return track(replaceMarker(ctx, marker, raw, ctx.pageUrl, 0, [ctx.pageUrl.href]));
+        return track(engine.replace(site, marker, raw));
     }
   }
 
@@ -194,6 +198,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         page: ctx.page,
         status,
         durationMs: performance.now() - started,
+        ...(firstByteAt !== undefined && { firstByteMs: firstByteAt - started }),
         fragments: ctx.results,
       });
       resolve();
@@ -208,17 +213,12 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       }
     });
     let first = true;
-    /** Varnish leaves a body that does not start with `<` unprocessed (its "XML check"). */
-    let untouched = false;
     body.on('data', (chunk: Buffer) => {
       if (first) {
         first = false;
-        firstChunk = chunk;
-        // A byte search first: most pages have no `<!--#` at all and are never made a string.
-        if (!ssiPage && chunk.indexOf('<!--#') >= 0) ssiPage = SSI_COMMAND.test(chunk.toString('latin1'));
-        untouched = ctx.edge === 'varnish' && !looksLikeMarkup(chunk);
+        start = pageStart(chunk, ctx.rules);
       }
-      if (untouched) {
+      if (start.untouched) {
         writer.push(chunk);
         writer.flush();
         return;
@@ -261,25 +261,4 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       });
     });
   });
-}
-
-/** A pre-composed page's fragment element: replaced by the local service's output, or shadowed. */
-function replaceElement(ctx: PageContext, fragment: ResolvedFragment | undefined, raw: Buffer): Buffer | Promise<Buffer> {
-  const mode = (fragment && ctx.modes.get(fragment.name)) ?? 'prod';
-  if (!fragment || mode === 'prod') return raw;
-  // The local service (or the preview) answers for the fragment's `src`, with the page's query.
-  const includeUrl = new URL(fragment.src, ctx.pageUrl);
-  includeUrl.search = ctx.pageUrl.search;
-  const timeoutMs = fragment.timeout ?? DEFAULT_FRAGMENT_TIMEOUT_MS;
-  if (mode === 'shadow') {
-    if (!fragment.local) return raw;
-    ctx.overridden = true;
-    ctx.shadowFragment?.({ page: ctx.page, name: fragment.name, prodUrl: ctx.pageUrl, localUrl: localUrlFor(fragment, includeUrl), headers: ctx.fragmentHeaders, timeoutMs, extract: fragment.selector });
-    return raw;
-  }
-  const targetUrl = overrideUrlFor(fragment, mode, includeUrl);
-  if (!targetUrl) return raw;
-  if (mode === 'local') ctx.overridden = true;
-  const info = { page: ctx.page, name: fragment.name, mode, src: fragment.src, url: targetUrl.href, depth: 0 };
-  return fetchLocal(ctx, info, targetUrl, timeoutMs, [ctx.pageUrl.href]).then((bytes) => (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes));
 }

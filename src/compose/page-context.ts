@@ -1,9 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import type { Edge, FragmentMode } from '../config/types.js';
+import type { Edge, FragmentMode, ResolvedFragment } from '../config/types.js';
 import type { Agents } from '../http/agents.js';
 import type { ComposeEvents, FragmentEnd, PageInfo } from './events.js';
 import type { FragmentMatcher } from '../config/fragment-match.js';
+import { edgeRules, type EdgeRules } from './edge-rules.js';
 import type { IncludePolicy } from './include-policy.js';
 import type { SsiPageState } from './ssi/variables.js';
 
@@ -36,20 +37,26 @@ export interface PageContext {
   results: FragmentEnd[];
   /** Set once a fragment of this page is served or shadowed from a local service. */
   overridden: boolean;
-  /** The config's `edge`: whose rules apply where edges differ (undefined: each dialect's usual edge). */
-  edge: Edge | undefined;
+  /** The rules of the config's `edge`, where edges differ (one profile per edge, shared by every page). */
+  rules: EdgeRules;
   /** The config's `diagnostics`: `false` leaves out mfe-dev's own comments about failed includes. */
   diagnostics: boolean;
   /** The page request's headers as production received them (`$http_NAME`, `$cookie_NAME` in SSI). */
   pageHeaders: IncomingHttpHeaders | undefined;
   /** The browser's address (`$remote_addr` in SSI). */
   remoteAddress: string | undefined;
+  /** The page request's protocol, `HTTP/1.1` (`$server_protocol` in SSI). */
+  pageProtocol?: string;
   /** SSI variables, captures and blocks of this page, once it uses SSI commands. */
   ssi?: SsiPageState;
   /** Names of the cookies active presets add to `fragmentHeaders` (they reach even Tailor fragments). */
   presetCookieNames?: readonly string[];
   /** A traced page (`serve`): the `traceparent` of a new span for one fragment request. */
   traceFragment?: TraceFragment;
+  /** Names (lower case) of the headers active presets add to `fragmentHeaders` (they reach even Tailor fragments). */
+  presetHeaderNames?: readonly string[];
+  /** Non-prod fragments with a `selector`, by selector: their elements are found in composed pages. */
+  selectorFragments?: ReadonlyMap<string, ResolvedFragment>;
 }
 
 export type TraceFragment = (page: PageInfo, url: string, name: string | undefined) => string;
@@ -66,14 +73,16 @@ export interface PageContextOptions {
   shadowFragment?: ShadowFragment;
   includePolicy: IncludePolicy;
   maxFragmentBytes: number;
-  /** See {@link PageContext.edge}. */
+  /** The config's `edge`: whose rules apply where edges differ (undefined: each dialect's usual edge). */
   edge?: Edge;
   /** See {@link PageContext.diagnostics}. @default true */
   diagnostics?: boolean;
   pageHeaders?: IncomingHttpHeaders;
   remoteAddress?: string;
+  pageProtocol?: string;
   presetCookieNames?: readonly string[];
   traceFragment?: TraceFragment;
+  presetHeaderNames?: readonly string[];
 }
 
 /** A shadowed fragment, as production's edge would request it. */
@@ -139,11 +148,13 @@ export function createPageContext(options: PageContextOptions): PageContext {
     cancel,
     results: [],
     overridden: false,
-    edge: options.edge,
+    rules: edgeRules(options.edge),
     diagnostics: options.diagnostics ?? true,
     pageHeaders: options.pageHeaders,
     remoteAddress: options.remoteAddress,
+    pageProtocol: options.pageProtocol,
     presetCookieNames: options.presetCookieNames,
     traceFragment: options.traceFragment,
+    presetHeaderNames: options.presetHeaderNames,
   };
 }

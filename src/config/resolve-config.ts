@@ -13,18 +13,18 @@ import type { InlineConfig, ModeLayer, ResolvedConfig, ResolvedFragment, Resolve
 import { normalizeLocal, normalizeOrigin, normalizePreviewTemplate, normalizeSrc } from './urls.js';
 
 /** Defaults of the optional top-level keys. */
-export const CONFIG_DEFAULTS = { port: 4400, host: '127.0.0.1', overlay: true, diagnostics: true, pageTimeout: 30_000, maxFragmentSize: 10 * 1024 * 1024 } as const;
+export const CONFIG_DEFAULTS = { port: 4400, host: '127.0.0.1', overlay: true, diagnostics: true, pageTimeout: 30_000, maxFragmentSize: 10 * 1024 * 1024, maxMarkerSize: 1024 * 1024 } as const;
 
-/** Defaults of `fragments.NAME.compare` (shadow mode). */
 /** Defaults of `serve`. */
 export const SERVE_DEFAULTS = { drainDelay: 5000, drainTimeout: 30_000 } as const;
 
+/** Defaults of `fragments.NAME.compare` (shadow mode). */
 export const COMPARE_DEFAULTS = { maxInFlight: 4, cookies: false } as const;
 
 const MODE_KEYS = ['local', 'prod', 'shadow'] as const;
 
 function userPart(inline: InlineConfig): UserConfig {
-  const { configFile: _file, root: _root, cli: _cli, watch: _watch, logLevel: _log, command: _command, ...user } = inline;
+  const { configFile: _file, root: _root, cli: _cli, watch: _watch, logLevel: _log, logger: _logger, command: _command, ...user } = inline;
   return Object.fromEntries(Object.entries(user).filter(([, v]) => v !== undefined)) as UserConfig;
 }
 
@@ -92,6 +92,7 @@ function resolveFragments(merged: MergedConfig, origins: string[], problems: Con
           selectors: [...(value.compare?.ignore?.selectors ?? [])],
           attributes: [...(value.compare?.ignore?.attributes ?? [])],
           text: [...(value.compare?.ignore?.text ?? [])],
+          headers: (value.compare?.ignore?.headers ?? []).map((name) => name.toLowerCase()),
         },
         maxInFlight: value.compare?.maxInFlight ?? COMPARE_DEFAULTS.maxInFlight,
         cookies: value.compare?.cookies ?? COMPARE_DEFAULTS.cookies,
@@ -243,6 +244,7 @@ export async function resolveConfig(inline: InlineConfig = {}): Promise<Resolved
     includeHosts: [...new Set((merged.includeHosts?.value ?? []).map(normalizeOrigin))],
     pageTimeout: merged.pageTimeout?.value ?? CONFIG_DEFAULTS.pageTimeout,
     maxFragmentSize: merged.maxFragmentSize?.value ?? CONFIG_DEFAULTS.maxFragmentSize,
+    maxMarkerSize: merged.maxMarkerSize?.value ?? CONFIG_DEFAULTS.maxMarkerSize,
     ...(merged.edge && { edge: merged.edge.value }),
     diagnostics: merged.diagnostics?.value ?? CONFIG_DEFAULTS.diagnostics,
     https: resolveHttps(merged.https, layers, root),

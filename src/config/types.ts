@@ -1,3 +1,4 @@
+import type { LogLevel, LogSink } from '../logger.js';
 /**
  * The shape of `mfe-dev.config.ts` (what users write) and of the resolved config (what the
  * gateway runs on). The user-facing types carry the documentation: editors show it on hover.
@@ -128,6 +129,14 @@ export interface CompareIgnoreConfig {
    * @example ['\\d{4}-\\d{2}-\\d{2}', 'build [0-9a-f]{7}']
    */
   text?: string[];
+  /**
+   * Response headers left out of the comparison (of those compared: `content-type`,
+   * `cache-control`, `set-cookie`), case-insensitive. A dev server's "do not cache" is never a
+   * difference anyway.
+   * @default []
+   * @example ['cache-control']
+   */
+  headers?: string[];
 }
 
 /** A named, shareable set of overrides: which fragments run where, plus toggles to force. */
@@ -231,6 +240,14 @@ export interface UserConfig {
    * @example 50 * 1024 * 1024
    */
   maxFragmentSize?: number;
+  /**
+   * The most bytes of a page held back while a marker in it is still open (an unclosed quote in
+   * a tag, `<div ` without `>`, an unclosed `<esi:remove>`, `<fragment>` or `<!--esi`). Past it the
+   * held bytes are sent on as the text they are and the page keeps streaming, so a stray quote
+   * never holds the rest of a page in memory or keeps it from the browser.
+   * @default 1048576 (1 MiB)
+   */
+  maxMarkerSize?: number;
   /**
    * The production edge that assembles your pages, where edges differ: nginx (SSI), Varnish,
    * Akamai or Fastly (ESI), or Tailor. Unset, each dialect follows its usual edge: SSI as
@@ -366,7 +383,7 @@ export interface ResolvedFragment {
 }
 
 export interface ResolvedCompare {
-  ignore: { selectors: string[]; attributes: string[]; text: string[] };
+  ignore: { selectors: string[]; attributes: string[]; text: string[]; headers: string[] };
   maxInFlight: number;
   cookies: boolean;
 }
@@ -408,8 +425,19 @@ export interface InlineConfig extends UserConfig {
    * @default 'dev'
    */
   command?: 'dev' | 'serve';
-  /** `silent` prints nothing (tests); `info` prints the start-up banner and page lines. @default 'info' */
-  logLevel?: 'info' | 'silent';
+  /**
+   * What the gateway prints: `info` the start-up banner and a line per page (what the CLI uses),
+   * `warn` warnings and errors only, `error` errors only, `silent` nothing. A library is quiet
+   * unless asked, as Vite's `createServer` with `logLevel`.
+   * @default 'warn'
+   */
+  logLevel?: LogLevel;
+  /**
+   * Where the lines go instead of stdout/stderr (e.g. your own logger): each line arrives
+   * escaped, coloured when a TTY reads them.
+   * @example { info: (line) => myLog.info(line), warn: (line) => myLog.warn(line), error: (line) => myLog.error(line) }
+   */
+  logger?: LogSink;
 }
 
 /** The config after `extends` merging, validation and defaults: what the gateway runs on. */
@@ -438,6 +466,8 @@ export interface ResolvedConfig {
   pageTimeout: number;
   /** Decompressed bytes a fragment may have (see {@link UserConfig.maxFragmentSize}). */
   maxFragmentSize: number;
+  /** Bytes held for an open marker (see {@link UserConfig.maxMarkerSize}). */
+  maxMarkerSize: number;
   /** See {@link UserConfig.edge}; undefined: each dialect follows its usual edge. */
   edge?: Edge;
   /** See {@link UserConfig.diagnostics}. */

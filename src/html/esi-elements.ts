@@ -121,3 +121,17 @@ function parseAttributes(source: string): Record<string, string> {
   }
   return attributes;
 }
+
+/** How deeply `esi:*` elements nest in `elements` (1 for elements without children); iterative, for any depth. */
+export function esiNestingDepth(elements: readonly EsiElement[]): number {
+  let deepest = 0;
+  const pending: Array<[readonly EsiElement[], number]> = [[elements, 1]];
+  while (pending.length > 0) {
+    const [level, depth] = pending.pop()!;
+    for (const element of level) {
+      if (depth > deepest) deepest = depth;
+      if (element.children.length > 0) pending.push([element.children, depth + 1]);
+    }
+  }
+  return deepest;
+}

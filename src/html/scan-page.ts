@@ -1,7 +1,9 @@
 import { compileSelectors, type CompiledSelector } from './element-matcher.js';
 import { IncludeScanner } from './include-scanner.js';
+import { NginxSsiScanner } from './nginx-ssi-scan.js';
 import type { ScanPart, ScanSink } from './markers.js';
 import { ScanCore, type Settings } from './scan-core.js';
+import { VarnishPageScanner } from './varnish-scan.js';
 
 /**
  * The streaming page scanner: production's HTML goes in as Buffers, in any chunking; out come,
@@ -43,10 +45,27 @@ export interface ScanOptions {
   /** Report the first `</body>` as a zero-length marker just before it. */
   bodyEnd?: boolean;
   /**
+   * The most bytes held back for a marker still open (an unclosed tag, comment or paired
+   * element); past it they are handed on as plain bytes and scanning goes on after them.
+   * Unset: no limit (fragments, which are bounded by their size already).
+   */
+  maxHeldBytes?: number;
+  /**
    * Use htmlparser2's tokenizer even when only include markers are wanted (by default a
    * byte-level scanner, which finds the same markers, does that job). For tests comparing the two.
    */
   forceTokenizer?: boolean;
+  /**
+   * `'varnish'`: ESI is read as Varnish reads it (varnish-esi.ts), and no other include markers
+   * are reported. @default 'html'
+   */
+  esi?: 'html' | 'varnish';
+  /**
+   * `'nginx'`: SSI commands are read as nginx reads them, as bytes (nginx-ssi-scan.ts): in
+   * attribute values, scripts, styles and comments too; no other include markers are reported.
+   * @default 'html'
+   */
+  ssi?: 'html' | 'nginx';
 }
 
 export type { Marker, ScanPart, ScanSink } from './markers.js';
@@ -57,13 +76,24 @@ export class PageScanner {
   private core: ScanCore | undefined;
   /** Include markers only (no selectors, no asset prefixes): the byte-level fast path. */
   private readonly fast: IncludeScanner | undefined;
+  /** `esi: 'varnish'`: everything goes through Varnish's reading first. */
+  private readonly varnish: VarnishPageScanner | undefined;
   private ended = false;
 
   constructor(options: ScanOptions, sink: ScanSink) {
     this.settings = resolveSettings(options);
     this.sink = sink;
-    if (this.settings.selectors === null && this.settings.prefixes === null && !options.forceTokenizer) {
-      this.fast = new IncludeScanner(this.settings.bodyEnd, sink);
+    if (options.ssi === 'nginx') {
+      const { selectors, prefixes, bodyEnd } = this.settings;
+      const needsInner = selectors !== null || prefixes !== null || bodyEnd;
+      const inner = needsInner ? (stage: ScanSink) => new PageScanner({ ...options, ssi: 'html' }, stage) : undefined;
+      this.varnish = new VarnishPageScanner(sink, inner, (outer) => new NginxSsiScanner(outer, options.maxHeldBytes));
+    } else if (options.esi === 'varnish') {
+      const { selectors, prefixes, bodyEnd } = this.settings;
+      const needsInner = selectors !== null || prefixes !== null || bodyEnd;
+      this.varnish = new VarnishPageScanner(sink, needsInner ? (inner) => new PageScanner({ ...options, esi: 'html' }, inner) : undefined);
+    } else if (this.settings.selectors === null && this.settings.prefixes === null && !options.forceTokenizer) {
+      this.fast = new IncludeScanner(this.settings.bodyEnd, sink, options.maxHeldBytes);
     } else {
       this.core = new ScanCore(this.settings, sink, { base: 0, stack: null, bodyEndDone: false });
     }
@@ -71,7 +101,8 @@ export class PageScanner {
 
   write(chunk: Buffer): void {
     if (this.ended) throw new Error('PageScanner.write() was called after end(): create a new scanner for each page.');
-    if (this.fast) this.fast.write(chunk);
+    if (this.varnish) this.varnish.write(chunk);
+    else if (this.fast) this.fast.write(chunk);
     else this.core!.write(chunk);
   }
 
@@ -79,6 +110,7 @@ export class PageScanner {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    if (this.varnish) return this.varnish.end();
     if (this.fast) return this.fast.end();
     // A paired include or `<esi:remove>` never closed stands for its open tag alone; what
     // followed it is scanned again from there (a loop, not recursion: each one is shorter).

@@ -50,19 +50,36 @@ export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, context: Re
   }
 }
 
-/** What a real edge forwards to its fragment services. */
+/**
+ * Browser headers a fragment request never carries: they describe the browser's connection or
+ * body, are the gateway's own (`accept-encoding`, `host`), or would make a fragment answer
+ * something other than the whole fragment (conditionals, ranges).
+ */
+const NOT_TO_FRAGMENTS = new Set([
+  'host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
+  'content-length', 'content-type', 'expect', 'accept-encoding', 'cookie', 'proxy-authorization',
+  'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range', 'range',
+  ...OVERRIDE_HEADERS,
+]);
+
+/**
+ * What a real edge forwards to its fragment services: nginx's subrequests and Varnish's ESI
+ * requests carry the browser's request headers (a fragment that varies on a device, A/B or
+ * toggle header renders as in production), less the ones above; the cookies are the browser's
+ * minus mfe-dev's (plus presets'). Tailor filters these further (tailor/fragment-headers.ts).
+ */
 export function fragmentRequestHeaders(browser: IncomingHttpHeaders, context: RequestHeaderContext, gatewayHost: string): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {
-    accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8',
-    'accept-encoding': 'gzip, deflate, br',
-    'x-forwarded-host': gatewayHost,
-    'x-forwarded-proto': context.gatewayOrigin.startsWith('https:') ? 'https' : 'http',
-  };
-  // Trace context goes on (compose/ gives each fragment request a span id and keeps baggage from includeHosts).
-  for (const name of ['accept-language', 'user-agent', 'referer', 'traceparent', 'tracestate', 'baggage'] as const) {
-    const value = browser[name] as string | string[] | undefined;
-    if (value !== undefined) (headers as Record<string, string | string[]>)[name] = value;
+  const headers: OutgoingHttpHeaders = { accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8' };
+  const named = typeof browser.connection === 'string' ? browser.connection.split(',').map((h) => h.trim().toLowerCase()) : [];
+  for (const [name, value] of Object.entries(browser)) {
+    if (value === undefined || NOT_TO_FRAGMENTS.has(name) || named.includes(name)) continue;
+    headers[name] = value;
   }
+  headers['accept-encoding'] = 'gzip, deflate, br';
+  headers['x-forwarded-host'] = gatewayHost;
+  headers['x-forwarded-proto'] = context.gatewayOrigin.startsWith('https:') ? 'https' : 'http';
+  if (typeof headers.referer === 'string') headers.referer = toUpstream(headers.referer, context);
+  if (typeof headers.origin === 'string' && headers.origin === context.gatewayOrigin) headers.origin = context.upstreamOrigin;
   if (context.cookieHeader !== undefined) headers.cookie = context.cookieHeader;
   for (const [name, value] of Object.entries(context.presetHeaders)) headers[name.toLowerCase()] = value;
   return headers;

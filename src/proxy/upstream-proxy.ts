@@ -1,10 +1,10 @@
-import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Plugin, RequestHandler } from 'http-proxy-middleware';
 import type { Agents } from '../http/agents.js';
-import { BACKEND_REQUEST_OPTIONS, PROXY_BACKEND_OPTIONS } from '../http/backend-parser.js';
-import { describeNetworkError } from '../http/network-error.js';
+import { PROXY_BACKEND_OPTIONS } from '../http/backend-parser.js';
+import { backendRequest, toHttpFailure } from '../http/client.js';
+import { unwritableHeader } from '../http/raw-headers.js';
 import { upstreamUrlFor } from '../http/request-target.js';
 import type { Logger } from '../logger.js';
 import { sendUpstreamErrorPage } from './error-page.js';
@@ -51,7 +51,7 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
   const target = new URL(options.upstream);
   const isHttps = target.protocol === 'https:';
   const agent = isHttps ? options.agents.https : options.agents.http;
-  const request = isHttps ? https.request : http.request;
+  const protocol = target.protocol;
   // What the request options share, computed once: production is talked to as itself.
   const port = target.port ? Number(target.port) : isHttps ? 443 : 80;
   const hostname = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
@@ -66,8 +66,15 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
       options.logger.error(`${req.method} ${req.url} → 504: ${url}: ${timeoutReason(error)}`);
       return sendUpstreamErrorPage(res, url, timeoutReason(error), 504);
     }
-    const reason = describeNetworkError(error);
+    const reason = toHttpFailure(error).reason;
     options.logger.error(`${req.method} ${req.url} → 502: could not reach ${url}: ${reason}`);
+    sendUpstreamErrorPage(res, url, reason);
+  };
+
+  /** Production answered, with something that cannot be passed on: a 502 saying what. */
+  const badAnswer = (reason: string, req: IncomingMessage, res: ServerResponse) => {
+    const url = upstreamUrlFor(target.origin, req.url ?? '/')?.href ?? target.origin;
+    options.logger.error(`${req.method} ${req.url} → 502: ${url}: ${reason}`);
     sendUpstreamErrorPage(res, url, reason);
   };
 
@@ -80,16 +87,30 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
     /** Production answered (the answer's own errors are handled by whoever writes it), or the browser left. */
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    const upstreamRequest = request(
-      // Bare-LF responses are read as nginx and Varnish read them (see http/backend-parser.ts).
-      { hostname, port, method, path: req.url, headers, agent, rejectUnauthorized: true, ...BACKEND_REQUEST_OPTIONS },
+    const upstreamRequest = backendRequest(
+      // Through the product's one client (http/client.ts): bare-LF responses are read as nginx and Varnish read them.
+      { protocol, hostname, port, method, path: req.url, headers, agent, rejectUnauthorized: true },
       (upstreamResponse) => {
         settled = true;
         clearTimeout(timer);
         answer = upstreamResponse;
+        // A header no browser would accept (and Node cannot write): a 502 naming it.
+        const unwritable = unwritableHeader(upstreamResponse.rawHeaders);
+        if (unwritable) {
+          upstreamResponse.destroy();
+          return badAnswer(`production's answer has ${unwritable}`, req, res);
+        }
         options.onResponse(upstreamResponse, req, res);
       },
     );
+    // `101 Switching Protocols` to a request that asked for no upgrade.
+    upstreamRequest.on('upgrade', (_response, socket) => {
+      socket.destroy();
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      badAnswer('production answered 101 Switching Protocols to a request that asked for no protocol switch', req, res);
+    });
     upstreamRequest.on('error', (error) => {
       clearTimeout(timer);
       if (!settled) fail(error, req, res);
@@ -122,7 +143,7 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
     proxyServer.on('error', (error, req, socket) => {
       if (error instanceof ClientGoneError) return;
       const url = upstreamUrlFor(target.origin, req.url ?? '/')?.href ?? target.origin;
-      const reason = error instanceof PageTimeoutError ? timeoutReason(error) : `could not reach ${url}: ${describeNetworkError(error)}`;
+      const reason = error instanceof PageTimeoutError ? timeoutReason(error) : `could not reach ${url}: ${toHttpFailure(error).reason}`;
       options.logger.warnOnce(`websocket ${req.url}: ${error instanceof PageTimeoutError ? `${url}: ` : ''}${reason}`);
       (socket as Socket).destroy();
     });

@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import { ComposeEvents } from '../compose/events.js';
+import { DEFAULT_FRAGMENT_TIMEOUT_MS } from '../compose/fetch-fragment.js';
 import { resolveConfig } from '../config/resolve-config.js';
 import type { InlineConfig, ResolvedConfig } from '../config/types.js';
 import { watchConfig } from '../config/watch.js';
@@ -11,6 +12,7 @@ import { DEV_PREFIX, LIVE_RELOAD_PATH } from '../http/routes.js';
 import { createDebugger, createLogger, type Logger } from '../logger.js';
 import { createLocalAssetProxy } from '../proxy/local-asset-proxy.js';
 import { devServerProtocol } from '../overrides/dev-server-sockets.js';
+import { isLocalAssetRefusal } from '../overrides/local-asset-target.js';
 import { offerUpgrade } from '../proxy/websocket-handover.js';
 import { createUpstreamProxy } from '../proxy/upstream-proxy.js';
 import { createDevPageHandler } from '../ui/dev-page.js';
@@ -20,7 +22,7 @@ import { StateEvents } from '../ui/state-events.js';
 import { activeLocalFragments, evalSourceMapHint, socketMissHint, socketRefusedHint, usesEvalSourceMaps } from './dev-server-hints.js';
 import { createGatewayState } from './gateway-state.js';
 import { getRequestContext } from './request-context.js';
-import { attachContext, devServerSockets, isOwnPath, localAssetTarget, prepareUpstreamRequest, refusal } from './request-steps.js';
+import { attachContext, devServerSockets, isOwnPath, localAssetTarget, prepareUpstreamRequest, refusal, setNoFraming } from './request-steps.js';
 import { createPageResponder } from './respond-to-page.js';
 import { createShadowService, type ShadowService } from './shadow-service.js';
 import { sendText } from './send-text.js';
@@ -63,12 +65,16 @@ export interface DevServer {
 
 export async function createDevServer(inline: InlineConfig = {}): Promise<DevServer> {
   const startedAt = performance.now();
-  const logger = createLogger(inline.logLevel);
+  // A library is quiet unless asked: the CLI passes `info` (banner, page lines).
+  const logLevel = inline.logLevel ?? 'warn';
+  const logger = createLogger(logLevel, inline.logger);
+  // An edit after this moment reloads once the watcher is set up, however soon after the ready line.
+  const loadedAt = Date.now();
   const initial = await resolveConfig(inline);
   // `mfe-dev serve`: a shared service, so it never starts open by accident.
   const serving = inline.command === 'serve';
   if (serving) requireServeAuth(initial);
-  for (const warning of initial.warnings) logger.warnOnce(warning);
+  for (const warning of initial.warnings) logger.warnOnce(warning, { key: 'config' });
 
   const events = new ComposeEvents();
   const upstreamAgents = createAgents();
@@ -77,14 +83,23 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   // W3C trace context (and OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set) in serve.
   const tracing = serving ? await createTracing(events) : undefined;
   // Probes, metrics and (in serve) JSON request logs (server/operations.ts).
-  const operations = createOperations({ events, jsonLogs: serving && inline.logLevel !== 'silent', upstream: () => current.gateway.config.upstream, probeAtStart: serving });
+  const operations = createOperations({ events, jsonLogs: serving && logLevel === 'info', upstream: () => current.gateway.config.upstream, probeAtStart: serving });
   const localAssetProxy = createLocalAssetProxy(fragmentAgents, logger, () => current.gateway.config.pageTimeout, {
     inspectScript(fragment, url, code) {
-      if (usesEvalSourceMaps(code)) logger.warnOnce(evalSourceMapHint(fragment, url));
+      // Keyed by the file: the same file served without eval (devtool changed) withdraws it.
+      const key = `eval:${fragment}:${url.split('?')[0]}`;
+      if (usesEvalSourceMaps(code)) logger.warnOnce(evalSourceMapHint(fragment, url), { key });
+      else logger.resolveWarnings(key);
     },
   });
   // Open pages reload when their local fragment HTML or the config changes (ui/live-reload.ts).
-  const liveReload = new LiveReload(events, logger);
+  const liveReload = new LiveReload(events, logger, {
+    agents: fragmentAgents,
+    limits: (name) => ({
+      timeoutMs: current.gateway.config.fragments.get(name)?.timeout ?? DEFAULT_FRAGMENT_TIMEOUT_MS,
+      maxBytes: current.gateway.config.maxFragmentSize,
+    }),
+  });
   // The dev page and the overlays re-fetch what they show when it changes (ui/state-events.ts).
   const stateEvents = new StateEvents((event, data) => liveReload.broadcast(event, data));
   // In serve nothing of one browser's pages reaches another's dev page, not even that one happened.
@@ -95,7 +110,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   }
   let pageIds = 0;
   // Shadowed fragments are compared in the background by shadow/ (its figures outlive reloads).
-  const shadow = createShadowService({ config: () => current.gateway.config, events, logger, agents: fragmentAgents, terminal: inline.logLevel !== 'silent' && !serving });
+  const shadow = createShadowService({ config: () => current.gateway.config, events, logger, agents: fragmentAgents, terminal: logLevel !== 'silent' && !serving });
   // In serve the figures are shared, the examples (pages, diffs of people's fragments) are not.
   const shadowReport = serving ? () => ({ ...shadow.report(), recent: [] }) : shadow.report;
   // Production answered: compose the page, or pass the bytes through (server/respond-to-page.ts).
@@ -121,7 +136,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     const context = getRequestContext(req);
     if (status !== 404 || !context?.headers.overridden) return;
     const locals = activeLocalFragments(context.state.config, context.selection.modes);
-    if (locals.length) logger.warnOnce(socketRefusedHint(context.selection.upstreamUrl.split('?')[0], status, locals));
+    if (locals.length) logger.warnOnce(socketRefusedHint(context.selection.upstreamUrl.split('?')[0], status, locals), { key: 'socket:refused' });
   };
 
   // One state per config: a reload builds the next one whole, then swaps it in.
@@ -131,7 +146,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     proxy: createUpstreamProxy({ upstream: config.upstream, logger, agents: upstreamAgents, pageTimeoutMs: config.pageTimeout, onResponse: respondToPage, onUpgradeRefused: reportRefusedSocket }),
   });
   let current = stateFor(initial);
-  if (inline.logLevel !== 'silent' && !serving) events.on('page:end', (page) => printPageLine(logger, page));
+  if (logLevel === 'info' && !serving) events.on('page:end', (page) => printPageLine(logger, page));
   traceEvents(events);
 
   // ── The request path, in order (the steps are in ./request-steps.ts) ───────────────────────
@@ -140,6 +155,8 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   let draining = false;
   function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     try {
+      // Nothing under /__mfe-dev/ may be framed by another site (clickjacking of mode switches).
+      if (isOwnPath(req.url!)) setNoFraming(res);
       // 0. Probes and metrics: no access needed, nothing of production. Then, in serve, access:
       //    a request without it gets 401 before anything reaches production or a fragment.
       if (operations.handle(req, res)) return;
@@ -152,8 +169,9 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
       // 2. Decide this request's modes and presets (query > header > cookie > CLI > config).
       const context = attachContext(req, current.gateway, logger);
       // 3. Files of client-side fragments in local mode go to their local service.
-      const asset = localAssetTarget(context);
-      if (asset !== undefined && asset !== 'not-found') return localAssetProxy.handle(req, res, asset);
+      const asset = localAssetTarget(context, req);
+      if (isLocalAssetRefusal(asset)) return sendText(res, req, asset.status, asset.message);
+      if (asset) return localAssetProxy.handle(req, res, asset);
       // 4. mfe-dev's own pages: the dev page, its API, the overlay script and its live-reload
       //    events (404 for anything else: nothing of production is served under /__mfe-dev/).
       if (isOwnPath(req.url!)) {
@@ -197,9 +215,10 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     }
     if (refusal(req, current.gateway)) return void socket.destroy(); // 1
     const context = attachContext(req, current.gateway, logger); // 2
-    const asset = localAssetTarget(context); // 3
-    if (asset && asset !== 'not-found') return localAssetProxy.upgrade(req, socket, head, asset);
-    if (asset === 'not-found' || req.url!.startsWith(DEV_PREFIX)) return void socket.destroy(); // 4: no websockets of mfe-dev's own
+    const asset = localAssetTarget(context, req); // 3 (pages on other sites never reach a local service)
+    if (isLocalAssetRefusal(asset)) return void socket.destroy();
+    if (asset) return localAssetProxy.upgrade(req, socket, head, asset);
+    if (req.url!.startsWith(DEV_PREFIX)) return void socket.destroy(); // 4: no websockets of mfe-dev's own
     // 3b. A dev server's live-update socket at a path of its own (Vite's `/` with `vite-hmr`,
     //     webpack-dev-server's `/ws`): offered to this browser's local services first.
     const candidates = devServerSockets(context, req);
@@ -215,7 +234,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
       // Vite pings while its server restarts: refusals are expected then, and not production's business.
       if (protocol !== 'vite-ping') {
         const locals = activeLocalFragments(context.state.config, context.selection.modes);
-        logger.warnOnce(socketMissHint(context.selection.upstreamUrl.split('?')[0], locals, refusals, protocol !== undefined));
+        logger.warnOnce(socketMissHint(context.selection.upstreamUrl.split('?')[0], locals, refusals, protocol !== undefined), { key: 'socket:miss' });
       }
       if (protocol) return void socket.destroy();
     }
@@ -240,7 +259,9 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
             liveReload.configReloaded();
             stateEvents.changed('config');
             logger.info([`config reloaded${changes.length ? ':' : ' (no changes)'}`, ...changes.map((c) => `  ${c}`)].join('\n'));
-            for (const warning of next.warnings) logger.warnOnce(warning);
+            // What the previous config caused is re-judged under the new one.
+            for (const key of ['config', 'assets:*', 'socket:*']) logger.resolveWarnings(key);
+            for (const warning of next.warnings) logger.warnOnce(warning, { key: 'config' });
             if (next.port !== previous.port || next.host !== previous.host) {
               logger.warn(`port/host changed in the config; restart mfe-dev to listen on ${next.host}:${next.port}`);
             }
@@ -256,7 +277,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
             stateEvents.changed('config-error');
             logger.error(`config reload failed; still serving the last good config.\n${error instanceof Error ? error.message : String(error)}`);
           },
-        });
+        }, { loadedAt });
 
   let watcher: ReturnType<typeof startWatching>;
   let url: string | undefined;
@@ -278,6 +299,10 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           httpServer.off('listening', onListening);
           if (error.code === 'EADDRINUSE') {
             reject(new MfeDevError('MFE_PORT_IN_USE', `port ${port} on ${host} is already in use. Stop what is using it, or choose another port with --port (e.g. --port ${port + 1}, or --port 0 for any free port).`, { cause: error }));
+          } else if (error.code === 'EADDRNOTAVAIL') {
+            reject(new MfeDevError('MFE_HOST_INVALID', `cannot listen on host '${host}': no network interface of this machine has that address. Use --host 127.0.0.1 (this machine only, the default), --host 0.0.0.0 (every interface), or an address this machine has (\`ip addr\`, \`ifconfig\`).`, { cause: error }));
+          } else if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' || error.code === 'EAI_NONAME') {
+            reject(new MfeDevError('MFE_HOST_INVALID', `cannot listen on host '${host}': it is neither an IP address nor a name this machine resolves. Use --host 127.0.0.1 (this machine only, the default), --host 0.0.0.0 (every interface), or a name of this machine such as localhost.`, { cause: error }));
           } else if (error.code === 'EACCES') {
             reject(new MfeDevError('MFE_PORT_IN_USE', `not allowed to listen on ${host}:${port}. Choose a port above 1024 with --port.`, { cause: error }));
           } else reject(error);
@@ -286,20 +311,19 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           httpServer.off('error', onError);
           const address = httpServer.address();
           const realPort = typeof address === 'object' && address ? address.port : port;
-          const shownHost = host.includes(':') ? `[${host}]` : host;
-          url = `${secure ? 'https' : 'http'}://${shownHost}:${realPort}`;
+          url = `${secure ? 'https' : 'http'}://${openableHost(host)}:${realPort}`;
           watcher = startWatching();
           // Metrics' library loads after the ready line in dev (start-up), before it in serve (already awaited).
           void operations.start();
           // Websockets and local assets go through http-proxy-middleware: loaded once the
           // gateway is ready (not before the ready line), so the first HMR socket does not wait for it.
           setImmediate(() => void import('http-proxy-middleware').catch(() => undefined));
-          if (serving && inline.logLevel !== 'silent') {
+          if (serving && logLevel === 'info') {
             process.stdout.write(JSON.stringify({ time: new Date().toISOString(), msg: `mfe-dev serve listening on ${url}`, url, upstream: server.config.upstream, fragments: [...server.config.fragments.keys()] }) + '\n');
-          } else if (inline.logLevel !== 'silent') {
-            printReady(logger, server.config, url, performance.now() - startedAt);
+          } else if (!serving) {
+            if (logLevel === 'info') printReady(logger, server.config, url, performance.now() - startedAt);
             // After the banner, never before it: a down service must not delay the start.
-            void warnAboutDownLocalServices(logger, server.config);
+            if (logLevel === 'info' || logLevel === 'warn') void warnAboutDownLocalServices(logger, server.config);
           }
           resolve(server);
         };
@@ -383,4 +407,14 @@ function serveAuthMissing(config: ResolvedConfig): MfeDevError {
 
 function requireServeAuth(config: ResolvedConfig): void {
   if (!config.serve?.auth) throw serveAuthMissing(config);
+}
+
+/**
+ * The host of a URL that opens in a browser: a wildcard address (`0.0.0.0`, `::`) listens on
+ * every interface but is not an address to visit, so this machine's loopback stands for it.
+ */
+function openableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }

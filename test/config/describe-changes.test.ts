@@ -25,6 +25,7 @@ function config(overrides: Partial<ResolvedConfig> = {}): ResolvedConfig {
     includeHosts: [],
     pageTimeout: 30_000,
     maxFragmentSize: 10 * 1024 * 1024,
+    maxMarkerSize: 1024 * 1024,
     overlay: true,
     diagnostics: true,
     warnings: [],
@@ -69,7 +70,7 @@ describe('describeConfigChanges', () => {
   it('describes changed preset headers', () => {
     const before = config({ presets: new Map([['checkout', checkout]]) });
     const after = config({ presets: new Map([['checkout', { ...checkout, headers: { 'x-toguru': 'a=true' } }]]) });
-    expect(describeConfigChanges(before, after)).toEqual(["preset 'checkout': headers (none) → x-toguru=a=true"]);
+    expect(describeConfigChanges(before, after)).toEqual(["preset 'checkout': headers (none) → x-toguru=(hidden)"]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { parseEsiElements, type EsiElement } from '../../html/esi-elements.js';
+import { esiNestingDepth, parseEsiElements, type EsiElement } from '../../html/esi-elements.js';
 import { decodeAttributeValue, decodeSourceText } from '../../html/marker-attributes.js';
 import { evaluateExpression, evaluateTest, interpolate } from './expression.js';
 import type { EsiRequest } from './variables.js';
@@ -35,7 +35,16 @@ export interface EsiBlockEnv {
   emptyIsFalse?: boolean;
   /** What the block did, for `DEBUG=mfe-dev:compose`. */
   trace?: (message: string) => void;
+  /** What replaces a block nested deeper than {@link MAX_ESI_BLOCK_DEPTH} (mfe-dev's note). */
+  tooDeep?: (reason: string) => Buffer;
 }
+
+/**
+ * ESI elements (`choose`, `when`, … each counts) nested deeper than this in one block are not evaluated: the block is replaced by
+ * mfe-dev's note (and fails its `<esi:attempt>`). Checked once per block before anything in it
+ * is evaluated, so evaluation stays linear in the input whatever a fragment sends.
+ */
+export const MAX_ESI_BLOCK_DEPTH = 64;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -47,6 +56,16 @@ export function evaluateEsiBlock(tag: EsiBlockTag, raw: Buffer, env: EsiBlockEnv
   const source = raw.toString('latin1');
   const [block] = parseEsiElements(source);
   if (!block || block.name !== tag) return raw; // cannot happen: the scanner reported this element
+  const depth = esiNestingDepth([block]);
+  if (depth > MAX_ESI_BLOCK_DEPTH) {
+    const reason = `ESI elements nested ${depth} deep (more than ${MAX_ESI_BLOCK_DEPTH}); <esi:${tag}> not evaluated`;
+    env.trace?.(reason);
+    if (env.scope) {
+      env.scope.failed = true;
+      env.scope.reason ??= reason;
+    }
+    return env.tooDeep?.(reason) ?? EMPTY;
+  }
   const content = (element: EsiElement) => raw.subarray(element.contentStart, element.contentEnd);
   switch (tag) {
     case 'text':

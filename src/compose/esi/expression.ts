@@ -1,4 +1,5 @@
 import { lookupVariable, type EsiRequest, type EsiValue } from './variables.js';
+import { compileLinear, type LinearRegex } from '../linear-regex.js';
 
 /**
  * The ESI expression language: `test` attributes of `<esi:when>`, and the `$(…)` variable
@@ -207,9 +208,10 @@ function compare(left: EsiValue, operator: Operator, right: EsiValue, parser: Pa
       return text(left).toLowerCase().includes(text(right).toLowerCase());
     case 'matches':
     case 'matches_i': {
-      let pattern: RegExp;
+      // On RE2: linear in the subject whatever the pattern (a request may supply it).
+      let pattern: LinearRegex;
       try {
-        pattern = new RegExp(text(right), operator === 'matches_i' ? 'i' : '');
+        pattern = compileLinear(text(right), operator === 'matches_i');
       } catch (error) {
         return parser.fail(`invalid regular expression (${(error as Error).message})`);
       }

@@ -4,30 +4,33 @@ import type { OutgoingHttpHeaders } from 'node:http';
  * The headers Tailor sends with a fragment request (`lib/filter-headers.js`): of the browser's,
  * only `accept-language`, `referer` and `user-agent`, plus `x-request-uri` and `x-request-host`
  * (which the proxy in front of Tailor sets; mfe-dev sets them from the page's URL on upstream),
- * and none of these for a `public` fragment. Never the browser's cookies. mfe-dev's own
- * headers (`accept`, `accept-encoding`, `x-forwarded-*`, presets' headers and cookies) stay.
+ * and none of these for a `public` fragment. Never the browser's cookies or other headers.
+ * mfe-dev's own headers (`accept`, `accept-encoding`, `x-forwarded-*`, presets' headers and
+ * cookies) stay.
  */
 const BROWSER_HEADERS = ['accept-language', 'referer', 'user-agent'];
-const DROPPED_ALWAYS = ['cookie'];
+const GATEWAY_HEADERS = ['accept', 'accept-encoding', 'x-forwarded-host', 'x-forwarded-proto'];
 const DROPPED_FOR_PUBLIC = ['x-forwarded-host', 'x-forwarded-proto'];
 
-export function tailorFragmentHeaders(
-  forwarded: OutgoingHttpHeaders,
-  pageUrl: URL,
-  attributes: Readonly<Record<string, string>>,
-  presetCookieNames: readonly string[] = [],
-): OutgoingHttpHeaders {
+export interface TailorPresets {
+  cookieNames?: readonly string[];
+  /** Lower case. */
+  headerNames?: readonly string[];
+}
+
+export function tailorFragmentHeaders(forwarded: OutgoingHttpHeaders, pageUrl: URL, attributes: Readonly<Record<string, string>>, presets: TailorPresets = {}): OutgoingHttpHeaders {
   const isPublic = Object.hasOwn(attributes, 'public');
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(forwarded)) {
     const lower = name.toLowerCase();
     if (lower === 'cookie') {
-      const kept = presetCookies(String(value), presetCookieNames);
+      const kept = presetCookies(String(value), presets.cookieNames ?? []);
       if (kept) headers.cookie = kept;
       continue;
     }
-    if (DROPPED_ALWAYS.includes(lower)) continue;
-    if (isPublic && (BROWSER_HEADERS.includes(lower) || DROPPED_FOR_PUBLIC.includes(lower))) continue;
+    const preset = presets.headerNames?.includes(lower) ?? false;
+    if (!preset && !BROWSER_HEADERS.includes(lower) && !GATEWAY_HEADERS.includes(lower)) continue;
+    if (isPublic && !preset && (BROWSER_HEADERS.includes(lower) || DROPPED_FOR_PUBLIC.includes(lower))) continue;
     headers[lower] = value;
   }
   if (!isPublic) {

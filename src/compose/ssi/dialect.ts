@@ -1,0 +1,91 @@
+import type { Marker, ScanPart } from '../../html/scan-page.js';
+import { decodeSourceText } from '../../html/marker-attributes.js';
+import { escapeControlChars } from '../../http/control-chars.js';
+import type { Dialect, Engine, IncludeFailure, OnResponse } from '../dialect.js';
+import type { EdgeRules } from '../edge-rules.js';
+import { SSI_ERROR_TEXT } from '../error-box.js';
+import { onUpstream, type IncludeSite } from '../include-site.js';
+import { evaluateDocument } from './document.js';
+import type { SsiEnv } from './types.js';
+import { SsiPageState, type SsiRequestInfo } from './variables.js';
+
+/**
+ * nginx's SSI as a dialect of the engine: `<!--#include virtual|file -->` markers, and every
+ * other command evaluated by the document evaluator (document.ts) in document order; an include
+ * production could not give leaves the `errmsg`.
+ */
+
+/** A command of nginx's SSI in the first chunk: the page speaks SSI, and nginx's filter changes its headers. */
+const SSI_COMMAND = /<!--#\s*(?:include|echo|config|set|if|elif|else|endif|block|endblock)[\s-]/;
+
+const anyStatus = () => true;
+
+type SsiMarker = Extract<Marker, { type: 'ssi' | 'ssi-command' }>;
+
+export const ssiDialect: Dialect<SsiMarker> = {
+  name: 'ssi',
+  markers: ['ssi', 'ssi-command'],
+  firstBytes(chunk: Buffer, rules: EdgeRules) {
+    // A byte search first: most pages have no `<!--#` at all and are never made a string.
+    return { ssiHeaders: rules.ssi.headersOnEveryPage || (chunk.indexOf('<!--#') >= 0 && SSI_COMMAND.test(chunk.toString('latin1'))) };
+  },
+  resolve(engine, site, marker, raw) {
+    // A lone command outside a document (cannot happen: documents take them) stays as written.
+    if (marker.type === 'ssi-command') return raw;
+    return engine.include(site, { marker }).then((outcome) => outcome.bytes);
+  },
+  request({ ctx, rules }, _marker, onResponse) {
+    return { headers: ctx.fragmentHeaders, acceptStatus: rules.ssi.anyStatus ? anyStatus : undefined, onResponse };
+  },
+  failure(engine, marker, reason): IncludeFailure {
+    return { bytes: SSI_ERROR_TEXT + engine.note(marker.src, reason), fallback: 'error-text' };
+  },
+};
+
+/**
+ * What the SSI language needs from the engine for documents at `site` (the page: depth 0): the
+ * page's shared SSI state, includes resolved like any other (modes, fallbacks, nesting), debug lines.
+ */
+export function ssiEnv(engine: Engine, site: IncludeSite): SsiEnv {
+  const { ctx } = engine;
+  ctx.ssi ??= new SsiPageState(ssiRequestInfo(engine));
+  const { events, page } = ctx;
+  return {
+    page: ctx.ssi,
+    unknownCommands: engine.rules.ssi.unknownCommands,
+    include(uri, base) {
+      // SSI values are bytes (latin1): UTF-8 ones are read as UTF-8, as the scanner reads URLs.
+      const src = decodeSourceText(uri);
+      // `Content-Length: 0`: nginx outputs a stub's commands as written (its SSI filter never ran).
+      let declaredEmpty = false;
+      const onResponse: OnResponse = ({ headers }) => void (declaredEmpty = headers['content-length'] === '0');
+      return engine
+        .include(onUpstream({ ...site, base }, ctx.pageUrl), { marker: { type: 'ssi', src, attribute: 'virtual' }, onResponse })
+        .then((outcome) => ({ ...outcome, declaredEmpty }));
+    },
+    debug: events.listenerCount('directive') > 0 ? (line) => events.emit('directive', { page, dialect: 'ssi', text: escapeControlChars(line) }) : undefined,
+  };
+}
+
+/** A fragment (or block) that speaks SSI: its commands evaluated in document order, its other markers by their dialects. */
+export function composeSsiDocument(engine: Engine, parts: readonly ScanPart[], site: IncludeSite, upstream: IncludeSite): Promise<Buffer> {
+  return evaluateDocument(ssiEnv(engine, site), site.base, (doc) => {
+    for (const part of parts) {
+      if (Buffer.isBuffer(part)) doc.content(part);
+      else if (part.marker.type === 'ssi-command') doc.command(part.marker.command, part.raw);
+      else doc.content(part.raw, () => engine.replace(upstream, part.marker, part.raw));
+    }
+  });
+}
+
+function ssiRequestInfo({ ctx }: Engine): SsiRequestInfo {
+  return {
+    method: ctx.page.method,
+    protocol: ctx.pageProtocol ?? 'HTTP/1.1',
+    requestUri: ctx.pageUrl.pathname + ctx.pageUrl.search,
+    headers: ctx.pageHeaders ?? ctx.fragmentHeaders,
+    host: ctx.pageUrl.hostname,
+    scheme: ctx.pageUrl.protocol.slice(0, -1),
+    remoteAddr: ctx.remoteAddress ?? '127.0.0.1',
+  };
+}

@@ -1,0 +1,91 @@
+import type { Marker, ScanSink } from './markers.js';
+import { VarnishEsiScanner } from './varnish-esi.js';
+
+/**
+ * A page read as Varnish reads it (varnish-esi.ts), and, when the gateway also needs them, the
+ * other markers (selected elements, asset URLs, `</body>`) found by `inner`, a scanner of the
+ * bytes Varnish copies. Varnish's includes and removals are put back in place between the inner
+ * scanner's parts (an include inside a selected element goes with it); the inner scanner's own
+ * include markers (SSI, Tailor, ESI as HTML reads it) are bytes: Varnish does not read them.
+ */
+export interface Stage {
+  write(chunk: Buffer): void;
+  end(): void;
+}
+
+const NOT_VARNISH = new Set<Marker['type']>(['ssi', 'ssi-command', 'esi-include', 'esi-remove', 'esi-block', 'esi-comment', 'tailor']);
+
+export class VarnishPageScanner implements Stage {
+  private readonly esi: Stage;
+  private readonly inner: Stage | undefined;
+  /** Varnish's parts waiting for the inner scanner to reach their place (in copied bytes). */
+  private readonly waiting: Array<{ at: number; marker: Marker; raw: Buffer; start: number; end: number }> = [];
+  /** Copied bytes given to the inner scanner so far, and handed on by it so far. */
+  private copied = 0;
+  private handed = 0;
+
+  private readonly sink: ScanSink;
+
+  /** `makeOuter`: the edge's reading of the page (Varnish's ESI by default; nginx's SSI for `edge: 'nginx'`). */
+  constructor(sink: ScanSink, makeInner?: (sink: ScanSink) => Stage, makeOuter: (sink: ScanSink) => Stage = (outer) => new VarnishEsiScanner(outer)) {
+    this.sink = sink;
+    if (!makeInner) {
+      this.esi = makeOuter(sink);
+      return;
+    }
+    this.inner = makeInner({
+      bytes: (chunk) => this.handOn(chunk, sink),
+      marker: (marker, raw, start, end) => {
+        if (NOT_VARNISH.has(marker.type)) return this.handOn(raw, sink);
+        this.release(start, sink);
+        sink.marker(marker, raw, start, end);
+        // What Varnish put inside a selected element goes with the element.
+        while (this.waiting.length > 0 && this.waiting[0].at < end) this.waiting.shift();
+        this.handed = end;
+      },
+    });
+    this.esi = makeOuter({
+      bytes: (chunk) => {
+        this.copied += chunk.length;
+        this.inner!.write(chunk);
+      },
+      marker: (marker, raw, start, end) => {
+        this.waiting.push({ at: this.copied, marker, raw, start, end });
+        this.release(this.handed, sink);
+      },
+    });
+  }
+
+  write(chunk: Buffer): void {
+    this.esi.write(chunk);
+  }
+
+  end(): void {
+    this.esi.end();
+    if (!this.inner) return;
+    this.inner.end();
+    this.release(Infinity, this.sink);
+  }
+
+  /** Bytes from the inner scanner, with Varnish's parts put back where they were. */
+  private handOn(chunk: Buffer, sink: ScanSink): void {
+    let rest = chunk;
+    while (this.waiting.length > 0 && this.waiting[0].at <= this.handed + rest.length) {
+      const cut = this.waiting[0].at - this.handed;
+      if (cut > 0) sink.bytes(rest.subarray(0, cut));
+      rest = rest.subarray(cut);
+      this.handed += cut;
+      this.release(this.handed, sink);
+    }
+    if (rest.length > 0) sink.bytes(rest);
+    this.handed += rest.length;
+  }
+
+  /** Varnish's parts whose place is at or before `at`. */
+  private release(at: number, sink: ScanSink): void {
+    while (this.waiting.length > 0 && this.waiting[0].at <= at) {
+      const part = this.waiting.shift()!;
+      sink.marker(part.marker, part.raw, part.start, part.end);
+    }
+  }
+}
