@@ -15,6 +15,7 @@ import { SsiDocument } from './ssi/document.js';
 import { ssiEnv } from './ssi/dialect.js';
 import { withoutSsiHeaders } from './ssi/headers.js';
 import { includeTailor } from './tailor/dialect.js';
+import { firstScript, fragmentAssets, pipeRuntime, preloadHeader } from './tailor/pipe.js';
 import { serverTimingEntries } from './server-timing.js';
 
 /**
@@ -75,6 +76,9 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   let ssi: SsiDocument | undefined;
   /** Tailor: headers the primary fragment gives the page (Location, Set-Cookie). */
   const primaryHeaders: string[] = [];
+  /** Tailor's page runtime (`edge: 'tailor'`): whether it is still to be written, and the page's preload `Link`. */
+  let pipePending = ctx.rules.tailorPipe;
+  let tailorLink: string | undefined;
 
   const writer = new OrderedWriter(res, {
     beforeFirstWrite: () => {
@@ -82,6 +86,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       const known = serverTimingEntries(ctx.results);
       headerTiming = ctx.results.length;
       if (known) headers.push('Server-Timing', known);
+      if (tailorLink) headers.push('Link', tailorLink);
       if (options.trailers) headers.push('Trailer', 'Server-Timing');
       res.writeHead(status, statusMessage, headers);
     },
@@ -94,9 +99,26 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     bodyEnd: options.overlayTag !== undefined,
     ...ctx.rules.scan,
   };
+  /** Tailor writes its runtime before the page's first `<script>` or `<fragment>`. */
+  function pipeBefore(chunk: Buffer): void {
+    const at = firstScript(chunk);
+    if (at === -1) return void writer.push(chunk);
+    pipePending = false;
+    writer.push(chunk.subarray(0, at));
+    writer.push(pipeRuntime(ctx.pageUrl.host));
+    writer.push(chunk.subarray(at));
+  }
+
   const scanner = new PageScanner(scanOptions, {
-    bytes: (chunk) => (ssi ? ssi.content(chunk) : writer.push(chunk)),
+    bytes: (chunk) => (ssi ? ssi.content(chunk) : pipePending ? pipeBefore(chunk) : writer.push(chunk)),
     marker: (marker, raw) => {
+      if (marker.type === 'tailor' && ctx.rules.tailorPipe) {
+        tailorLink ??= preloadHeader(ctx.pageUrl.host);
+        if (pipePending) {
+          pipePending = false;
+          writer.push(pipeRuntime(ctx.pageUrl.host));
+        }
+      }
       if (marker.type === 'tailor' && marker.primary && !primarySeen && !writer.hasStarted) {
         primarySeen = true;
         writer.push(track(resolvePrimary(marker, raw)));
@@ -130,6 +152,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         if (primaryHeaders.length > 0 || writer.hasStarted) return;
         status = response.status;
         statusMessage = undefined;
+        if (ctx.rules.tailorPipe) tailorLink = preloadHeader(ctx.pageUrl.host, fragmentAssets(response.headers));
         const location = response.headers.location;
         const given: string[] = [];
         if (location) given.push('Location', location);

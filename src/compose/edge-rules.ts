@@ -27,6 +27,8 @@ export interface EdgeRules {
   processes(contentType: string | undefined, body: Buffer, fragment: boolean): boolean;
   readonly ssi: SsiRules;
   readonly esi: EsiRules;
+  /** Whether fragments are written with Tailor's page runtime around them (tailor/pipe.ts). */
+  readonly tailorPipe: boolean;
   /** How documents are scanned for markers (Varnish: by its own ESI parser, nothing else). */
   readonly scan: Readonly<ScanOptions>;
 }
@@ -84,6 +86,7 @@ function profile(edge: Edge | undefined): EdgeRules {
     // "XML check" leaves a body whose first non-whitespace byte is not `<` as it is.
     processes: varnish ? (type, body, fragment) => (!fragment || (type !== undefined && HTML_TYPE.test(type))) && looksLikeMarkup(body) : everything,
     scan: varnish ? { esi: 'varnish' } : {},
+    tailorPipe: edge === 'tailor',
     ssi: {
       headersOnEveryPage: edge === 'nginx',
       unknownCommands: edge === 'nginx' ? 'error' : 'text',

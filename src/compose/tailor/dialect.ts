@@ -1,7 +1,9 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Marker } from '../../html/scan-page.js';
 import type { Dialect, Engine, IncludeFailure, IncludeOutcome, IncludeRequest } from '../dialect.js';
 import type { IncludeSite } from '../include-site.js';
 import { tailorFragmentHeaders } from './fragment-headers.js';
+import { fragmentAssets, wrapFragment } from './pipe.js';
 
 /**
  * Tailor's markup as a dialect of the engine: `<fragment src …>` and `<script type="fragment">`,
@@ -42,11 +44,27 @@ export const tailorDialect: Dialect<TailorMarker> = {
  * they are rendered after it, as siblings (its other content is dropped).
  */
 export async function includeTailor(engine: Engine, site: IncludeSite, request: IncludeRequest & { raw: Buffer }): Promise<IncludeOutcome> {
-  const own = engine.include(site, request);
+  const own = engine.rules.tailorPipe ? piped(engine, site, request) : engine.include(site, request);
   const source = request.raw.toString('latin1');
   const inner = source.slice(source.indexOf('>') + 1).replace(/<\/fragment\s*>$/i, '');
   if (!/<fragment/i.test(inner)) return own;
   const nested = engine.compose(Buffer.from(inner.replace(/<\/?(?!fragment\b)[^>]*>|[^<]+/gi, ''), 'latin1'), site);
   const [outcome, more] = await Promise.all([own, nested]);
   return outcome.served ? { bytes: Buffer.concat([outcome.bytes, more]), served: true } : outcome;
+}
+
+const indexes = new WeakMap<Engine['ctx'], number>();
+
+/**
+ * One fragment as Tailor writes it for its page runtime: its stylesheet, `Pipe.start`, the
+ * content, `Pipe.end` (tailor/pipe.ts), numbered in document order; a fragment that failed
+ * (fallback too) is left out, as Tailor leaves it.
+ */
+async function piped(engine: Engine, site: IncludeSite, request: IncludeRequest): Promise<IncludeOutcome> {
+  const index = indexes.get(engine.ctx) ?? 0;
+  indexes.set(engine.ctx, index + 1);
+  let headers: IncomingHttpHeaders | undefined;
+  const outcome = await engine.include(site, { ...request, onAnswer: (answer) => (headers = answer) });
+  if (!outcome.served || request.marker.type !== 'tailor') return outcome;
+  return { bytes: wrapFragment(outcome.bytes, index, fragmentAssets(headers), request.marker.attributes), served: true };
 }
