@@ -14,7 +14,7 @@ import { createPageContext, type PageContextOptions } from './page-context.js';
 import { SsiDocument } from './ssi/document.js';
 import { ssiEnv } from './ssi/dialect.js';
 import { withoutSsiHeaders } from './ssi/headers.js';
-import { includeTailor } from './tailor/dialect.js';
+import { asyncFragments, includeTailor } from './tailor/dialect.js';
 import { firstScript, fragmentAssets, pipeRuntime, preloadHeader } from './tailor/pipe.js';
 import { serverTimingEntries } from './server-timing.js';
 
@@ -96,7 +96,8 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   const scanOptions: ScanOptions = {
     selectors: [...selectorByKey.keys()],
     assetPrefixes: options.assetPrefixes,
-    bodyEnd: options.overlayTag !== undefined,
+    // Tailor writes async fragments before </body>.
+    bodyEnd: options.overlayTag !== undefined || ctx.rules.tailorPipe,
     ...ctx.rules.scan,
   };
   /** Tailor writes its runtime before the page's first `<script>` or `<fragment>`. */
@@ -182,6 +183,13 @@ export function composePage(options: ComposePageOptions): Promise<void> {
    * production's. Nested includes are known once the fragments before `</body>` are resolved,
    * which the writer waits for anyway.
    */
+  /** Tailor's async fragments (in the order they finished), then the overlay. */
+  function asyncThenOverlay(): Buffer | Promise<Buffer> {
+    const fragments = asyncFragments(ctx);
+    if (fragments.pending.length === 0) return overlayAtBodyEnd();
+    return Promise.all(fragments.pending).then(async () => Buffer.concat([...fragments.done, await overlayAtBodyEnd()]));
+  }
+
   function overlayAtBodyEnd(): Buffer | Promise<Buffer> {
     const tag = () => (ctx.overridden ? Buffer.from(options.overlayTag ?? '', 'latin1') : EMPTY);
     // `</body>` after an `include … set=` is evaluated in a place the SSI document kept, which
@@ -194,7 +202,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   function replacePageMarker(marker: Marker, raw: Buffer): Buffer | Promise<Buffer> {
     switch (marker.type) {
       case 'body-end':
-        return overlayAtBodyEnd();
+        return ctx.rules.tailorPipe ? asyncThenOverlay() : overlayAtBodyEnd();
       case 'asset-url':
       case 'importmap': {
         const rewritten = options.rewriteAsset ? options.rewriteAsset(marker, raw) : raw;

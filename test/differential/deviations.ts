@@ -20,6 +20,5 @@ export const STILL_DIFFERENT: Record<EdgeName, Record<string, string>> = {
   varnish: {},
   tailor: {
     primary: "a primary fragment that fails: Tailor answers its own 500 page (\"Internal Server Error\"); mfe-dev answers 500 with the page, an operator's error page not being the page's composition",
-    async: 'async fragments are written in place; Tailor writes a placeholder there and the fragment at the end of <body>',
   },
 };

@@ -3,7 +3,7 @@ import type { Marker } from '../../html/scan-page.js';
 import type { Dialect, Engine, IncludeFailure, IncludeOutcome, IncludeRequest } from '../dialect.js';
 import type { IncludeSite } from '../include-site.js';
 import { tailorFragmentHeaders } from './fragment-headers.js';
-import { fragmentAssets, wrapFragment } from './pipe.js';
+import { asyncPlaceholder, fragmentAssets, wrapFragment } from './pipe.js';
 
 /**
  * Tailor's markup as a dialect of the engine: `<fragment src …>` and `<script type="fragment">`,
@@ -64,7 +64,30 @@ async function piped(engine: Engine, site: IncludeSite, request: IncludeRequest)
   const index = indexes.get(engine.ctx) ?? 0;
   indexes.set(engine.ctx, index + 1);
   let headers: IncomingHttpHeaders | undefined;
-  const outcome = await engine.include(site, { ...request, onAnswer: (answer) => (headers = answer) });
-  if (!outcome.served || request.marker.type !== 'tailor') return outcome;
-  return { bytes: wrapFragment(outcome.bytes, index, fragmentAssets(headers), request.marker.attributes), served: true };
+  const attributes = request.marker.type === 'tailor' ? request.marker.attributes : {};
+  const wrapped = engine.include(site, { ...request, onAnswer: (answer) => (headers = answer) }).then((outcome) =>
+    outcome.served ? { bytes: wrapFragment(outcome.bytes, index, fragmentAssets(headers), attributes), served: true } : outcome,
+  );
+  if (!Object.hasOwn(attributes, 'async')) return wrapped;
+  // Tailor writes an async fragment at the end of <body>, in the order they finish.
+  const finished = asyncFragments(engine.ctx);
+  finished.pending.push(wrapped.then(({ bytes }) => void finished.done.push(bytes)));
+  return { bytes: asyncPlaceholder(index), served: true };
+}
+
+/** A page's `async` Tailor fragments: settled when all are, their bytes in the order they finished. */
+export interface AsyncFragments {
+  pending: Promise<void>[];
+  done: Buffer[];
+}
+
+const asyncByPage = new WeakMap<Engine['ctx'], AsyncFragments>();
+
+export function asyncFragments(ctx: Engine['ctx']): AsyncFragments {
+  let list = asyncByPage.get(ctx);
+  if (!list) {
+    list = { pending: [], done: [] };
+    asyncByPage.set(ctx, list);
+  }
+  return list;
 }

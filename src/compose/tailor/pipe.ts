@@ -50,7 +50,8 @@ function pipeAttributes(attributes: Readonly<Record<string, string>>, range: [nu
 
 /** One fragment's content with what Tailor writes before and after it (`lib/fragment.js`). */
 export function wrapFragment(body: Buffer, index: number, assets: FragmentAssets, attributes: Readonly<Record<string, string>>): Buffer {
-  let before = assets.styles.map((uri) => `<link rel="stylesheet" href="${uri}">`).join('');
+  const isAsync = Object.hasOwn(attributes, 'async');
+  let before = assets.styles.map((uri) => (isAsync ? `<script>${PIPE}.loadCSS("${uri}")</script>` : `<link rel="stylesheet" href="${uri}">`)).join('');
   let after: string;
   if (assets.scripts.length === 0) {
     before += `<script data-pipe>${PIPE}.start(${index})</script>`;
@@ -84,4 +85,9 @@ export function firstScript(chunk: Buffer): number {
     at = chunk.indexOf('<', at + 1, 'latin1');
   }
   return -1;
+}
+
+/** Where an `async` fragment stands in the page; the fragment itself goes at the end of `<body>`. */
+export function asyncPlaceholder(index: number): Buffer {
+  return Buffer.from(`<script data-pipe>${PIPE}.placeholder(${index})</script>`);
 }
