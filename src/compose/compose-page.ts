@@ -35,6 +35,8 @@ export interface ComposePageOptions extends PageContextOptions {
   /** Rewrites asset URLs and import maps of local client-side fragments (undefined: none). */
   rewriteAsset?: (marker: Extract<Marker, { type: 'asset-url' | 'importmap' }>, raw: Buffer) => Buffer;
   assetPrefixes?: readonly string[];
+  /** Bytes held for an open marker before they are sent on as text (`maxMarkerSize`). */
+  maxMarkerBytes?: number;
   /** Whether the client can receive trailers (HTTP/1.1). */
   trailers: boolean;
   /**
@@ -98,6 +100,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     assetPrefixes: options.assetPrefixes,
     // Tailor writes async fragments before </body>.
     bodyEnd: options.overlayTag !== undefined || ctx.rules.tailorPipe,
+    maxHeldBytes: options.maxMarkerBytes,
     ...ctx.rules.scan,
   };
   /** Tailor writes its runtime before the page's first `<script>` or `<fragment>`. */

@@ -26,6 +26,8 @@ export interface EdgeRules {
    */
   processes(contentType: string | undefined, body: Buffer, fragment: boolean): boolean;
   readonly ssi: SsiRules;
+  /** Fragment media types whose markers are processed (nginx's `ssi_types`); undefined: every answer. */
+  readonly fragmentTypes: readonly string[] | undefined;
   readonly esi: EsiRules;
   /** Whether fragments are written with Tailor's page runtime around them (tailor/pipe.ts). */
   readonly tailorPipe: boolean;
@@ -34,6 +36,11 @@ export interface EdgeRules {
 }
 
 export interface SsiRules {
+  /**
+   * A fragment's answer is included whatever its status (nginx includes a 404 page or an empty
+   * 500, SSI processed); only a failed exchange (refused, reset, timeout) leaves the errmsg.
+   */
+  readonly anyStatus: boolean;
   /**
    * nginx's SSI filter changes the headers of every page it runs on (`edge: 'nginx'`); without
    * it, only a page whose first chunk has an SSI command is taken to speak SSI.
@@ -76,6 +83,11 @@ const HTML_TYPE = /^\s*text\/html\b/i;
 
 const everything = () => true;
 
+/** The media type is `text/html` (parameters aside), as nginx's `ssi_types` compares it. */
+function isHtml(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.split(';')[0].trim().toLowerCase() === 'text/html';
+}
+
 function profile(edge: Edge | undefined): EdgeRules {
   const varnish = edge === 'varnish';
   return {
@@ -83,11 +95,18 @@ function profile(edge: Edge | undefined): EdgeRules {
     maxDepth: varnish ? VARNISH_MAX_ESI_DEPTH : MAX_INCLUDE_DEPTH,
     followsLoops: varnish,
     // Varnish runs ESI on HTML answers (`do_esi` where the Content-Type is text/html), and its
-    // "XML check" leaves a body whose first non-whitespace byte is not `<` as it is.
-    processes: varnish ? (type, body, fragment) => (!fragment || (type !== undefined && HTML_TYPE.test(type))) && looksLikeMarkup(body) : everything,
+    // "XML check" leaves a body whose first non-whitespace byte is not `<` as it is; nginx
+    // processes only `ssi_types` (text/html by default): JSON, CSS, text, XHTML are copied.
+    processes: varnish
+      ? (type, body, fragment) => (!fragment || (type !== undefined && HTML_TYPE.test(type))) && looksLikeMarkup(body)
+      : edge === 'nginx'
+        ? (type, _body, fragment) => !fragment || isHtml(type)
+        : everything,
+    fragmentTypes: edge === 'nginx' || varnish ? ['text/html'] : undefined,
     scan: varnish ? { esi: 'varnish' } : {},
     tailorPipe: edge === 'tailor',
     ssi: {
+      anyStatus: true,
       headersOnEveryPage: edge === 'nginx',
       unknownCommands: edge === 'nginx' ? 'error' : 'text',
     },

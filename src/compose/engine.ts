@@ -71,6 +71,7 @@ async function composeDocument(engine: Engine, body: Buffer, site: IncludeSite):
   return Buffer.concat(resolved);
 }
 
+const isSuccess = (status: number) => status >= 200 && status < 300;
 const served = (bytes: Buffer): IncludeOutcome => ({ bytes, served: true });
 const failed = (bytes: Buffer | string): IncludeOutcome => ({ bytes: toBuffer(bytes), served: false });
 
@@ -106,7 +107,10 @@ async function resolveInclude(engine: Engine, site: IncludeSite, { marker, onRes
   if (mode === 'local' && fragment?.local) {
     const localUrl = localUrlFor(fragment, url);
     const info = fragmentInfo(ctx, fragment.name, 'local', marker.src, localUrl, site.depth);
-    return fetchLocal(engine, { info, url: localUrl, timeoutMs, site: inner, policy: { ...policy, onResponse: undefined } }).then(served);
+    // A local 5xx is the developer's box, whatever the dialect accepts from production.
+    const accepts = policy.acceptStatus ?? isSuccess;
+    const local = { ...policy, onResponse: undefined, acceptStatus: (status: number) => status < 500 && accepts(status) };
+    return fetchLocal(engine, { info, url: localUrl, timeoutMs, site: inner, policy: local }).then(served);
   }
 
   const info = fragmentInfo(ctx, fragment?.name, mode, marker.src, url, site.depth);
@@ -158,9 +162,11 @@ function fragmentRequest(ctx: PageContext, { url, timeoutMs, policy = { headers:
   const decision = ctx.includePolicy(url);
   if (!decision.fetch) throw new FragmentFetchError(decision.reason);
   let headers = policy.headers;
-  if (!decision.cookies && headers.cookie !== undefined) {
+  if (!decision.cookies && (headers.cookie !== undefined || headers.authorization !== undefined)) {
+    // Another site never gets the browser's cookies or credentials.
     headers = { ...headers };
     delete headers.cookie;
+    delete headers.authorization;
   }
   return { url, headers, timeoutMs, agents: ctx.agents, maxBytes: ctx.maxFragmentBytes, signal: ctx.cancel.signal, acceptStatus: policy.acceptStatus };
 }
@@ -188,7 +194,10 @@ async function fetchAndCompose(engine: Engine, fetch: FragmentFetch): Promise<Bu
   }
   const body = transcode(fetched.body, fetched.charset, ctx.charset);
   const composed = engine.rules.processes(fetched.contentType, body, true) ? await composeDocument(engine, body, fetch.site) : body;
-  const end: FragmentEnd = { ...info, status: fetched.status, durationMs: performance.now() - started, failed: false };
+  // An error status whose body the edge includes (nginx): served, and still reported as an error.
+  const reason = fetched.status >= 400 ? `HTTP ${fetched.status}` : undefined;
+  if (reason) emitError(ctx, info, reason, performance.now() - started);
+  const end: FragmentEnd = { ...info, status: fetched.status, durationMs: performance.now() - started, failed: reason !== undefined, ...(reason && { reason }) };
   ctx.results.push(end);
   ctx.events.emit('fragment:end', end);
   return composed;

@@ -45,6 +45,8 @@ export interface PageContext {
   pageHeaders: IncomingHttpHeaders | undefined;
   /** The browser's address (`$remote_addr` in SSI). */
   remoteAddress: string | undefined;
+  /** The page request's protocol, `HTTP/1.1` (`$server_protocol` in SSI). */
+  pageProtocol?: string;
   /** SSI variables, captures and blocks of this page, once it uses SSI commands. */
   ssi?: SsiPageState;
   /** Names of the cookies active presets add to `fragmentHeaders` (they reach even Tailor fragments). */
@@ -73,6 +75,7 @@ export interface PageContextOptions {
   diagnostics?: boolean;
   pageHeaders?: IncomingHttpHeaders;
   remoteAddress?: string;
+  pageProtocol?: string;
   presetCookieNames?: readonly string[];
   presetHeaderNames?: readonly string[];
 }
@@ -144,6 +147,7 @@ export function createPageContext(options: PageContextOptions): PageContext {
     diagnostics: options.diagnostics ?? true,
     pageHeaders: options.pageHeaders,
     remoteAddress: options.remoteAddress,
+    pageProtocol: options.pageProtocol,
     presetCookieNames: options.presetCookieNames,
     presetHeaderNames: options.presetHeaderNames,
   };

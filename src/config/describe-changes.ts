@@ -48,7 +48,7 @@ function describeMap<T extends ResolvedFragment | ResolvedPreset>(
  */
 export function describeConfigChanges(prev: ResolvedConfig, next: ResolvedConfig): string[] {
   const lines: string[] = [];
-  for (const key of ['upstream', 'port', 'host', 'overlay', 'edge', 'diagnostics', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'https', 'record'] as const) {
+  for (const key of ['upstream', 'port', 'host', 'overlay', 'edge', 'diagnostics', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'maxMarkerSize', 'https', 'record'] as const) {
     if (!same(prev[key], next[key])) lines.push(`${key}: ${show(prev[key])} → ${show(next[key])}`);
   }
   lines.push(...describeMap('fragment', prev.fragments, next.fragments, ['src', 'selector', 'local', 'assets', 'timeout', 'compare']));

@@ -25,6 +25,7 @@ export interface MergedConfig {
   includeHosts?: FromLayer<string[]>;
   pageTimeout?: FromLayer<number>;
   maxFragmentSize?: FromLayer<number>;
+  maxMarkerSize?: FromLayer<number>;
   https?: FromLayer<boolean | HttpsFiles>;
   local?: FromLayer<string[]>;
   shadow?: FromLayer<string[]>;
@@ -43,7 +44,7 @@ export function displayLayer(layer: ConfigLayer, base: string): string {
   return layer.package ? `${layer.package} (${relative})` : relative;
 }
 
-const SCALARS = ['upstream', 'port', 'host', 'overlay', 'record', 'edge', 'diagnostics', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'https', 'local', 'shadow'] as const;
+const SCALARS = ['upstream', 'port', 'host', 'overlay', 'record', 'edge', 'diagnostics', 'allowedHosts', 'includeHosts', 'pageTimeout', 'maxFragmentSize', 'maxMarkerSize', 'https', 'local', 'shadow'] as const;
 
 /** Merges `layers` (weakest first). `base` is the folder warnings are relative to. */
 export function mergeLayers(layers: ConfigLayer[], base: string): MergedConfig {

@@ -13,7 +13,7 @@ import type { InlineConfig, ModeLayer, ResolvedConfig, ResolvedFragment, Resolve
 import { normalizeLocal, normalizeOrigin, normalizeSrc } from './urls.js';
 
 /** Defaults of the optional top-level keys. */
-export const CONFIG_DEFAULTS = { port: 4400, host: '127.0.0.1', overlay: true, diagnostics: true, pageTimeout: 30_000, maxFragmentSize: 10 * 1024 * 1024 } as const;
+export const CONFIG_DEFAULTS = { port: 4400, host: '127.0.0.1', overlay: true, diagnostics: true, pageTimeout: 30_000, maxFragmentSize: 10 * 1024 * 1024, maxMarkerSize: 1024 * 1024 } as const;
 
 /** Defaults of `fragments.NAME.compare` (shadow mode). */
 export const COMPARE_DEFAULTS = { maxInFlight: 4, cookies: false } as const;
@@ -225,6 +225,7 @@ export async function resolveConfig(inline: InlineConfig = {}): Promise<Resolved
     includeHosts: [...new Set((merged.includeHosts?.value ?? []).map(normalizeOrigin))],
     pageTimeout: merged.pageTimeout?.value ?? CONFIG_DEFAULTS.pageTimeout,
     maxFragmentSize: merged.maxFragmentSize?.value ?? CONFIG_DEFAULTS.maxFragmentSize,
+    maxMarkerSize: merged.maxMarkerSize?.value ?? CONFIG_DEFAULTS.maxMarkerSize,
     ...(merged.edge && { edge: merged.edge.value }),
     diagnostics: merged.diagnostics?.value ?? CONFIG_DEFAULTS.diagnostics,
     https: resolveHttps(merged.https, layers, root),

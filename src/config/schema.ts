@@ -199,6 +199,11 @@ export const userConfigSchema = z.strictObject({
     .int({ error: 'must be a positive number of bytes' })
     .positive({ error: 'must be a positive number of bytes' })
     .optional(),
+  maxMarkerSize: z
+    .number({ error: 'must be a positive number of bytes' })
+    .int({ error: 'must be a positive number of bytes' })
+    .positive({ error: 'must be a positive number of bytes' })
+    .optional(),
   https: httpsSchema(),
 });
 

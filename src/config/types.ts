@@ -206,6 +206,14 @@ export interface UserConfig {
    */
   maxFragmentSize?: number;
   /**
+   * The most bytes of a page held back while a marker in it is still open (an unclosed quote in
+   * a tag, `<div ` without `>`, an unclosed `<esi:remove>`, `<fragment>` or `<!--esi`). Past it the
+   * held bytes are sent on as the text they are and the page keeps streaming, so a stray quote
+   * never holds the rest of a page in memory or keeps it from the browser.
+   * @default 1048576 (1 MiB)
+   */
+  maxMarkerSize?: number;
+  /**
    * The production edge that assembles your pages, where edges differ: nginx (SSI), Varnish,
    * Akamai or Fastly (ESI), or Tailor. Unset, each dialect follows its usual edge: SSI as
    * nginx's SSI module, ESI as the W3C ESI 1.0 language (Akamai), Tailor markup as Tailor.
@@ -345,6 +353,8 @@ export interface ResolvedConfig {
   pageTimeout: number;
   /** Decompressed bytes a fragment may have (see {@link UserConfig.maxFragmentSize}). */
   maxFragmentSize: number;
+  /** Bytes held for an open marker (see {@link UserConfig.maxMarkerSize}). */
+  maxMarkerSize: number;
   /** See {@link UserConfig.edge}; undefined: each dialect follows its usual edge. */
   edge?: Edge;
   /** See {@link UserConfig.diagnostics}. */

@@ -81,6 +81,8 @@ export class IncludeScanner {
   constructor(
     bodyEnd: boolean,
     private readonly sink: ScanSink,
+    /** Past this many held bytes, what is held is plain bytes (an unterminated construct). */
+    private readonly maxHeld = Infinity,
   ) {
     this.bodyEndPending = bodyEnd;
   }
@@ -90,7 +92,21 @@ export class IncludeScanner {
     if (this.buf.length === 0) this.buf = chunk;
     else this.append(chunk);
     this.scan(false);
+    if (this.buf.length > this.maxHeld) this.release();
     this.forget();
+  }
+
+  /**
+   * The marker held open is given up: its bytes leave as the text they are, the way an edge
+   * treats an unterminated construct, and scanning goes on after them (in the same mode: the
+   * raw text of a `<script>` stays raw text).
+   */
+  private release(): void {
+    this.emit(this.buf.length);
+    this.pos = 0;
+    this.memo.clear();
+    this.store = EMPTY;
+    this.storeFill = 0;
   }
 
   end(): void {

@@ -44,6 +44,12 @@ export interface ScanOptions {
   /** Report the first `</body>` as a zero-length marker just before it. */
   bodyEnd?: boolean;
   /**
+   * The most bytes held back for a marker still open (an unclosed tag, comment or paired
+   * element); past it they are handed on as plain bytes and scanning goes on after them.
+   * Unset: no limit (fragments, which are bounded by their size already).
+   */
+  maxHeldBytes?: number;
+  /**
    * Use htmlparser2's tokenizer even when only include markers are wanted (by default a
    * byte-level scanner, which finds the same markers, does that job). For tests comparing the two.
    */
@@ -75,7 +81,7 @@ export class PageScanner {
       const needsInner = selectors !== null || prefixes !== null || bodyEnd;
       this.varnish = new VarnishPageScanner(sink, needsInner ? (inner) => new PageScanner({ ...options, esi: 'html' }, inner) : undefined);
     } else if (this.settings.selectors === null && this.settings.prefixes === null && !options.forceTokenizer) {
-      this.fast = new IncludeScanner(this.settings.bodyEnd, sink);
+      this.fast = new IncludeScanner(this.settings.bodyEnd, sink, options.maxHeldBytes);
     } else {
       this.core = new ScanCore(this.settings, sink, { base: 0, stack: null, bodyEndDone: false });
     }

@@ -57,7 +57,7 @@ export function prepareUpstreamHeaders(headers: IncomingHttpHeaders, context: Re
  */
 const NOT_TO_FRAGMENTS = new Set([
   'host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
-  'content-length', 'content-type', 'expect', 'accept-encoding', 'cookie', 'authorization', 'proxy-authorization',
+  'content-length', 'content-type', 'expect', 'accept-encoding', 'cookie', 'proxy-authorization',
   'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range', 'range',
   ...OVERRIDE_HEADERS,
 ]);

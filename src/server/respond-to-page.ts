@@ -111,11 +111,13 @@ export function createPageResponder(options: PageResponderOptions) {
       shadowFragment: options.shadowFragment,
       includePolicy: state.includePolicy,
       maxFragmentBytes: state.config.maxFragmentSize,
+      maxMarkerBytes: state.config.maxMarkerSize,
       edge: state.config.edge,
       diagnostics: state.config.diagnostics,
       // Prepared in place before the page request left: what production received.
       pageHeaders: req.headers,
       remoteAddress: req.socket.remoteAddress,
+      pageProtocol: `HTTP/${req.httpVersion}`,
       presetCookieNames: Object.keys(selection.cookies),
       presetHeaderNames: Object.keys(selection.headers).map((name) => name.toLowerCase()),
       headers,

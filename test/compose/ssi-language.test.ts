@@ -127,8 +127,8 @@ describe('document order while the page streams', () => {
     const g = await setup({
       '/p': 'a<!--#include virtual="/slow" wait="yes" -->b<!--#include virtual="/down" set="v" -->[<!--#echo var="v" -->]',
       '/slow': { body: 'SLOW', delay: 50 },
-      '/down': { body: 'no', status: 503 },
-    });
+      '/down': { body: 'no', delay: 3000 },
+    }, { fragments: { down: { src: '/down', timeout: 100 } } });
     expect((await request(`${g.url}/p`)).text).toBe('aSLOWb[]');
   });
 });
@@ -176,12 +176,13 @@ describe('errors, as nginx reports them', () => {
   });
 
   it('config errmsg changes the text, also for a failed include; diagnostics: false leaves only that', async () => {
-    const routes = { '/p': '<!--#config errmsg="(unavailable)" -->a<!--#echo -->b<!--#include virtual="/down" -->c', '/down': { body: 'no', status: 503 } };
-    const g = await setup(routes);
-    expect((await request(`${g.url}/p`)).text).toBe('a(unavailable)b(unavailable)<!-- mfe-dev: include /down failed: HTTP 503 -->c');
+    const routes = { '/p': '<!--#config errmsg="(unavailable)" -->a<!--#echo -->b<!--#include virtual="/down" -->c', '/down': { body: 'no', delay: 3000 } };
+    const down = { fragments: { down: { src: '/down', timeout: 100 } } };
+    const g = await setup(routes, down);
+    expect((await request(`${g.url}/p`)).text).toBe('a(unavailable)b(unavailable)<!-- mfe-dev: include /down failed: timed out after 100 ms -->c');
     await gateway!.close();
     await site!.close();
-    const quiet = await setup(routes, { diagnostics: false });
+    const quiet = await setup(routes, { ...down, diagnostics: false });
     expect((await request(`${quiet.url}/p`)).text).toBe('a(unavailable)b(unavailable)c');
   });
 });

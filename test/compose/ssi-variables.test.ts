@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { strftime } from '../../src/compose/ssi/strftime.js';
 import { argument, encodeEcho, evaluateString, SsiEvaluationError, SsiPageState, type VariableScope } from '../../src/compose/ssi/variables.js';
 
-const page = new SsiPageState({ method: 'GET', requestUri: '/dir/page?a=1', headers: { cookie: 'x=1; Theme=dark' }, host: 'www.example.com', scheme: 'https', remoteAddr: '127.0.0.1' });
+const page = new SsiPageState({ method: 'GET', protocol: 'HTTP/1.1', requestUri: '/dir/page?a=1', headers: { cookie: 'x=1; Theme=dark' }, host: 'www.example.com', scheme: 'https', remoteAddr: '127.0.0.1' });
 page.variables.set('name', 'Ada');
 const scope: VariableScope = { page, doc: { uri: '/dir/page', args: 'a=1&B=2', main: true }, timefmt: '%Y' };
 

@@ -25,6 +25,7 @@ function config(overrides: Partial<ResolvedConfig> = {}): ResolvedConfig {
     includeHosts: [],
     pageTimeout: 30_000,
     maxFragmentSize: 10 * 1024 * 1024,
+    maxMarkerSize: 1024 * 1024,
     overlay: true,
     diagnostics: true,
     warnings: [],

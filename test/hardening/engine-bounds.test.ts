@@ -81,14 +81,21 @@ describe('deeply nested ESI blocks', () => {
     expect(response.text).toBe('<p>[deep]</p>');
   });
 
-  it('20,000 levels (1.1 MB): refused before evaluating, with a note; the gateway serves meanwhile and stays small', { timeout: 120_000 }, async () => {
-    pages.set('/nested-bomb', `<p>${nested(20_000, 'x')}</p>after`);
+  it('15,000 levels (0.9 MB): refused before evaluating, with a note; the gateway serves meanwhile and stays small', { timeout: 120_000 }, async () => {
+    pages.set('/nested-bomb', `<p>${nested(15_000, 'x')}</p>after`);
     const before = process.memoryUsage().rss;
     const response = await answeredWhileServing('/nested-bomb');
     expect(response.status).toBe(200);
-    expect(response.text).toMatch(/^<p><!-- mfe-dev: include <esi:choose&gt; failed: ESI elements nested 40000 deep \(more than 64\)[^>]*--><\/p>after$/);
+    expect(response.text).toMatch(/^<p><!-- mfe-dev: include <esi:choose&gt; failed: ESI elements nested 30000 deep \(more than 64\)[^>]*--><\/p>after$/);
     // Old code needed gigabytes for this page (and died of it): a generous bound.
     expect(process.memoryUsage().rss - before).toBeLessThan(400 * 1024 * 1024);
+  });
+
+  it('20,000 levels (1.1 MB, more than maxMarkerSize): the block is sent on as text, unevaluated, once the cap is passed', { timeout: 120_000 }, async () => {
+    const bomb = `<p>${nested(20_000, 'x')}</p>after`;
+    pages.set('/nested-bigger', bomb);
+    const response = await answeredWhileServing('/nested-bigger');
+    expect(response.text).toBe(bomb);
   });
 
   it('try/attempt and vars nest the same way and are bounded the same way', { timeout: 60_000 }, async () => {
@@ -100,5 +107,67 @@ describe('deeply nested ESI blocks', () => {
       const response = await answeredWhileServing(path);
       expect(response.text).toMatch(/^<!-- mfe-dev: include <esi:(try|vars)&gt; failed: ESI elements nested \d+ deep/);
     }
+  });
+});
+
+describe('an unclosed marker (issue 16 item 3)', () => {
+  /**
+   * Production sends the head of a page with an unclosed construct, then keeps the page open,
+   * sending filler slowly; the browser must receive bytes past the construct (beyond the cap)
+   * while production is still streaming.
+   */
+  async function streamsPastCap(opener: string) {
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const slow = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.write(`<html><body><p>start</p>${opener}`);
+      const filler = Buffer.alloc(64 * 1024, 'a');
+      let sent = 0;
+      const timer = setInterval(() => {
+        res.write(filler);
+        sent += filler.length;
+        if (sent >= 3 * 1024 * 1024) {
+          clearInterval(timer);
+          // Production is still streaming: it ends only once the test says so.
+          void finished.then(() => res.end('</body></html>'));
+        }
+      }, 5);
+    });
+    const small = await startGateway({ upstream: slow.url, maxMarkerSize: 256 * 1024 });
+    try {
+      const http = await import('node:http');
+      const received = await new Promise<number>((resolve, reject) => {
+        const req = http.get(`${small.url}/page`, (res) => {
+          let bytes = 0;
+          res.on('data', (chunk: Buffer) => {
+            bytes += chunk.length;
+            // Well past the cap, while production has not finished the page.
+            if (bytes > 1024 * 1024) {
+              resolve(bytes);
+              req.destroy();
+            }
+          });
+          res.on('end', () => reject(new Error(`ended after ${bytes} bytes`)));
+        });
+        req.on('error', () => undefined);
+        setTimeout(() => reject(new Error('the browser received nothing past the unclosed marker in 30 s')), 30_000);
+      });
+      expect(received).toBeGreaterThan(1024 * 1024);
+    } finally {
+      finish();
+      await small.close();
+      await slow.close();
+    }
+  }
+
+  for (const opener of ['<div title="unclosed quote ', '<esi:remove>', '<fragment src="/f/x">', '<!--esi ', '<esi:choose>']) {
+    it(`after ${JSON.stringify(opener)} the browser gets the page as it streams, past the cap`, { timeout: 60_000 }, () => streamsPastCap(opener));
+  }
+
+  it('under the cap an unclosed marker is still held and resolved as before (the page ends it)', async () => {
+    pages.set('/short-unclosed', '<p>a</p><esi:remove>gone');
+    const response = await request(`${gateway.url}/short-unclosed`);
+    expect(response.text).toBe('<p>a</p><esi:remove>gone');
   });
 });

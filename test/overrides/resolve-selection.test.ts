@@ -57,6 +57,7 @@ function makeConfig(options: FactoryOptions = {}): ResolvedConfig {
     includeHosts: [],
     pageTimeout: 30_000,
     maxFragmentSize: 10 * 1024 * 1024,
+    maxMarkerSize: 1024 * 1024,
     overlay: true,
     diagnostics: true,
     warnings: [],

@@ -64,6 +64,7 @@ describe('shareLink', () => {
       includeHosts: [],
       pageTimeout: 30_000,
       maxFragmentSize: 10 * 1024 * 1024,
+      maxMarkerSize: 1024 * 1024,
       overlay: true,
       diagnostics: true,
       warnings: [],

@@ -1,6 +1,7 @@
 import type { SsiCommand } from '../../html/ssi-command.js';
 import type { Part, SsiDocumentState } from './types.js';
 import { matchRegex } from './regex.js';
+import type { BlockItem } from './variables.js';
 import { encodeEcho, evaluateString, lookupVariable, SsiEvaluationError, type VariableScope } from './variables.js';
 
 /**
@@ -65,7 +66,7 @@ export function runCommand(ctx: CommandContext, command: SsiCommand, raw: Buffer
   }
   if (!doc.output && !spec.block) {
     if (doc.inBlock) {
-      doc.block?.items.push({ command });
+      doc.block?.items.push({ command, raw });
       return;
     }
     if (spec.conditional === 0) return;
@@ -128,14 +129,27 @@ function include({ document: doc, out }: CommandContext, params: Params): void {
     });
   } else if (stubBlock) {
     const url = new URL(uri, doc.base);
-    // The stub is the include's handled fallback (as ESI's alt): no error text, no note.
-    out(outcome.then(({ bytes, served }) => (served ? bytes : doc.replayBlock(stubBlock.items, url))));
+    // The stub is used for an empty answer (nginx: the subrequest output nothing) and, as the
+    // include's handled fallback, for one that could not be had: no error text, no note.
+    out(
+      outcome.then(({ bytes, served, declaredEmpty }) => {
+        if (served && bytes.length > 0) return bytes;
+        return served && declaredEmpty ? asWritten(stubBlock.items) : doc.replayBlock(stubBlock.items, url);
+      }),
+    );
   } else {
     const errmsg = doc.errmsg;
     out(outcome.then(({ bytes, served }) => (served ? bytes : Buffer.concat([Buffer.from(errmsg, 'latin1'), withoutErrorText(bytes)]))));
   }
   if (waited) doc.waitFor(outcome);
 }
+
+/** A block's bytes and commands as they were written. */
+function asWritten(items: readonly BlockItem[]): Buffer {
+  return Buffer.concat(items.map((item) => (Buffer.isBuffer(item) ? item : item.raw ?? EMPTY)));
+}
+
+const EMPTY = Buffer.alloc(0);
 
 const ERROR_TEXT = Buffer.from('[an error occurred while processing the directive]', 'latin1');
 

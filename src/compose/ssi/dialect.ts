@@ -1,7 +1,7 @@
 import type { Marker, ScanPart } from '../../html/scan-page.js';
 import { decodeSourceText } from '../../html/marker-attributes.js';
 import { escapeControlChars } from '../../http/control-chars.js';
-import type { Dialect, Engine, IncludeFailure } from '../dialect.js';
+import type { Dialect, Engine, IncludeFailure, OnResponse } from '../dialect.js';
 import type { EdgeRules } from '../edge-rules.js';
 import { SSI_ERROR_TEXT } from '../error-box.js';
 import { onUpstream, type IncludeSite } from '../include-site.js';
@@ -18,6 +18,8 @@ import { SsiPageState, type SsiRequestInfo } from './variables.js';
 /** A command of nginx's SSI in the first chunk: the page speaks SSI, and nginx's filter changes its headers. */
 const SSI_COMMAND = /<!--#\s*(?:include|echo|config|set|if|elif|else|endif|block|endblock)[\s-]/;
 
+const anyStatus = () => true;
+
 type SsiMarker = Extract<Marker, { type: 'ssi' | 'ssi-command' }>;
 
 export const ssiDialect: Dialect<SsiMarker> = {
@@ -31,6 +33,9 @@ export const ssiDialect: Dialect<SsiMarker> = {
     // A lone command outside a document (cannot happen: documents take them) stays as written.
     if (marker.type === 'ssi-command') return raw;
     return engine.include(site, { marker }).then((outcome) => outcome.bytes);
+  },
+  request({ ctx, rules }, _marker, onResponse) {
+    return { headers: ctx.fragmentHeaders, acceptStatus: rules.ssi.anyStatus ? anyStatus : undefined, onResponse };
   },
   failure(engine, marker, reason): IncludeFailure {
     return { bytes: SSI_ERROR_TEXT + engine.note(marker.src, reason), fallback: 'error-text' };
@@ -51,7 +56,12 @@ export function ssiEnv(engine: Engine, site: IncludeSite): SsiEnv {
     include(uri, base) {
       // SSI values are bytes (latin1): UTF-8 ones are read as UTF-8, as the scanner reads URLs.
       const src = decodeSourceText(uri);
-      return engine.include(onUpstream({ ...site, base }, ctx.pageUrl), { marker: { type: 'ssi', src, attribute: 'virtual' } });
+      // `Content-Length: 0`: nginx outputs a stub's commands as written (its SSI filter never ran).
+      let declaredEmpty = false;
+      const onResponse: OnResponse = ({ headers }) => void (declaredEmpty = headers['content-length'] === '0');
+      return engine
+        .include(onUpstream({ ...site, base }, ctx.pageUrl), { marker: { type: 'ssi', src, attribute: 'virtual' }, onResponse })
+        .then((outcome) => ({ ...outcome, declaredEmpty }));
     },
     debug: events.listenerCount('directive') > 0 ? (line) => events.emit('directive', { page, dialect: 'ssi', text: escapeControlChars(line) }) : undefined,
   };
@@ -71,6 +81,7 @@ export function composeSsiDocument(engine: Engine, parts: readonly ScanPart[], s
 function ssiRequestInfo({ ctx }: Engine): SsiRequestInfo {
   return {
     method: ctx.page.method,
+    protocol: ctx.pageProtocol ?? 'HTTP/1.1',
     requestUri: ctx.pageUrl.pathname + ctx.pageUrl.search,
     headers: ctx.pageHeaders ?? ctx.fragmentHeaders,
     host: ctx.pageUrl.hostname,

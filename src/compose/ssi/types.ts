@@ -11,6 +11,8 @@ export interface IncludeOutcome {
   bytes: Buffer;
   /** False when production's fragment could not be had (nginx: the subrequest failed). */
   served: boolean;
+  /** The answer said `Content-Length: 0`. */
+  declaredEmpty?: boolean;
 }
 
 /** What the SSI language needs from the engine, for one page. */

@@ -26,11 +26,13 @@ export class SsiPageState {
 }
 
 /** What a block holds: bytes, and commands kept as written (they run when the block is used). */
-export type BlockItem = Buffer | { command: SsiCommand };
+export type BlockItem = Buffer | { command: SsiCommand; raw?: Buffer };
 
 /** The page request, as production's edge sees it. */
 export interface SsiRequestInfo {
   method: string;
+  /** `$server_protocol`: the page request's protocol (`HTTP/1.1`). */
+  protocol: string;
   /** Path and query of the page request (what production received). */
   requestUri: string;
   /** The request headers production receives (for `$http_NAME`, `$cookie_NAME`). */
@@ -48,7 +50,7 @@ export interface SsiDocumentUrl {
   uri: string;
   /** The query without `?`, or undefined when there is none (`$args`, `$query_string`). */
   args: string | undefined;
-  /** The page itself (not a fragment): `$request_method` is the page's. */
+  /** The page itself (not a fragment). */
   main: boolean;
 }
 
@@ -94,7 +96,10 @@ function requestVariable({ page, doc, timefmt, now }: VariableScope, name: strin
     case 'request_uri':
       return request.requestUri;
     case 'request_method':
-      return doc.main ? request.method : 'GET';
+      // nginx reads the main request's method, in fragments too.
+      return request.method;
+    case 'server_protocol':
+      return request.protocol;
     case 'host':
       return request.host;
     case 'scheme':

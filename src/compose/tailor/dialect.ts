@@ -40,18 +40,58 @@ export const tailorDialect: Dialect<TailorMarker> = {
 };
 
 /**
- * One Tailor fragment. Tailor flattens `<fragment>`s written inside a `<fragment>`'s content:
- * they are rendered after it, as siblings (its other content is dropped).
+ * One Tailor fragment. node-tailor renders a paired `<fragment>`'s children after the fragment
+ * itself, as they are written — text and elements kept, nested fragments fetched in their place.
  */
 export async function includeTailor(engine: Engine, site: IncludeSite, request: IncludeRequest & { raw: Buffer }): Promise<IncludeOutcome> {
   const own = engine.rules.tailorPipe ? piped(engine, site, request) : engine.include(site, request);
-  const source = request.raw.toString('latin1');
-  const inner = source.slice(source.indexOf('>') + 1).replace(/<\/fragment\s*>$/i, '');
-  if (!/<fragment/i.test(inner)) return own;
-  const nested = engine.compose(Buffer.from(inner.replace(/<\/?(?!fragment\b)[^>]*>|[^<]+/gi, ''), 'latin1'), site);
-  const [outcome, more] = await Promise.all([own, nested]);
-  return outcome.served ? { bytes: Buffer.concat([outcome.bytes, more]), served: true } : outcome;
+  const children = childrenOf(request.raw);
+  if (children.length === 0) return own;
+  const [outcome, rendered] = await Promise.all([own, engine.compose(children, site)]);
+  return { ...outcome, bytes: Buffer.concat([outcome.bytes, rendered]) };
 }
+
+/** The bytes between a paired `<fragment …>`'s open tag and its `</fragment>` (none for a self-closing one). */
+function childrenOf(raw: Buffer): Buffer {
+  let quote = 0;
+  let openEnd = -1;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+    } else if (c === 0x22 || c === 0x27) quote = c;
+    else if (c === 0x3e) {
+      openEnd = i + 1;
+      break;
+    }
+  }
+  if (openEnd < 0 || raw[openEnd - 2] === 0x2f) return EMPTY;
+  const close = /<\/fragment\s*>$/i.exec(raw.toString('latin1', openEnd));
+  return close ? withoutStrayEndTags(raw.subarray(openEnd, openEnd + close.index)) : EMPTY;
+}
+
+const TAG = /<(\/?)([A-Za-z][^\s/>]*)[^>]*>/g;
+
+/** Tailor parses its template as HTML (parse5): an end tag that closes nothing opened there is dropped. */
+function withoutStrayEndTags(children: Buffer): Buffer {
+  const text = children.toString('latin1');
+  if (!text.includes('</')) return children;
+  const open = new Map<string, number>();
+  const kept = text.replace(TAG, (tag, slash: string, rawName: string) => {
+    const name = rawName.toLowerCase();
+    if (!slash) {
+      if (!tag.endsWith('/>')) open.set(name, (open.get(name) ?? 0) + 1);
+      return tag;
+    }
+    const count = open.get(name) ?? 0;
+    if (count === 0) return '';
+    open.set(name, count - 1);
+    return tag;
+  });
+  return kept.length === text.length ? children : Buffer.from(kept, 'latin1');
+}
+
+const EMPTY = Buffer.alloc(0);
 
 const indexes = new WeakMap<Engine['ctx'], number>();
 
