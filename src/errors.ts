@@ -13,6 +13,8 @@ export type MfeDevErrorCode =
   | 'MFE_INIT_EXISTS'
   | 'MFE_HTTPS_FILE_INVALID'
   | 'MFE_HTTPS_CA_DAMAGED'
+  | 'MFE_HTTPS_CA_LOCKED'
+  | 'MFE_HTTPS_HOME_UNUSABLE'
   | 'MFE_REPLAY_INPUT_INVALID';
 
 export class MfeDevError extends Error {

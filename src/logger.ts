@@ -31,22 +31,50 @@ export interface Logger {
 
 export type LogLevel = 'info' | 'silent';
 
+/**
+ * stdout and stderr whose reader went away (`mfe-dev | head -3`, an IDE task whose reader died, a
+ * `nohup` run in a closed terminal): the write fails with EPIPE or EIO, and the gateway stops
+ * writing to that stream and carries on serving. Nothing else changes.
+ */
+const closedStreams = new Set<NodeJS.WritableStream>();
+let streamsGuarded = false;
+
+/**
+ * Takes the write errors of stdout and stderr (they would otherwise be uncaught exceptions, and
+ * reporting them would write, fail and report again, forever). The CLI calls it first thing.
+ */
+export function guardTerminalStreams(): void {
+  if (streamsGuarded) return;
+  streamsGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => closedStreams.add(stream));
+}
+
+/** Writes to stdout or stderr unless its reader is gone; never throws. */
+export function writeTerminal(stream: NodeJS.WriteStream, text: string): void {
+  if (closedStreams.has(stream) || stream.destroyed || !stream.writable) return;
+  try {
+    stream.write(text);
+  } catch {
+    closedStreams.add(stream);
+  }
+}
+
 export function createLogger(level: LogLevel = 'info'): Logger {
   const silent = level === 'silent';
   const safe = (message: string) => escapeControlChars(message, { keepNewlines: true });
   const warningListeners = new Set<(message: string) => void>();
   const logger: Logger = {
     info(message) {
-      if (!silent) process.stdout.write(safe(message) + '\n');
+      if (!silent) writeTerminal(process.stdout, safe(message) + '\n');
     },
     warn(message) {
-      if (!silent) process.stderr.write(pc.yellow(safe(message)) + '\n');
+      if (!silent) writeTerminal(process.stderr, pc.yellow(safe(message)) + '\n');
     },
     error(message) {
-      if (!silent) process.stderr.write(pc.red(safe(message)) + '\n');
+      if (!silent) writeTerminal(process.stderr, pc.red(safe(message)) + '\n');
     },
     styled(line) {
-      if (!silent) process.stdout.write(line + '\n');
+      if (!silent) writeTerminal(process.stdout, line + '\n');
     },
     // Escaped before it is remembered: the dev page shows the same text as the terminal.
     warnOnce(message) {
@@ -74,5 +102,5 @@ export function createDebugger(namespace: string): ((message: string) => void) |
     .filter(Boolean)
     .some((pattern) => pattern === namespace || pattern === '*' || (pattern.endsWith('*') && namespace.startsWith(pattern.slice(0, -1))));
   if (!enabled) return undefined;
-  return (message) => process.stderr.write(`${pc.magenta(namespace)} ${escapeControlChars(message, { keepNewlines: true })}\n`);
+  return (message) => writeTerminal(process.stderr, `${pc.magenta(namespace)} ${escapeControlChars(message, { keepNewlines: true })}\n`);
 }

@@ -6,6 +6,7 @@ import { closest, didYouMean, formatValue } from '../config/suggest.js';
 import type { InlineConfig } from '../config/types.js';
 import { checkOrigin } from '../config/urls.js';
 import { isMfeDevError } from '../errors.js';
+import { guardTerminalStreams, writeTerminal } from '../logger.js';
 // Commands load what they need when they run, so `--help` and `--version` answer at once.
 const runCheck = async (inline: InlineConfig) => (await import('./check.js')).runCheck(inline);
 const runInit = async (cwd: string) => (await import('./init.js')).runInit(cwd);
@@ -18,6 +19,7 @@ const runReplay = async (options: import('./replay.js').ReplayCommandOptions) =>
  * exit code (the `dev` command resolves only when the server stops).
  */
 export async function main(argv: string[]): Promise<number> {
+  guardTerminalStreams();
   const cli = cac('mfe-dev');
   let run: (() => Promise<number>) | undefined;
 
@@ -115,9 +117,9 @@ class UsageError extends Error {}
 
 function reportError(error: unknown): number {
   if (isMfeDevError(error) || error instanceof UsageError || (error as Error)?.name === 'CACError') {
-    process.stderr.write(`${pc.red('mfe-dev:')} ${(error as Error).message}\n`);
+    writeTerminal(process.stderr, `${pc.red('mfe-dev:')} ${(error as Error).message}\n`);
   } else {
-    process.stderr.write(`${pc.red('mfe-dev: unexpected error')}\n${(error as Error)?.stack ?? String(error)}\n`);
+    writeTerminal(process.stderr, `${pc.red('mfe-dev: unexpected error')}\n${(error as Error)?.stack ?? String(error)}\n`);
   }
   return 1;
 }
@@ -177,8 +179,23 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
   const { createDevServer } = await import('../server/index.js');
   const server = await createDevServer(inline);
   // A bug in one request must not take the developer's gateway down: report it loudly, go on.
-  const reportBug = (error: unknown) =>
-    server.logger.error(`mfe-dev: internal error (please report it, with the page that caused it):\n${(error as Error)?.stack ?? String(error)}`);
+  // The report itself never throws and never reports itself (a failing terminal is dropped by
+  // the logger, see guardTerminalStreams), and the same bug is printed a bounded number of times.
+  let reporting = false;
+  let reports = 0;
+  const reportBug = (error: unknown) => {
+    if (reporting || reports >= MAX_BUG_REPORTS) return;
+    reporting = true;
+    reports++;
+    try {
+      const more = reports === MAX_BUG_REPORTS ? `\n(further internal errors are not printed)` : '';
+      server.logger.error(`mfe-dev: internal error (please report it, with the page that caused it):\n${describeBug(error)}${more}`);
+    } catch {
+      // Nowhere left to report it.
+    } finally {
+      reporting = false;
+    }
+  };
   process.on('unhandledRejection', reportBug);
   process.on('uncaughtException', reportBug);
   try {
@@ -189,18 +206,40 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
   }
   if (flags.open && server.url) openBrowser(server.url + '/');
 
+  // SIGINT / SIGTERM always end the process: a graceful close (the shadow report, open
+  // connections), bounded by STOP_DEADLINE_MS; a second signal ends it at once.
   return new Promise<number>((resolve) => {
     let closing = false;
     const stop = () => {
-      if (closing) return;
+      if (closing) process.exit(1);
       closing = true;
+      setTimeout(() => process.exit(1), STOP_DEADLINE_MS).unref();
       void writeReportOnExit(server, shadowReport)
         .then(() => server.close())
-        .then(() => resolve(0));
+        .catch(() => undefined)
+        .then(() => {
+          // Whatever still holds the event loop (a stuck socket, a timer of a config) does not
+          // keep a stopped gateway alive.
+          setTimeout(() => process.exit(0), 500).unref();
+          resolve(0);
+        });
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
+}
+
+/** How long a stopping gateway may take (the shadow report waits up to 5 s for comparisons). */
+const STOP_DEADLINE_MS = 8000;
+/** Internal errors printed per run: a bug hit by every request must not flood the terminal. */
+const MAX_BUG_REPORTS = 20;
+
+function describeBug(error: unknown): string {
+  try {
+    return (error as Error)?.stack ?? String(error);
+  } catch {
+    return 'an error that cannot be described';
+  }
 }
 
 /** `--shadow-report FILE`: the comparisons still running get a moment to finish, then both files are written. */
@@ -212,9 +251,9 @@ async function writeReportOnExit(server: import('../server/index.js').DevServer,
   try {
     const { writeShadowReport } = await import('./shadow-report-files.js');
     const written = await writeShadowReport(file, server.shadow.report());
-    process.stderr.write(`mfe-dev: shadow report written to ${written.json} and ${written.html}\n`);
+    writeTerminal(process.stderr, `mfe-dev: shadow report written to ${written.json} and ${written.html}\n`);
   } catch (error) {
-    process.stderr.write(`${pc.red('mfe-dev:')} could not write the shadow report to ${file}: ${(error as Error).message}\n`);
+    writeTerminal(process.stderr, `${pc.red('mfe-dev:')} could not write the shadow report to ${file}: ${(error as Error).message}\n`);
   }
 }
 
@@ -223,7 +262,7 @@ function openBrowser(url: string): void {
   const args = process.platform === 'win32' ? ['/c', 'start', '', url] : [url];
   try {
     const child = spawn(command, args, { stdio: 'ignore', detached: true });
-    child.on('error', () => process.stderr.write(`mfe-dev: could not open a browser; open ${url} yourself.\n`));
+    child.on('error', () => writeTerminal(process.stderr, `mfe-dev: could not open a browser; open ${url} yourself.\n`));
     child.unref();
   } catch {
     // Opening a browser is a convenience; the URL is printed anyway.

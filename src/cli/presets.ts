@@ -3,6 +3,7 @@ import { resolveConfig } from '../config/resolve-config.js';
 import type { InlineConfig, ResolvedPreset } from '../config/types.js';
 import { shareLink } from '../overrides/index.js';
 import { describeProvenance } from '../ui/dev-state.js';
+import { MASKED_VALUE } from '../config/masked-values.js';
 
 /** `mfe-dev presets`: each preset, what it sets, where it is defined, and a link that applies it. */
 export async function runPresets(inline: InlineConfig): Promise<number> {
@@ -29,7 +30,8 @@ export function describePreset(preset: ResolvedPreset): string[] {
   for (const mode of ['local', 'prod', 'shadow'] as const) {
     if (preset[mode].length) lines.push(`${mode}: ${preset[mode].join(', ')}`);
   }
-  for (const [name, value] of Object.entries(preset.headers)) lines.push(`header ${name}: ${value}`);
-  for (const [name, value] of Object.entries(preset.cookies)) lines.push(`cookie ${name}=${value}`);
+  // Values are often credentials: names only (see maskValues).
+  for (const name of Object.keys(preset.headers)) lines.push(`header ${name}: ${MASKED_VALUE}`);
+  for (const name of Object.keys(preset.cookies)) lines.push(`cookie ${name}=${MASKED_VALUE}`);
   return lines;
 }

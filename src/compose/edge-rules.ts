@@ -103,7 +103,7 @@ function profile(edge: Edge | undefined): EdgeRules {
         ? (type, _body, fragment) => !fragment || isHtml(type)
         : everything,
     fragmentTypes: edge === 'nginx' || varnish ? ['text/html'] : undefined,
-    scan: varnish ? { esi: 'varnish' } : {},
+    scan: varnish ? { esi: 'varnish' } : edge === 'nginx' ? { ssi: 'nginx' } : {},
     tailorPipe: edge === 'tailor',
     ssi: {
       anyStatus: true,

@@ -2,6 +2,7 @@
  * What changed between two resolved configs, as lines for the terminal and the dev page:
  * "fragment 'header': local http://127.0.0.1:3001 → http://127.0.0.1:3002", "preset 'checkout' added".
  */
+import { maskValues } from './masked-values.js';
 import type { ResolvedConfig, ResolvedFragment, ResolvedPreset } from './types.js';
 
 function show(value: unknown): string {
@@ -18,8 +19,12 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** Preset header and cookie values are never shown (config/masked-values.ts): which names changed is. */
+const MASKED_FIELDS = new Set(['headers', 'cookies']);
+
 function fieldChanges<T extends object>(prev: T, next: T, keys: (keyof T & string)[]): string[] {
-  return keys.filter((key) => !same(prev[key], next[key])).map((key) => `${key} ${show(prev[key])} → ${show(next[key])}`);
+  const shown = (key: keyof T & string, value: unknown) => show(MASKED_FIELDS.has(key) && value ? maskValues(value as Record<string, string>) : value);
+  return keys.filter((key) => !same(prev[key], next[key])).map((key) => `${key} ${shown(key, prev[key])} → ${shown(key, next[key])}`);
 }
 
 function describeMap<T extends ResolvedFragment | ResolvedPreset>(

@@ -134,6 +134,32 @@ export function resolveExtendsEntry(entry: string, from: LayerSource): { file: s
   return { file, package: from.package };
 }
 
+/**
+ * Keys a file reached through `extends` may not set: who can reach the gateway (`host`,
+ * `allowedHosts`, `serve`), where it connects with your session (`includeHosts`), its TLS
+ * (`https`) and the files it writes (`record`). A shared preset file or an npm package adds
+ * fragments and presets; settings like these belong to the developer's own config, where they
+ * are seen. Such a key is refused, not ignored: a silently dropped setting would leave the
+ * package's author and its users guessing, and a refusal names the file to fix.
+ */
+export const EXTENDS_FORBIDDEN_KEYS = ['host', 'allowedHosts', 'includeHosts', 'https', 'record', 'serve'] as const;
+
+function forbiddenKeysError(source: LayerSource, keys: string[]): MfeDevError {
+  const listed = keys.map((k) => `\`${k}\``).join(', ');
+  return invalidConfigError(
+    [
+      {
+        source: sourceName(source.file),
+        message:
+          `${listed} may not be set in a file reached through \`extends\`${source.package ? ` (package ${source.package})` : ''}: ` +
+          `extended files add fragments and presets, while ${keys.length === 1 ? 'this setting' : 'these settings'} decide who can reach the gateway, ` +
+          `where it connects with your session, its TLS or the files it writes. Remove ${keys.length === 1 ? 'it' : 'them'} from that file and set ${keys.length === 1 ? 'it' : 'them'} in your own config if you want ${keys.length === 1 ? 'it' : 'them'}.`,
+      },
+    ],
+    source.file,
+  );
+}
+
 function cycleError(chain: string[], file: string): MfeDevError {
   const names = [...chain, file].map((f) => path.relative(path.dirname(chain[0]), f) || path.basename(f));
   return invalidConfigError(
@@ -155,9 +181,13 @@ export async function collectLayers(start: LayerSource): Promise<CollectedLayers
     if (!files.includes(file)) files.push(file);
   };
 
-  async function visit(source: LayerSource, chain: string[]): Promise<void> {
+  async function visit(source: LayerSource, chain: string[], extended: boolean): Promise<void> {
     if (source.file) addFile(source.file);
     for (const dep of source.dependencies ?? []) addFile(dep);
+    if (extended && source.config && typeof source.config === 'object') {
+      const forbidden = EXTENDS_FORBIDDEN_KEYS.filter((key) => (source.config as Record<string, unknown>)[key] !== undefined);
+      if (forbidden.length) throw forbiddenKeysError(source, forbidden);
+    }
     const config = validateUserConfig(source.config ?? {}, sourceName(source.file), source.file);
     const entries = config.extends === undefined ? [] : [config.extends].flat();
     for (const entry of entries) {
@@ -169,11 +199,11 @@ export async function collectLayers(start: LayerSource): Promise<CollectedLayers
         loaded.set(target.file, file);
       }
       const next = { config: file.config, file: target.file, package: target.package, dir: path.dirname(target.file), dependencies: file.dependencies };
-      await visit(next, [...chain, target.file]);
+      await visit(next, [...chain, target.file], true);
     }
     layers.push({ config, file: source.file, package: source.package, source: sourceName(source.file) });
   }
 
-  await visit(start, start.file ? [start.file] : []);
+  await visit(start, start.file ? [start.file] : [], false);
   return { layers, files };
 }

@@ -34,6 +34,50 @@ const names = (what: string) =>
 const stringMap = (what: string) =>
   z.record(z.string(), z.string({ error: 'must be a string' }), { error: `must be an object of ${what}` });
 
+/** An HTTP header or cookie name (RFC 9110 token). */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Control characters but tab: a header value with one is refused by Node, or splits the header. */
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+/**
+ * Headers a preset may not set: the message's framing, the connection's own headers and the
+ * target host. The gateway writes these itself for each hop; a preset's `content-length` would
+ * leave every page waiting for bytes that never come.
+ */
+export const PRESET_FORBIDDEN_HEADERS = [
+  'content-length',
+  'transfer-encoding',
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'http2-settings',
+] as const;
+const FORBIDDEN_HEADER_SET = new Set<string>(PRESET_FORBIDDEN_HEADERS);
+
+/**
+ * A preset's `headers` or `cookies`: names must be tokens (and, for headers, none the gateway
+ * owns), values free of control characters (and `;` for cookies). Messages never quote a value:
+ * preset values are often credentials.
+ */
+const presetValues = (kind: 'header' | 'cookie') =>
+  stringMap(`${kind} values by name`).superRefine((values, ctx) => {
+    for (const [name, value] of Object.entries(values)) {
+      const issue = (message: string, hint?: string) => ctx.addIssue({ code: 'custom', path: [name], message, params: { hideValue: true, hint } });
+      if (!TOKEN.test(name)) issue(`is not a valid ${kind} name (letters, digits and !#$%&'*+.^_\`|~- only)`);
+      else if (kind === 'header' && FORBIDDEN_HEADER_SET.has(name.toLowerCase())) {
+        issue(
+          'may not be set by a preset: the gateway sets the framing and connection headers and the Host of each request itself',
+          `Remove it. Headers a preset may not set: ${PRESET_FORBIDDEN_HEADERS.join(', ')}.`,
+        );
+      } else if (CONTROL.test(value)) issue('must not contain control characters such as line breaks');
+      else if (kind === 'cookie' && value.includes(';')) issue("must not contain ';' (it would start another cookie)", 'Set each cookie under its own name.');
+    }
+  });
+
 /** A list of strings, each checked by `check` (which returns the reason it is unusable). */
 const checkedList = (what: string, check: (value: string) => string | undefined, hint: string) =>
   z.array(
@@ -131,8 +175,8 @@ const presetSchema = z.strictObject(
     local: names('fragment').optional(),
     prod: names('fragment').optional(),
     shadow: names('fragment').optional(),
-    headers: stringMap('header values by name').optional(),
-    cookies: stringMap('cookie values by name').optional(),
+    headers: presetValues('header').optional(),
+    cookies: presetValues('cookie').optional(),
   },
   { error: (issue) => (issue.code === 'invalid_type' ? "must be an object like { local: ['header'] }" : undefined) },
 );
@@ -266,16 +310,21 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string[] {
     const last = String(issue.path[issue.path.length - 1]);
     return [`\`${key}\` is required${REQUIRED_HINTS[last] ?? ''}.`];
   }
-  const params = (issue.code === 'custom' ? issue.params : undefined) as ValueProblem | undefined;
+  const params = (issue.code === 'custom' ? issue.params : undefined) as (ValueProblem & { hideValue?: boolean }) | undefined;
   const hint = params?.hint ? ` ${params.hint}` : '';
+  if (params?.hideValue) return [`\`${key}\` ${issue.message}.${hint}`];
   return [`\`${key}\` ${issue.message}, got ${formatValue(value)}.${didYouMean(params?.suggestion)}${hint}`];
 }
 
+/** Problems listed in one error (a generated or hostile config can have thousands). */
+const MAX_LISTED_PROBLEMS = 30;
+
 /** Builds the `MFE_CONFIG_INVALID` error for one or more problems. */
 export function invalidConfigError(problems: ConfigProblem[], file?: string): MfeDevError {
-  const lines = problems.map((p) => `${p.source}: ${p.message}`);
+  const lines = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `${p.source}: ${p.message}`);
+  const more = problems.length > MAX_LISTED_PROBLEMS ? `\n  … and ${problems.length - MAX_LISTED_PROBLEMS} more` : '';
   const message =
-    lines.length === 1 ? lines[0] : `${lines.length} problems in the mfe-dev config:\n${lines.map((l) => `  - ${l}`).join('\n')}`;
+    problems.length === 1 ? lines[0] : `${problems.length} problems in the mfe-dev config:\n${lines.map((l) => `  - ${l}`).join('\n')}${more}`;
   return new MfeDevError('MFE_CONFIG_INVALID', message, { file });
 }
 

@@ -45,13 +45,63 @@ export function formatValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'function') return 'a function';
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
+  const text = jsonPreview(value, 81);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * `JSON.stringify(value)`, but only its first `max` characters or so, walked no further: a
+ * YAML alias bomb (a few hundred bytes of shared references standing for billions of values)
+ * costs as little as a short list, and a cycle prints as `[Circular]`.
+ */
+export function jsonPreview(value: unknown, max: number): string {
+  let out = '';
+  const ancestors = new Set<object>();
+  const scalar = (v: unknown): string => {
+    if (typeof v === 'string') return JSON.stringify(v.length > max ? v.slice(0, max) : v);
+    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+    if (typeof v === 'boolean') return String(v);
+    if (typeof v === 'bigint') return String(v);
+    return 'null';
+  };
+  const visit = (v: unknown): void => {
+    if (out.length > max) return;
+    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+      try {
+        v = (v as { toJSON(): unknown }).toJSON();
+      } catch {
+        v = String(v);
+      }
+    }
+    if (v === null || typeof v !== 'object') return void (out += scalar(v));
+    if (ancestors.has(v)) return void (out += '"[Circular]"');
+    ancestors.add(v);
+    if (Array.isArray(v)) {
+      out += '[';
+      for (let i = 0; i < v.length && out.length <= max; i++) {
+        if (i) out += ',';
+        const item: unknown = v[i];
+        visit(item === undefined || typeof item === 'function' ? null : item);
+      }
+      out += ']';
+    } else {
+      out += '{';
+      let first = true;
+      for (const key in v) {
+        if (out.length > max) break;
+        if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
+        const item = (v as Record<string, unknown>)[key];
+        if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+        out += `${first ? '' : ','}${JSON.stringify(key)}:`;
+        first = false;
+        visit(item);
+      }
+      out += '}';
+    }
+    ancestors.delete(v);
+  };
+  visit(value);
+  return out;
 }
 
 /** `a, b, c`, or `none` for an empty list. */

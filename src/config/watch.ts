@@ -30,6 +30,12 @@ export interface ConfigWatchOptions {
    * @default 10000, or the MFE_DEV_RELOAD_TIMEOUT_MS environment variable
    */
   reloadTimeoutMs?: number;
+  /**
+   * When `current` was read (ms since the epoch). Once the watch is set up, a file changed
+   * since then reloads: an edit made while the watcher was starting (just after the ready
+   * line) is not lost.
+   */
+  loadedAt?: number;
 }
 
 export interface ConfigWatcher {
@@ -40,10 +46,12 @@ export interface ConfigWatcher {
 }
 
 /**
- * Watches `current.files` and reloads with `resolveConfig(inline)` when one changes. Reloads
- * run one at a time; events during a reload trigger one more afterwards. The watched files
- * follow the config (an edited `extends` adds or drops files). Nothing is thrown or rejected:
- * every failure goes to `handlers.onError`.
+ * Watches `current.files` and reloads with `resolveConfig(inline)` when one changes. The newest
+ * edit always wins at once: an edit during a reload starts another one immediately, and the
+ * older one's result (or error) is dropped when it settles — a config whose import never
+ * settles cannot hold up the corrected save. The watched files follow the config (an edited
+ * `extends` adds or drops files). Nothing is thrown or rejected: every failure goes to
+ * `handlers.onError`.
  */
 export function watchConfig(
   inline: InlineConfig,
@@ -58,8 +66,8 @@ export function watchConfig(
   let folders = foldersOf(watched);
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
+  /** Bumped by each reload: only the newest may apply its result or report its error. */
+  let generation = 0;
 
   const report = (error: unknown) => {
     try {
@@ -79,9 +87,15 @@ export function watchConfig(
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   // chokidar emits no 'ready' for an empty list.
   if (watched.size === 0) markReady();
-  else watcher.once('ready', () => markReady());
+  else
+    watcher.once('ready', () => {
+      markReady();
+      if (options.loadedAt !== undefined && changedSince(watched, options.loadedAt)) schedule();
+    });
 
   async function reload(): Promise<void> {
+    const mine = ++generation;
+    const superseded = () => closed || mine !== generation;
     let timer: NodeJS.Timeout | undefined;
     // An import that never settles cannot be cancelled: it is left behind, and its result ignored.
     const timeout = new Promise<never>((_resolve, reject) => {
@@ -90,7 +104,7 @@ export function watchConfig(
     });
     try {
       const next = await Promise.race([resolveConfig(inline), timeout]);
-      if (closed) return;
+      if (superseded()) return;
       const changes = describeConfigChanges(latest, next);
       const nextFiles = new Set(next.files);
       const added = [...nextFiles].filter((file) => !watched.has(file));
@@ -105,7 +119,7 @@ export function watchConfig(
       latest = next;
       handlers.onReload(next, changes);
     } catch (error) {
-      if (closed) return;
+      if (superseded()) return;
       const file = latest.configFile;
       report(file && !fs.existsSync(file) ? configGone(file, error) : error);
     } finally {
@@ -116,17 +130,8 @@ export function watchConfig(
   function run(): void {
     timer = undefined;
     if (closed) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = reload().finally(() => {
-      running = undefined;
-      if (again && !closed) {
-        again = false;
-        run();
-      }
-    });
+    // A reload still running (maybe one that never settles) is superseded, not waited for.
+    void reload();
   }
 
   const schedule = () => {
@@ -158,6 +163,18 @@ export function watchConfig(
       // A reload in progress is not awaited: it may never settle, and shutdown must not hang on it.
     },
   };
+}
+
+/** True when a file was modified after `since` (ms since the epoch), or is gone. */
+function changedSince(files: Iterable<string>, since: number): boolean {
+  for (const file of files) {
+    try {
+      if (fs.statSync(file).mtimeMs > since) return true;
+    } catch {
+      return true;
+    }
+  }
+  return false;
 }
 
 function foldersOf(files: Iterable<string>): Set<string> {

@@ -1,5 +1,6 @@
 import { compileSelectors, type CompiledSelector } from './element-matcher.js';
 import { IncludeScanner } from './include-scanner.js';
+import { NginxSsiScanner } from './nginx-ssi-scan.js';
 import type { ScanPart, ScanSink } from './markers.js';
 import { ScanCore, type Settings } from './scan-core.js';
 import { VarnishPageScanner } from './varnish-scan.js';
@@ -59,6 +60,12 @@ export interface ScanOptions {
    * are reported. @default 'html'
    */
   esi?: 'html' | 'varnish';
+  /**
+   * `'nginx'`: SSI commands are read as nginx reads them, as bytes (nginx-ssi-scan.ts): in
+   * attribute values, scripts, styles and comments too; no other include markers are reported.
+   * @default 'html'
+   */
+  ssi?: 'html' | 'nginx';
 }
 
 export type { Marker, ScanPart, ScanSink } from './markers.js';
@@ -76,7 +83,12 @@ export class PageScanner {
   constructor(options: ScanOptions, sink: ScanSink) {
     this.settings = resolveSettings(options);
     this.sink = sink;
-    if (options.esi === 'varnish') {
+    if (options.ssi === 'nginx') {
+      const { selectors, prefixes, bodyEnd } = this.settings;
+      const needsInner = selectors !== null || prefixes !== null || bodyEnd;
+      const inner = needsInner ? (stage: ScanSink) => new PageScanner({ ...options, ssi: 'html' }, stage) : undefined;
+      this.varnish = new VarnishPageScanner(sink, inner, (outer) => new NginxSsiScanner(outer, options.maxHeldBytes));
+    } else if (options.esi === 'varnish') {
       const { selectors, prefixes, bodyEnd } = this.settings;
       const needsInner = selectors !== null || prefixes !== null || bodyEnd;
       this.varnish = new VarnishPageScanner(sink, needsInner ? (inner) => new PageScanner({ ...options, esi: 'html' }, inner) : undefined);

@@ -16,7 +16,7 @@ export interface Stage {
 const NOT_VARNISH = new Set<Marker['type']>(['ssi', 'ssi-command', 'esi-include', 'esi-remove', 'esi-block', 'esi-comment', 'tailor']);
 
 export class VarnishPageScanner implements Stage {
-  private readonly esi: VarnishEsiScanner;
+  private readonly esi: Stage;
   private readonly inner: Stage | undefined;
   /** Varnish's parts waiting for the inner scanner to reach their place (in copied bytes). */
   private readonly waiting: Array<{ at: number; marker: Marker; raw: Buffer; start: number; end: number }> = [];
@@ -26,10 +26,11 @@ export class VarnishPageScanner implements Stage {
 
   private readonly sink: ScanSink;
 
-  constructor(sink: ScanSink, makeInner?: (sink: ScanSink) => Stage) {
+  /** `makeOuter`: the edge's reading of the page (Varnish's ESI by default; nginx's SSI for `edge: 'nginx'`). */
+  constructor(sink: ScanSink, makeInner?: (sink: ScanSink) => Stage, makeOuter: (sink: ScanSink) => Stage = (outer) => new VarnishEsiScanner(outer)) {
     this.sink = sink;
     if (!makeInner) {
-      this.esi = new VarnishEsiScanner(sink);
+      this.esi = makeOuter(sink);
       return;
     }
     this.inner = makeInner({
@@ -43,7 +44,7 @@ export class VarnishPageScanner implements Stage {
         this.handed = end;
       },
     });
-    this.esi = new VarnishEsiScanner({
+    this.esi = makeOuter({
       bytes: (chunk) => {
         this.copied += chunk.length;
         this.inner!.write(chunk);

@@ -15,6 +15,25 @@ export function rawHeader(rawHeaders: readonly string[], name: string): string |
   return undefined;
 }
 
+/** What Node refuses to write in a header (its `checkInvalidHeaderChar`): control characters but tab. */
+const INVALID_VALUE_CHAR = /[^\t\x20-\x7e\x80-\xff]/;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * The first header of a raw list that cannot be passed on (a name that is no token, a value with
+ * a control character such as NUL or 0x01, which a lenient parser let through), described for
+ * a person; undefined when all can.
+ */
+export function unwritableHeader(rawHeaders: readonly string[]): string | undefined {
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    if (!TOKEN.test(name)) return `a header name that is not valid (${JSON.stringify(name)})`;
+    const bad = INVALID_VALUE_CHAR.exec(rawHeaders[i + 1]);
+    if (bad) return `header '${name}' with the control character 0x${bad[0].charCodeAt(0).toString(16).padStart(2, '0')}`;
+  }
+  return undefined;
+}
+
 /** `[name, value]` pairs of a raw list (what `addTrailers` accepts). */
 export function rawPairs(raw: readonly string[]): [string, string][] {
   const out: [string, string][] = [];

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -36,46 +36,4 @@ export function writeFileAtomic(file: string, content: string, mode: number): vo
   writeFileSync(temporary, content, { mode, flag: 'wx' });
   if (process.platform !== 'win32') chmodSync(temporary, mode);
   renameSync(temporary, file);
-}
-
-/**
- * Run `fn` while holding `<dir>/<name>.lock`, so two gateways starting at once do not both make a
- * CA (one's key beside the other's certificate). A lock older than `staleMs` is a crashed
- * process's and is taken over.
- */
-export async function withFileLock<T>(dir: string, name: string, fn: () => Promise<T>, options: { staleMs?: number; waitMs?: number } = {}): Promise<T> {
-  const { staleMs = 30_000, waitMs = 20_000 } = options;
-  ensurePrivateDir(dir);
-  const lock = path.join(dir, `${name}.lock`);
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      let age = 0;
-      try {
-        age = Date.now() - statSync(lock).mtimeMs;
-      } catch {
-        continue; // released meanwhile
-      }
-      if (age > staleMs) rmSync(lock, { force: true });
-      else if (Date.now() > deadline) throw new Error(`${lock} is held by another mfe-dev (pid ${readPid(lock)}); if none is running, delete it`);
-      else await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lock, { force: true });
-  }
-}
-
-function readPid(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').trim() || '?';
-  } catch {
-    return '?';
-  }
 }

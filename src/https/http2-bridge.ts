@@ -26,6 +26,13 @@ export interface Http2Gateway {
   closeInternal(): Promise<void>;
 }
 
+/**
+ * Streams one browser connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS; nginx's
+ * `http2_max_concurrent_streams` is 128, Chromium opens far fewer). A client asking for more
+ * waits for its own streams to end.
+ */
+export const MAX_CONCURRENT_STREAMS = 100;
+
 /** Connection-specific headers: HTTP/2 forbids them (RFC 9113 §8.2.2). */
 const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'http2-settings']);
 
@@ -45,13 +52,32 @@ export async function createHttp2Gateway(tls: { cert: string; key: string }, han
       resolve();
     });
   });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+  // One pool of internal connections per browser connection, as large as its stream limit: a
+  // client with many never-ending streams uses up its own pool, never another client's.
+  const agents = new WeakMap<http2.Http2Session, http.Agent>();
+  const live = new Set<http.Agent>();
+  const agentFor = (session: http2.Http2Session): http.Agent => {
+    let agent = agents.get(session);
+    if (!agent) {
+      const created = new http.Agent({ keepAlive: true, maxSockets: MAX_CONCURRENT_STREAMS, maxFreeSockets: 16 });
+      agents.set(session, created);
+      live.add(created);
+      session.once('close', () => {
+        created.destroy();
+        live.delete(created);
+      });
+      agent = created;
+    }
+    return agent;
+  };
 
-  const server = http2.createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true }, (req, res) => {
+  const server = http2.createSecureServer({ cert: tls.cert, key: tls.key, allowHTTP1: true, settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } }, (req, res) => {
     if (req.httpVersionMajor !== 2) return handler(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse);
     // The gateway is no forward proxy: CONNECT (tunnels, RFC 8441 websockets) is not offered.
     if (req.method === 'CONNECT') return void res.writeHead(405, { 'content-type': 'text/plain' }).end('mfe-dev: CONNECT is not supported\n');
-    bridge(req, res, socketPath, agent);
+    const session = req.stream.session;
+    if (!session) return void res.stream.close(http2.constants.NGHTTP2_CANCEL); // the connection is gone
+    bridge(req, res, socketPath, agentFor(session));
   });
   const sockets = new Set<Socket>();
   server.on('secureConnection', (socket: Socket) => {
@@ -66,7 +92,8 @@ export async function createHttp2Gateway(tls: { cert: string; key: string }, han
     closeConnections() {
       for (const socket of sockets) socket.destroy();
       inner.closeAllConnections();
-      agent.destroy();
+      for (const agent of live) agent.destroy();
+      live.clear();
     },
     async closeInternal() {
       await new Promise<void>((resolve) => inner.close(() => resolve()));

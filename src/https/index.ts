@@ -23,6 +23,8 @@ export interface TlsCredentials {
   source: 'local-ca' | 'files';
   /** Lines for the terminal (a new CA, a renewed certificate, …). */
   notes: string[];
+  /** A CA was made just now: browsers do not trust it until `mfe-dev trust` runs (the notes say so). */
+  trustNeeded?: boolean;
   /** The CA certificate (PEM) when it is mfe-dev's own, for clients that must trust it explicitly. */
   ca?: string;
 }
@@ -42,7 +44,7 @@ export async function tlsCredentials(
     const local = await localCertificate({ names: certificateNames(options), home: options.home, now: options.now });
     const notes = [...local.notes];
     if (options.allowedHosts === true) notes.push('`allowedHosts: true` cannot be put in a certificate: names other than localhost and the listed ones get a certificate warning.');
-    return { cert: local.cert, key: local.key, source: 'local-ca', notes, ca: local.ca };
+    return { cert: local.cert, key: local.key, source: 'local-ca', notes, ca: local.ca, trustNeeded: local.outcome === 'new-ca' };
   }
   const files = readUserCertificate(https, { baseDir: options.baseDir, now: options.now });
   return { cert: files.cert, key: files.key, source: 'files', notes: [`serving ${files.certFile} (${files.subjectAltName || 'no subjectAltName'})`] };

@@ -2,7 +2,7 @@ import { generateKeyPair, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
-import type { CertificateNames } from './names.js';
+import type { CertificateNames, NameConstraints } from './names.js';
 
 /**
  * Certificate issuance. node-forge builds and signs the X.509 structures; the RSA keys come from
@@ -64,8 +64,11 @@ function utf8(attributes: forge.pki.CertificateField[]): forge.pki.CertificateFi
   return attributes.map((attribute) => ({ ...attribute, valueTagClass: forge.asn1.Type.UTF8 as number as forge.asn1.Class }));
 }
 
-/** A new certificate authority: self-signed, allowed to sign server certificates only (path length 0). */
-export async function createCertificateAuthority(now = new Date()): Promise<PemPair> {
+/**
+ * A new certificate authority: self-signed, allowed to sign server certificates only (path
+ * length 0), and only for the names in `constraints` (a critical nameConstraints extension).
+ */
+export async function createCertificateAuthority(constraints: NameConstraints, now = new Date()): Promise<PemPair> {
   const keys = await rsaKeyPair();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKey);
@@ -81,10 +84,54 @@ export async function createCertificateAuthority(now = new Date()): Promise<PemP
   cert.setExtensions([
     { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    nameConstraintsExtension(constraints),
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(keys.privateKey), forge.md.sha256.create());
   return { cert: forge.pki.certificateToPem(cert), key: keys.privateKey };
+}
+
+/** forge's IP helpers (byte strings), which its type definitions leave out. */
+const ipBytes = forge.util as unknown as { bytesFromIP(ip: string): string | null; bytesToIP(bytes: string): string | null };
+const { asn1 } = forge;
+
+/**
+ * NameConstraints ::= SEQUENCE { permittedSubtrees [0] GeneralSubtrees } with one GeneralSubtree
+ * per name: a dNSName ([2] IA5String) or an iPAddress ([7] OCTET STRING: address, then mask).
+ * forge writes any extension given as ASN.1; critical, as RFC 5280 requires of a CA.
+ */
+function nameConstraintsExtension(constraints: NameConstraints): { id: string; critical: boolean; value: forge.asn1.Asn1 } {
+  const subtree = (tag: number, bytes: string) =>
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(asn1.Class.CONTEXT_SPECIFIC, tag, false, bytes)]);
+  const ips = constraints.ips.map((range) => {
+    const [ip, bits] = range.split('/');
+    const address = ipBytes.bytesFromIP(ip);
+    if (!address) throw new Error(`not an IP range: ${range}`);
+    const mask = Array.from({ length: address.length }, (_, i) => String.fromCharCode((0xff << (8 - Math.max(0, Math.min(8, Number(bits) - i * 8)))) & 0xff)).join('');
+    return subtree(7, address + mask);
+  });
+  const permitted = asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [...constraints.dns.map((name) => subtree(2, name)), ...ips]);
+  return { id: '2.5.29.30', critical: true, value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [permitted]) };
+}
+
+/** The permitted names of a CA certificate (PEM), or `undefined` when it has no name constraints. */
+export function readNameConstraints(pem: string): NameConstraints | undefined {
+  const extension = forge.pki.certificateFromPem(pem).getExtension('nameConstraints') as
+    | { permittedSubtrees?: Array<{ type: number; value: string }>; excludedSubtrees?: unknown[] }
+    | undefined;
+  if (!extension?.permittedSubtrees?.length) return undefined;
+  const dns: string[] = [];
+  const ips: string[] = [];
+  for (const { type, value } of extension.permittedSubtrees) {
+    if (type === 2) dns.push(value.toLowerCase());
+    else if (type === 7) {
+      const half = value.length / 2;
+      const ip = ipBytes.bytesToIP(value.slice(0, half));
+      const bits = [...value.slice(half)].reduce((sum, c) => sum + c.charCodeAt(0).toString(2).replace(/0/g, '').length, 0);
+      if (ip) ips.push(`${ip}/${bits}`);
+    }
+  }
+  return { dns: dns.sort(), ips: ips.sort() };
 }
 
 /** A server certificate for `names`, signed by `ca`. */

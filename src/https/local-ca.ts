@@ -2,9 +2,20 @@ import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { MfeDevError } from '../errors.js';
-import { ensurePrivateDir, mfeDevHome, withFileLock, writeFileAtomic } from './home.js';
+import { withFileLock } from './file-lock.js';
+import { ensurePrivateDir, mfeDevHome, writeFileAtomic } from './home.js';
 import type { PemPair } from './issue.js';
-import { describeNames, namesFromSubjectAltName, sameNames, type CertificateNames } from './names.js';
+import {
+  constraintsFor,
+  constraintsPermit,
+  describeConstraints,
+  describeNames,
+  mergeConstraints,
+  namesFromSubjectAltName,
+  sameNames,
+  type CertificateNames,
+  type NameConstraints,
+} from './names.js';
 
 /**
  * mfe-dev's local certificate authority and the server certificates it issues, kept in the
@@ -72,19 +83,82 @@ export function commonName(x509: X509Certificate): string {
   return /(?:^|\n)CN=([^\n]*)/.exec(x509.subject)?.[1] ?? x509.subject;
 }
 
-/** The CA, made now if there is none or it is about to end. */
-export async function ensureCertificateAuthority(home = mfeDevHome(), now = new Date()): Promise<{ ca: PemPair & { x509: X509Certificate; file: string }; created: boolean; replaced?: string }> {
+/** Why a CA was made: there was none, the old one was about to end, had no name constraints, or did not cover a name. */
+export type CaReason = 'first' | 'expiring' | 'unconstrained' | 'names';
+
+export interface EnsuredCertificateAuthority {
+  ca: PemPair & { x509: X509Certificate; file: string };
+  /** The names it may sign for. */
+  constraints: NameConstraints;
+  created: boolean;
+  reason?: CaReason;
+  /** The common name of the CA it replaced. */
+  replaced?: string;
+}
+
+/** Where the CA's constraints are remembered, so a start need not load the X.509 library to read them. */
+const constraintsFile = (home: string) => path.join(home, 'ca-constraints.json');
+const LOOPBACK_NAMES: CertificateNames = { dns: ['localhost'], ips: ['127.0.0.1', '::1'] };
+
+/**
+ * The CA, made now if there is none, it is about to end, it has no name constraints (made by an
+ * older mfe-dev), or its constraints do not cover `names`. A replacement permits what the old one
+ * did plus the new names, so projects with different `allowedHosts` do not take turns.
+ */
+export async function ensureCertificateAuthority(home = mfeDevHome(), now = new Date(), names: CertificateNames = LOOPBACK_NAMES): Promise<EnsuredCertificateAuthority> {
   const existing = readCertificateAuthority(home);
-  if (existing && new Date(existing.x509.validTo).getTime() - now.getTime() > RENEW_CA_BEFORE_MS) return { ca: existing, created: false };
+  let constraints = constraintsFor(names);
+  let reason: CaReason = 'first';
+  if (existing) {
+    const current = await storedConstraints(home, existing);
+    if (new Date(existing.x509.validTo).getTime() - now.getTime() <= RENEW_CA_BEFORE_MS) reason = 'expiring';
+    else if (!current) reason = 'unconstrained';
+    else if (!constraintsPermit(current, names)) reason = 'names';
+    else return { ca: existing, constraints: current, created: false };
+    if (current) constraints = mergeConstraints(current, constraints);
+  }
   const { createCertificateAuthority } = await import('./issue.js');
-  const made = await createCertificateAuthority(now);
+  const made = await createCertificateAuthority(constraints, now);
   ensurePrivateDir(home);
   const files = caFiles(home);
+  const x509 = new X509Certificate(made.cert);
   writeFileAtomic(files.key, made.key, 0o600);
   writeFileAtomic(files.cert, made.cert, 0o644);
+  writeFileAtomic(constraintsFile(home), JSON.stringify({ certificate: x509.fingerprint256, ...constraints }) + '\n', 0o644);
   // Certificates of the old CA would no longer be trusted with the new one.
   rmSync(path.join(home, 'certs'), { recursive: true, force: true });
-  return { ca: { ...made, x509: new X509Certificate(made.cert), file: files.cert }, created: true, replaced: existing ? commonName(existing.x509) : undefined };
+  return { ca: { ...made, x509, file: files.cert }, constraints, created: true, reason, replaced: existing ? commonName(existing.x509) : undefined };
+}
+
+/** The CA's name constraints: remembered beside it, or read from the certificate (and remembered). */
+export async function storedConstraints(home: string, ca: PemPair & { x509: X509Certificate }): Promise<NameConstraints | undefined> {
+  try {
+    const stored = JSON.parse(readFileSync(constraintsFile(home), 'utf8')) as { certificate?: unknown; dns?: unknown; ips?: unknown };
+    const strings = (value: unknown) => Array.isArray(value) && value.every((v) => typeof v === 'string');
+    if (stored.certificate === ca.x509.fingerprint256 && strings(stored.dns) && strings(stored.ips)) return { dns: stored.dns as string[], ips: stored.ips as string[] };
+  } catch {
+    // Missing or unreadable: read the certificate.
+  }
+  const { readNameConstraints } = await import('./issue.js');
+  const constraints = readNameConstraints(ca.cert);
+  if (constraints) writeFileAtomic(constraintsFile(home), JSON.stringify({ certificate: ca.x509.fingerprint256, ...constraints }) + '\n', 0o644);
+  return constraints;
+}
+
+/** What to tell the developer about a CA made now: it must be trusted (again). */
+export function newCaNote(made: EnsuredCertificateAuthority, home: string): string {
+  const name = commonName(made.ca.x509);
+  const scope = `it can sign only for ${describeConstraints(made.constraints)}`;
+  switch (made.reason) {
+    case 'expiring':
+      return `made a new local certificate authority '${name}' (the old one, '${made.replaced}', was about to expire; ${scope}). Browsers do not trust it yet: run \`mfe-dev trust\` once.`;
+    case 'unconstrained':
+      return `replaced the local certificate authority '${made.replaced}', which could sign for any site, with '${name}': ${scope}, so a leaked key is no use elsewhere. Browsers do not trust it yet: run \`mfe-dev trust\` once.`;
+    case 'names':
+      return `made a new local certificate authority '${name}' because the old one, '${made.replaced}', could not sign for a name in \`allowedHosts\`; ${scope}. Browsers do not trust it yet: run \`mfe-dev trust\` once.`;
+    default:
+      return `made mfe-dev's local certificate authority '${name}' in ${home} (${scope}). Run \`mfe-dev trust\` once so browsers trust it.`;
+  }
 }
 
 /** A file name for a set of names, so gateways with different `allowedHosts` do not take turns. */
@@ -104,15 +178,10 @@ export async function localCertificate(options: LocalCertificateOptions): Promis
 async function localCertificateLocked(home: string, options: LocalCertificateOptions): Promise<LocalCertificate> {
   const now = options.now ?? new Date();
   const notes: string[] = [];
-  const { ca, created, replaced } = await ensureCertificateAuthority(home, now);
+  const ensured = await ensureCertificateAuthority(home, now, options.names);
+  const { ca, created } = ensured;
   const caName = commonName(ca.x509);
-  if (created) {
-    notes.push(
-      replaced
-        ? `made a new local certificate authority '${caName}' (the old one, '${replaced}', was about to expire). Run \`mfe-dev trust\` so browsers trust it.`
-        : `made mfe-dev's local certificate authority '${caName}' in ${home}. Run \`mfe-dev trust\` once so browsers trust it.`,
-    );
-  }
+  if (created) notes.push(newCaNote(ensured, home));
   const certsDir = path.join(home, 'certs');
   const id = certificateId(options.names);
   const certFile = path.join(certsDir, `${id}.pem`);

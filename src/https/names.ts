@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 
 /** The names a gateway certificate is for: DNS names (wildcards included) and IP addresses. */
 export interface CertificateNames {
@@ -70,4 +70,60 @@ function normalizeIp(ip: string): string {
   } catch {
     return ip;
   }
+}
+
+/**
+ * What mfe-dev's local CA may sign for: X.509 name constraints (RFC 5280 §4.2.1.10) as DNS
+ * subtrees (`localhost` covers the name and every name under it, `.localhost` only the names
+ * under it) and IP ranges in CIDR form. Browsers refuse a certificate from the CA for any
+ * other name, so a leaked `ca-key.pem` cannot sign for a real site.
+ */
+export interface NameConstraints {
+  dns: string[];
+  ips: string[];
+}
+
+/** Always permitted: `localhost`, its subdomains and the loopback addresses. */
+export const LOOPBACK_CONSTRAINTS: NameConstraints = { dns: ['.localhost', 'localhost'], ips: ['127.0.0.0/8', '::1/128'] };
+
+/** The constraints a CA needs to sign a certificate for `names`: loopback plus each name (a wildcard's base name). */
+export function constraintsFor(names: CertificateNames): NameConstraints {
+  const dns = names.dns.map((name) => name.replace(/^\*\./, ''));
+  const ips = names.ips.filter((ip) => !constraintsPermit(LOOPBACK_CONSTRAINTS, { dns: [], ips: [ip] })).map((ip) => `${normalizeIp(ip)}/${isIP(ip) === 6 ? 128 : 32}`);
+  return mergeConstraints(LOOPBACK_CONSTRAINTS, { dns, ips });
+}
+
+/** Both sets together, sorted and without duplicates, so equal sets compare equal. */
+export function mergeConstraints(a: NameConstraints, b: NameConstraints): NameConstraints {
+  return { dns: [...new Set([...a.dns, ...b.dns])].sort(), ips: [...new Set([...a.ips, ...b.ips])].sort() };
+}
+
+/** Whether a CA with `constraints` may sign a certificate for every one of `names`. */
+export function constraintsPermit(constraints: NameConstraints, names: CertificateNames): boolean {
+  // A wildcard stands for any one label: check a name it covers.
+  const dnsOk = names.dns.every((name) => constraints.dns.some((subtree) => dnsSubtreeHas(subtree, name.replace(/^\*\./, 'a.'))));
+  const ipsOk = names.ips.every((ip) => constraints.ips.some((range) => ipRangeHas(range, `${ip}/${isIP(ip) === 6 ? 128 : 32}`)));
+  return dnsOk && ipsOk;
+}
+
+export function describeConstraints(constraints: NameConstraints): string {
+  return [...constraints.dns, ...constraints.ips].join(', ');
+}
+
+/** RFC 5280: `a.b` covers `a.b` and `x.a.b`; `.a.b` covers only `x.a.b`. */
+function dnsSubtreeHas(subtree: string, name: string): boolean {
+  const s = subtree.toLowerCase();
+  const n = name.toLowerCase();
+  return s.startsWith('.') ? n.endsWith(s) : n === s || n.endsWith(`.${s}`);
+}
+
+/** Whether the CIDR range `outer` contains every address of `inner`. */
+function ipRangeHas(outer: string, inner: string): boolean {
+  const [outerIp, outerBits] = outer.split('/');
+  const [innerIp, innerBits] = inner.split('/');
+  const family = isIP(outerIp);
+  if (!family || family !== isIP(innerIp) || Number(innerBits) < Number(outerBits)) return false;
+  const list = new BlockList();
+  list.addSubnet(outerIp, Number(outerBits), family === 6 ? 'ipv6' : 'ipv4');
+  return list.check(innerIp, family === 6 ? 'ipv6' : 'ipv4');
 }

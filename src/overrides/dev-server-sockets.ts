@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FragmentMode, ResolvedConfig } from '../config/types.js';
+import { fromOtherSite } from './request-origin.js';
 
 /**
  * Which local dev servers a websocket upgrade may belong to.
@@ -52,8 +53,7 @@ export function devServerSocketTargets(
   gatewayOrigin: string,
 ): DevServerSocketTarget[] {
   // A page on another site may open websockets to the gateway too: it gets production only.
-  const origin = headers.origin;
-  if (origin && origin.toLowerCase() !== gatewayOrigin.toLowerCase()) return [];
+  if (fromOtherSite(headers, gatewayOrigin)) return [];
   if (!isDevServerSocket(url, headers)) return [];
   const targets: DevServerSocketTarget[] = [];
   const seen = new Set<string>();

@@ -39,6 +39,20 @@ export function parseHost(hostHeader: string): string | undefined {
   return NAME.exec(hostHeader)?.[1];
 }
 
+/**
+ * True when a `Host` header that is otherwise well formed names a port no URL can hold
+ * (`127.0.0.1:99999`): a bad request (400), refused before anything builds a URL from it.
+ */
+export function hasInvalidPort(hostHeader: string | undefined): boolean {
+  if (!hostHeader || parseHost(hostHeader) === undefined) return false;
+  const port = /\]?:(\d+)$/.exec(hostHeader)?.[1];
+  return port !== undefined && Number(port) > 65535;
+}
+
+export function invalidPortMessage(hostHeader: string): string {
+  return `mfe-dev: the Host header '${hostHeader}' names a port above 65535; open the gateway at the address it printed.\n`;
+}
+
 function hostnameOf(hostHeader: string): string {
   return parseHost(hostHeader) ?? hostHeader.replace(/[^\x21-\x7e]/g, '?');
 }

@@ -5,6 +5,7 @@ import type { Agents } from '../http/agents.js';
 import { PROXY_BACKEND_OPTIONS } from '../http/backend-parser.js';
 import { canDecode, createDecoder } from '../http/encodings.js';
 import { describeNetworkError } from '../http/network-error.js';
+import { unwritableHeader } from '../http/raw-headers.js';
 import type { Logger } from '../logger.js';
 import type { LocalAssetTarget } from '../overrides/local-asset-target.js';
 import { ClientGoneError, PageTimeoutError, requestLifetime } from './request-lifetime.js';
@@ -48,6 +49,20 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
       } else {
         (resOrSocket as Socket).destroy();
       }
+    });
+  };
+  // A header no browser accepts (a control byte a lenient parser let through): a 502 naming it,
+  // answered before http-proxy copies the headers (which would throw).
+  const refuseUnwritable: Plugin = (proxyServer) => {
+    proxyServer.on('proxyRes', (proxyRes, req, res) => {
+      const unwritable = unwritableHeader(proxyRes.rawHeaders);
+      if (!unwritable || res.headersSent) return;
+      const t = (req as WithTarget)[TARGET];
+      const url = t ? t.origin + t.path : req.url;
+      logger.warnOnce(`local asset of fragment '${t?.fragment}' failed: ${url}: its answer has ${unwritable}`);
+      proxyRes.destroy();
+      res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`mfe-dev: the local service of fragment '${t?.fragment}' answered ${url} with ${unwritable}\n`);
     });
   };
   const inspectScripts: Plugin = (proxyServer) => {
@@ -102,7 +117,7 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
         ejectPlugins: true,
         // Accept responses with bare `\n` line endings, as nginx and Varnish do (see backend-parser.ts).
         ...PROXY_BACKEND_OPTIONS,
-        plugins: [reportErrors, requestLifetime(pageTimeoutMs), inspectScripts],
+        plugins: [reportErrors, refuseUnwritable, requestLifetime(pageTimeoutMs), inspectScripts],
         agent: agents.http,
       })),
     );

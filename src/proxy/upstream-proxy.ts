@@ -5,6 +5,7 @@ import type { Plugin, RequestHandler } from 'http-proxy-middleware';
 import type { Agents } from '../http/agents.js';
 import { BACKEND_REQUEST_OPTIONS, PROXY_BACKEND_OPTIONS } from '../http/backend-parser.js';
 import { describeNetworkError } from '../http/network-error.js';
+import { unwritableHeader } from '../http/raw-headers.js';
 import { upstreamUrlFor } from '../http/request-target.js';
 import type { Logger } from '../logger.js';
 import { sendUpstreamErrorPage } from './error-page.js';
@@ -71,6 +72,13 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
     sendUpstreamErrorPage(res, url, reason);
   };
 
+  /** Production answered, with something that cannot be passed on: a 502 saying what. */
+  const badAnswer = (reason: string, req: IncomingMessage, res: ServerResponse) => {
+    const url = upstreamUrlFor(target.origin, req.url ?? '/')?.href ?? target.origin;
+    options.logger.error(`${req.method} ${req.url} → 502: ${url}: ${reason}`);
+    sendUpstreamErrorPage(res, url, reason);
+  };
+
   const proxy = function proxyToUpstream(req: IncomingMessage, res: ServerResponse): void {
     const method = req.method ?? 'GET';
     const headers: OutgoingHttpHeaders = { ...req.headers, host: hostHeader };
@@ -87,9 +95,23 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
         settled = true;
         clearTimeout(timer);
         answer = upstreamResponse;
+        // A header no browser would accept (and Node cannot write): a 502 naming it.
+        const unwritable = unwritableHeader(upstreamResponse.rawHeaders);
+        if (unwritable) {
+          upstreamResponse.destroy();
+          return badAnswer(`production's answer has ${unwritable}`, req, res);
+        }
         options.onResponse(upstreamResponse, req, res);
       },
     );
+    // `101 Switching Protocols` to a request that asked for no upgrade.
+    upstreamRequest.on('upgrade', (_response, socket) => {
+      socket.destroy();
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      badAnswer('production answered 101 Switching Protocols to a request that asked for no protocol switch', req, res);
+    });
     upstreamRequest.on('error', (error) => {
       clearTimeout(timer);
       if (!settled) fail(error, req, res);

@@ -11,6 +11,7 @@ import { DEV_PREFIX, LIVE_RELOAD_PATH } from '../http/routes.js';
 import { createDebugger, createLogger, type Logger } from '../logger.js';
 import { createLocalAssetProxy } from '../proxy/local-asset-proxy.js';
 import { devServerProtocol } from '../overrides/dev-server-sockets.js';
+import { isLocalAssetRefusal } from '../overrides/local-asset-target.js';
 import { offerUpgrade } from '../proxy/websocket-handover.js';
 import { createUpstreamProxy } from '../proxy/upstream-proxy.js';
 import { createDevPageHandler } from '../ui/dev-page.js';
@@ -20,7 +21,7 @@ import { StateEvents } from '../ui/state-events.js';
 import { activeLocalFragments, evalSourceMapHint, socketMissHint, socketRefusedHint, usesEvalSourceMaps } from './dev-server-hints.js';
 import { createGatewayState } from './gateway-state.js';
 import { getRequestContext } from './request-context.js';
-import { attachContext, devServerSockets, isOwnPath, localAssetTarget, prepareUpstreamRequest, refusal } from './request-steps.js';
+import { attachContext, devServerSockets, isOwnPath, localAssetTarget, prepareUpstreamRequest, refusal, setNoFraming } from './request-steps.js';
 import { createPageResponder } from './respond-to-page.js';
 import { createShadowService, type ShadowService } from './shadow-service.js';
 import { sendText } from './send-text.js';
@@ -53,6 +54,8 @@ export interface DevServer {
 export async function createDevServer(inline: InlineConfig = {}): Promise<DevServer> {
   const startedAt = performance.now();
   const logger = createLogger(inline.logLevel);
+  // An edit after this moment reloads once the watcher is set up, however soon after the ready line.
+  const loadedAt = Date.now();
   const initial = await resolveConfig(inline);
   for (const warning of initial.warnings) logger.warnOnce(warning);
 
@@ -111,14 +114,17 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const devPage = createDevPageHandler(store, shadow.report);
   function handleRequest(req: IncomingMessage, res: ServerResponse): void {
     try {
+      // Nothing under /__mfe-dev/ may be framed by another site (clickjacking of mode switches).
+      if (isOwnPath(req.url!)) setNoFraming(res);
       // 1. Refuse other hosts and anything but a path (the gateway is no forward proxy).
       const refused = refusal(req, current.gateway);
       if (refused) return sendText(res, req, refused.status, refused.message);
       // 2. Decide this request's modes and presets (query > header > cookie > CLI > config).
       const context = attachContext(req, current.gateway, logger);
       // 3. Files of client-side fragments in local mode go to their local service.
-      const asset = localAssetTarget(context);
-      if (asset !== undefined && asset !== 'not-found') return localAssetProxy.handle(req, res, asset);
+      const asset = localAssetTarget(context, req);
+      if (isLocalAssetRefusal(asset)) return sendText(res, req, asset.status, asset.message);
+      if (asset) return localAssetProxy.handle(req, res, asset);
       // 4. mfe-dev's own pages: the dev page, its API, the overlay script and its live-reload
       //    events (404 for anything else: nothing of production is served under /__mfe-dev/).
       if (isOwnPath(req.url!)) {
@@ -153,9 +159,10 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     socket.once('close', () => openSockets.delete(socket));
     if (refusal(req, current.gateway)) return void socket.destroy(); // 1
     const context = attachContext(req, current.gateway, logger); // 2
-    const asset = localAssetTarget(context); // 3
-    if (asset && asset !== 'not-found') return localAssetProxy.upgrade(req, socket, head, asset);
-    if (asset === 'not-found' || req.url!.startsWith(DEV_PREFIX)) return void socket.destroy(); // 4: no websockets of mfe-dev's own
+    const asset = localAssetTarget(context, req); // 3 (pages on other sites never reach a local service)
+    if (isLocalAssetRefusal(asset)) return void socket.destroy();
+    if (asset) return localAssetProxy.upgrade(req, socket, head, asset);
+    if (req.url!.startsWith(DEV_PREFIX)) return void socket.destroy(); // 4: no websockets of mfe-dev's own
     // 3b. A dev server's live-update socket at a path of its own (Vite's `/` with `vite-hmr`,
     //     webpack-dev-server's `/ws`): offered to this browser's local services first.
     const candidates = devServerSockets(context, req);
@@ -207,7 +214,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
             stateEvents.changed('config-error');
             logger.error(`config reload failed; still serving the last good config.\n${error instanceof Error ? error.message : String(error)}`);
           },
-        });
+        }, { loadedAt });
 
   let watcher: ReturnType<typeof startWatching>;
   let url: string | undefined;

@@ -1,11 +1,11 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { badTargetMessage, upstreamUrlFor } from '../http/request-target.js';
 import { isDevPath } from '../http/routes.js';
 import type { Logger } from '../logger.js';
 import { devServerSocketTargets, type DevServerSocketTarget } from '../overrides/dev-server-sockets.js';
 import { resolveSelection } from '../overrides/index.js';
-import { findLocalAssetTarget, type LocalAssetTarget } from '../overrides/local-asset-target.js';
-import { hostNotAllowedMessage, isAllowedHost } from '../proxy/host-check.js';
+import { findLocalAssetTarget, type LocalAssetRefusal, type LocalAssetTarget } from '../overrides/local-asset-target.js';
+import { hasInvalidPort, hostNotAllowedMessage, invalidPortMessage, isAllowedHost } from '../proxy/host-check.js';
 import { prepareUpstreamHeaders } from '../proxy/request-headers.js';
 import type { GatewayState } from './gateway-state.js';
 import { setRequestContext, type RequestContext } from './request-context.js';
@@ -27,6 +27,7 @@ export interface Refusal {
  *    reverse proxy for one upstream, never a forward proxy.
  */
 export function refusal(req: IncomingMessage, state: GatewayState): Refusal | undefined {
+  if (hasInvalidPort(req.headers.host)) return { status: 400, message: invalidPortMessage(req.headers.host!) };
   if (!isAllowedHost(req.headers.host, state.config)) return { status: 403, message: hostNotAllowedMessage(req.headers.host) };
   if (!upstreamUrlFor(state.upstreamOrigin, req.url ?? '')) return { status: 400, message: badTargetMessage(state.upstreamOrigin) };
   return undefined;
@@ -55,11 +56,17 @@ export function attachContext(req: IncomingMessage, state: GatewayState, logger:
 }
 
 /**
- * 3. Files of client-side fragments in local mode go to their local service: the target, or
- *    `'not-found'` for a `/__mfe-dev/local/` path of no configured local fragment.
+ * 3. Files of client-side fragments in local mode for this browser go to their local service:
+ *    the target, or a refusal for a `/__mfe-dev/local/` path that may not be served (no such
+ *    local fragment, not local for this browser, a page on another site). Pages on other sites
+ *    never reach a local service (overrides/local-asset-target.ts).
  */
-export function localAssetTarget(context: RequestContext): LocalAssetTarget | 'not-found' | undefined {
-  return findLocalAssetTarget(context.state.config, context.selection.modes, context.selection.upstreamUrl);
+export function localAssetTarget(context: RequestContext, req: IncomingMessage): LocalAssetTarget | LocalAssetRefusal | undefined {
+  return findLocalAssetTarget(context.state.config, context.selection.modes, {
+    url: context.selection.upstreamUrl,
+    headers: req.headers,
+    gatewayOrigin: context.gatewayOrigin,
+  });
 }
 
 /**
@@ -72,6 +79,17 @@ export function devServerSockets(context: RequestContext, req: IncomingMessage):
 
 /** 4. mfe-dev's own pages: nothing of production is served under `/__mfe-dev`. */
 export const isOwnPath = isDevPath;
+
+/**
+ * Everything under `/__mfe-dev/` may be framed only by the gateway's own pages: another site
+ * framing the dev page could trick a click on a mode switch. `'self'`/`SAMEORIGIN` rather than
+ * `DENY`: a script on the gateway's origin can already call the dev page's API, so same-origin
+ * framing grants nothing more, and the two headers say the same for every browser.
+ */
+export function setNoFraming(res: ServerResponse): void {
+  res.setHeader('content-security-policy', "frame-ancestors 'self'");
+  res.setHeader('x-frame-options', 'SAMEORIGIN');
+}
 
 /** 5. Everything else goes to production: the URL without override parameters, headers as production expects them. */
 export function prepareUpstreamRequest(req: IncomingMessage, context: RequestContext, upgrade: boolean): void {

@@ -11,9 +11,13 @@ export async function createTlsServerOptions(config: ResolvedConfig, logger: Log
   if (!config.https) return undefined;
   const { caTrustStatus, tlsCredentials } = await import('../https/index.js');
   const load = async (next: ResolvedConfig) => (await tlsCredentials(next.https, { host: next.host, allowedHosts: next.allowedHosts }))!;
+  const report = (fresh: Awaited<ReturnType<typeof load>>) => {
+    // A new CA needs `mfe-dev trust`: said once, as a warning, and not again by the check below.
+    for (const note of fresh.notes) (fresh.trustNeeded ? logger.warn : logger.info).call(logger, `https: ${note}`);
+  };
   let credentials = await load(config);
-  for (const note of credentials.notes) logger.info(`https: ${note}`);
-  if (config.https === true) {
+  report(credentials);
+  if (config.https === true && !credentials.trustNeeded) {
     // Asked in the background (it may run certutil): the start does not wait for it.
     void caTrustStatus()
       .then((status) => {
@@ -32,7 +36,7 @@ export async function createTlsServerOptions(config: ResolvedConfig, logger: Log
       if (fresh.cert === credentials.cert && fresh.key === credentials.key) return;
       credentials = fresh;
       server?.setSecureContext({ cert: fresh.cert, key: fresh.key });
-      for (const note of fresh.notes) logger.info(`https: ${note}`);
+      report(fresh);
     },
   };
 }

@@ -67,6 +67,16 @@ function send(res: ServerResponse, status: number, type: string, body: string, s
 
 const MODES = ['prod', 'local', 'shadow'] as const;
 
+/**
+ * A link to a page the gateway served, that stays on the gateway: a page requested as
+ * `//evil.example/x` (or `/\\evil.example/x`) would otherwise be a protocol-relative link to
+ * another site. `/.` in front keeps the very same path (the browser drops the `.` segment).
+ */
+export function gatewayHref(url: string): string {
+  if (!url.startsWith('/')) return `/${url}`;
+  return /^\/[/\\]/.test(url) ? `/.${url}` : url;
+}
+
 /** This browser's pairs with one fragment's mode changed: a click changes that fragment only. */
 function pairsWith(pairs: Record<string, string>, name: string, mode: string): string {
   return Object.entries({ ...pairs, [name]: mode })
@@ -105,7 +115,7 @@ function renderDevPage(state: DevStateJson, shadow: ShadowReportJson): string {
     : '';
   const warnings = state.warnings.length ? `<section class="warn"><h2>Warnings</h2><ul>${state.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></section>` : '';
   const pages = state.recentPages
-    .map((p) => `<li><a href="${e(p.url)}"><code>${e(p.url)}</code></a> ${p.status} · ${p.durationMs} ms · ${p.fragments.map((f) => `${e(f.name ?? '?')} <span class="mode ${f.mode}">${f.mode}</span> ${f.durationMs} ms${f.failed ? ' <span class="bad">failed</span>' : ''}`).join(' · ')}</li>`)
+    .map((p) => `<li><a href="${e(gatewayHref(p.url))}"><code>${e(p.url)}</code></a> ${p.status} · ${p.durationMs} ms · ${p.fragments.map((f) => `${e(f.name ?? '?')} <span class="mode ${f.mode}">${f.mode}</span> ${f.durationMs} ms${f.failed ? ' <span class="bad">failed</span>' : ''}`).join(' · ')}</li>`)
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mfe-dev</title><meta name="viewport" content="width=device-width">

@@ -6,6 +6,7 @@ import type { GatewayState } from '../server/gateway-state.js';
 import { probeHttp } from '../probe.js';
 import { escapeControlChars } from '../http/control-chars.js';
 import { describeError, MfeDevError } from '../errors.js';
+import { maskValues } from '../config/masked-values.js';
 
 /**
  * What the dev page and `/__mfe-dev/api/state` show: the browser's own modes and presets,
@@ -117,8 +118,8 @@ export class DevStateStore {
         local: p.local,
         prod: p.prod,
         shadow: p.shadow,
-        headers: p.headers,
-        cookies: p.cookies,
+        headers: maskValues(p.headers),
+        cookies: maskValues(p.cookies),
         from: describeProvenance(p.from),
       })),
       warnings: [...new Set([...selection.warnings, ...this.logger.recentWarnings()])],

@@ -19,6 +19,10 @@ export interface CliGateway {
   /** Resolves once the output matches (rejects after `ms`). */
   waitFor(pattern: RegExp, ms?: number): Promise<void>;
   stop(): Promise<void>;
+  /** The mfe-dev process itself (its pid, its stdout/stderr pipes, signals). */
+  child: ChildProcess;
+  /** The config file it runs on (tests edit it to make it reload). */
+  configFile: string;
 }
 
 /** Starts the CLI on a JSON config in a temp folder; `env` adds to the environment (e.g. DEBUG). */
@@ -68,7 +72,7 @@ export async function startCliGateway(config: object, env: NodeJS.ProcessEnv = {
     throw error;
   }
   const url = output().match(/http:\/\/127\.0\.0\.1:\d+/)![0];
-  return { url, output, waitFor, stop };
+  return { url, output, waitFor, stop, child, configFile: file };
 }
 
 /**

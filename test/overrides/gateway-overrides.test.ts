@@ -187,8 +187,12 @@ describe('overrides through the gateway', () => {
       .replace('src="//cdn.example.com/header/v2/app.js?v=1&amp;x=2"', 'src="/__mfe-dev/local/header/header/v2/app.js?v=1&amp;x=2"');
     expect(response.text).toBe(expected);
 
-    const rewritten = await request(`${gateway.url}/__mfe-dev/local/header/header/v2/app.js`);
+    // The page's query set this browser's cookie; the rewritten URLs are served for it (and
+    // only while the fragment is local for this browser).
+    expect(response.headers['set-cookie']?.join()).toContain('mfe-dev=header%3Dlocal');
+    const rewritten = await request(`${gateway.url}/__mfe-dev/local/header/header/v2/app.js`, { headers: { cookie: 'mfe-dev=header%3Dlocal' } });
     expect(rewritten.text).toBe('console.log("local cdn header")');
+    expect((await request(`${gateway.url}/__mfe-dev/local/header/header/v2/app.js`)).status).toBe(404);
     const pathAsset = await request(`${gateway.url}/assets/header/app.js`, { headers: { cookie: 'mfe-dev=header=local' } });
     expect(pathAsset.text).toBe('console.log("local header")');
     // In prod mode the same path goes to production (which has no such file here).

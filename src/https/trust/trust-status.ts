@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { mfeDevHome } from '../home.js';
-import { commonName, readCertificateAuthority } from '../local-ca.js';
+import { commonName, readCertificateAuthority, storedConstraints } from '../local-ca.js';
 import { findNssDatabases, listNss } from './nss.js';
 import { runCommand } from './run-command.js';
 
@@ -20,6 +20,9 @@ export async function caTrustStatus(options: { home?: string; env?: NodeJS.Proce
   }
   if (!ca) return { trusted: false, detail: `no local CA yet in ${home}: run \`mfe-dev trust\` (it makes the CA and trusts it)` };
   const name = commonName(ca.x509);
+  if (!(await storedConstraints(home, ca))) {
+    return { trusted: false, detail: `the local CA '${name}' was made by an older mfe-dev and can sign for any site: run \`mfe-dev trust\` (it replaces it with one limited to local names)` };
+  }
   if (platform === 'darwin') {
     const result = await runCommand('security', ['verify-cert', '-c', ca.file], { env });
     return result.missing ? { trusted: undefined, detail: 'cannot ask the keychain (`security` not found)' } : { trusted: result.ok, detail: result.ok ? `the keychain trusts '${name}'` : `the keychain does not trust '${name}': run \`mfe-dev trust\`` };

@@ -1,8 +1,10 @@
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mfeDevHome, withFileLock } from '../home.js';
+import { withFileLock } from '../file-lock.js';
+import { mfeDevHome } from '../home.js';
 import { caFiles, commonName, ensureCertificateAuthority, readCertificateAuthority } from '../local-ca.js';
+import { describeConstraints, type CertificateNames } from '../names.js';
 import { manualTrustSteps } from './manual-steps.js';
 import { addToNss, ensureNssDatabase, findNssDatabases, listNss, removeFromNss, type NssDatabase } from './nss.js';
 import { runCommand, type CommandResult } from './run-command.js';
@@ -23,6 +25,11 @@ export interface TrustOptions {
   /** Environment for the tools: HOME decides whose databases, PATH where certutil is found. */
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  /**
+   * Names the CA must be able to sign for besides localhost and loopback (the project's
+   * `allowedHosts`), so the gateway does not need a new CA, and another trust, at its start.
+   */
+  names?: CertificateNames;
 }
 
 export interface TrustReport {
@@ -50,10 +57,12 @@ export async function runTrust(options: TrustOptions = {}): Promise<TrustReport>
     const existing = readCertificateAuthority(home);
     if (existing) caName = commonName(existing.x509);
   } else {
-    const { ca, created } = await withFileLock(home, 'certificates', () => ensureCertificateAuthority(home));
-    caFile = ca.file;
-    caName = commonName(ca.x509);
-    if (created) lines.push(`made mfe-dev's local certificate authority '${caName}' (${caFile})`);
+    const made = await withFileLock(home, 'certificates', () => ensureCertificateAuthority(home, undefined, options.names));
+    caFile = made.ca.file;
+    caName = commonName(made.ca.x509);
+    const scope = `it can sign only for ${describeConstraints(made.constraints)}`;
+    if (made.created && made.replaced) lines.push(`made a new local certificate authority '${caName}' (${caFile}; ${scope}) to replace '${made.replaced}' (${made.reason === 'unconstrained' ? 'which could sign for any site' : made.reason === 'expiring' ? 'about to expire' : 'which did not cover every name'})`);
+    else if (made.created) lines.push(`made mfe-dev's local certificate authority '${caName}' (${caFile}; ${scope})`);
   }
   const context = { env, uninstall: options.uninstall ?? false, caFile, caName, lines, failures };
 
