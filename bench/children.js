@@ -42,7 +42,17 @@ function forkReady(file, args, execArgv = []) {
 export async function startFixture(run) {
   const { ready, stop, pid } = forkReady(here('./fixture-server.js'), [JSON.stringify({ run })]);
   const message = await ready;
-  return { pid, production: `http://127.0.0.1:${message.production}`, local: `http://127.0.0.1:${message.local}`, stop };
+  const url = (port) => `http://127.0.0.1:${port}`;
+  return {
+    pid,
+    /** The raw origin (three headers per response). */
+    production: url(message.production),
+    local: url(message.local),
+    /** The production-like origin (Node's `http` server, real header sets). */
+    productionNode: url(message.productionNode),
+    localNode: url(message.localNode),
+    stop,
+  };
 }
 
 /**

@@ -5,7 +5,7 @@
  * or serves a stale one, is caught.
  *
  * Sizes follow the reference: the page as production sends it is ~30 KB (markup plus the include
- * markers); its 10 fragments are 2–5 KB each, so a composed page is ~64 KB.
+ * markers); its 10 fragments are 2–6 KB each, so a composed page is ~64 KB.
  */
 
 /** @typedef {'ssi' | 'esi' | 'tailor' | 'precomposed'} Dialect */
@@ -34,9 +34,9 @@ export function fragmentToken(run, variant, i) {
   return `MFEBENCH-${run}-${variant}-f${i}-END`;
 }
 
-/** Size of fragment `i`: 2–5 KB, different per fragment. */
+/** Size of fragment `i`: 2–6 KB, different per fragment. */
 export function fragmentSize(i) {
-  return 2048 + ((i * 1231) % 3073);
+  return 2048 + ((i * 1231) % 4097);
 }
 
 /**

@@ -2,9 +2,16 @@
  * The bench's "production" and the developer's local fragment service, in a process of their
  * own (forked by run.js) so that serving them never competes with the gateway under test for its
  * event loop. Started with `fork('bench/fixture-server.js', [JSON.stringify({ run })])`; reports
- * `{ type: 'ready', production, local }` (ports on 127.0.0.1) over IPC and exits when the parent
- * goes away. Both speak just enough HTTP/1.1 for GETs on keep-alive connections (see
- * `originServer`).
+ * `{ type: 'ready', production, local, productionNode, localNode }` (ports on 127.0.0.1) over IPC
+ * and exits when the parent goes away. Each origin comes twice, with the same resources:
+ *
+ * - raw (`production`, `local`): just enough HTTP/1.1 for GETs on keep-alive connections, three
+ *   headers per response (see `originServer`): the cheapest origin, so the gateway's own work
+ *   shows.
+ * - production-like (`productionNode`, `localNode`): Node's `http` server with the header sets a
+ *   real origin sends (`Date`, `Connection`, `Keep-Alive`, `Content-Type`, `Content-Length`,
+ *   `Cache-Control`; the pages also `Set-Cookie`, `ETag` and `Vary`), which every gateway must
+ *   parse (see `nodeOriginServer`).
  *
  * production:  GET /page/{ssi,esi,tailor,precomposed}[-slow|-100]   the pages (see fixture-pages.js)
  *              GET /assets/app.js                                    a 30 KB script
@@ -12,6 +19,7 @@
  *              GET /fragments/fN[?delay=MS]                          fragment N, after MS ms
  * local:       GET /fragments/fN[?delay=MS]                          the local variant of fragment N
  */
+import http from 'node:http';
 import net from 'node:net';
 import { bigPageChunks, BIG_PAGE, buildPages, fragmentBody, scriptAsset, SCRIPT_PATH } from './fixture-pages.js';
 
@@ -124,15 +132,92 @@ function originServer(variant) {
   });
 }
 
+/**
+ * Header sets as a production origin sends them (Node's server adds `Date`, `Connection:
+ * keep-alive` and `Keep-Alive: timeout=60`): pages are personalised (a session cookie, `Vary`,
+ * an `ETag`, not cacheable), fragments and assets cacheable.
+ */
+const PAGE_HEADERS = (length) => [
+  ['Content-Type', HTML],
+  ['Content-Length', String(length)],
+  ['Cache-Control', 'private, no-cache'],
+  ['Vary', 'Accept-Encoding, Cookie'],
+  ['ETag', `W/"${run}-${length.toString(16)}"`],
+  ['Set-Cookie', `session=${run}; Path=/; HttpOnly; SameSite=Lax; Max-Age=3600`],
+];
+const FRAGMENT_HEADERS = (length, type = HTML) => [
+  ['Content-Type', type],
+  ['Content-Length', String(length)],
+  ['Cache-Control', 'public, max-age=60'],
+];
+
+/**
+ * The production-like origin: Node's `http` server answering the same resources as
+ * `originServer`, with real header sets (the header lists are built once per resource).
+ * @param {'prod' | 'local'} variant
+ */
+function nodeOriginServer(variant) {
+  /** @type {Map<string, { headers: string[][], body: Buffer }>} */
+  const ready = new Map();
+  const resource = (path) => {
+    let found = ready.get(path);
+    if (found) return found;
+    const match = /^\/fragments\/f(\d+)$/.exec(path);
+    if (match && Number(match[1]) < MAX_FRAGMENT) {
+      const body = fragmentBody(run, variant, Number(match[1]));
+      found = { headers: FRAGMENT_HEADERS(body.length), body };
+    } else if (variant === 'prod' && path === SCRIPT_PATH) {
+      found = { headers: FRAGMENT_HEADERS(script.length, 'text/javascript; charset=utf-8'), body: script };
+    } else if (variant === 'prod' && pages[path]) {
+      found = { headers: PAGE_HEADERS(pages[path].length), body: pages[path] };
+    } else return undefined;
+    ready.set(path, found);
+    return found;
+  };
+  const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.slice(0, q);
+    if (variant === 'prod' && path === BIG_PAGE.path) {
+      res.writeHead(200, PAGE_HEADERS(BIG_PAGE.bytes).flat());
+      const chunks = bigPageChunks()[Symbol.iterator]();
+      const pump = () => {
+        while (!res.destroyed) {
+          const chunk = chunks.next();
+          if (chunk.done) return void res.end();
+          if (!res.write(chunk.value)) return void res.once('drain', pump);
+        }
+      };
+      return pump();
+    }
+    const found = resource(path);
+    if (!found) {
+      res.writeHead(404, FRAGMENT_HEADERS(10).flat());
+      return void res.end('not found\n');
+    }
+    const delay = q < 0 ? undefined : /(?:^|&)delay=(\d+)/.exec(target.slice(q + 1));
+    const send = () => {
+      res.writeHead(200, found.headers.flat());
+      res.end(found.body);
+    };
+    if (delay) setTimeout(send, Number(delay[1]));
+    else send();
+  });
+  server.headersTimeout = 65_000;
+  return server;
+}
+
 const production = originServer('prod');
 const local = originServer('local');
+const productionNode = nodeOriginServer('prod');
+const localNode = nodeOriginServer('local');
 
 /** @param {net.Server} server */
 const listen = (server) =>
   new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(/** @type {net.AddressInfo} */ (server.address()).port)));
 
-const [productionPort, localPort] = await Promise.all([listen(production), listen(local)]);
-process.send?.({ type: 'ready', production: productionPort, local: localPort });
+const [productionPort, localPort, productionNodePort, localNodePort] = await Promise.all([production, local, productionNode, localNode].map(listen));
+process.send?.({ type: 'ready', production: productionPort, local: localPort, productionNode: productionNodePort, localNode: localNodePort });
 process.on('disconnect', () => process.exit(0));
 process.on('message', (message) => {
   if (message === 'exit') process.exit(0);

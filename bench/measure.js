@@ -201,7 +201,7 @@ function startOnce(configFile, cwd) {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    const limit = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const limit = setTimeout(() => child.kill('SIGKILL'), 60_000); // a loaded machine starts slowly; the figure says so
     child.on('exit', () => {
       clearTimeout(limit);
       if (Number.isNaN(elapsed)) reject(new Error(`mfe-dev did not print its URL:\n${out}`));

@@ -3,9 +3,11 @@
  * `npm run bench`: mfe-dev beside nginx with SSI on the same fixture and the same pages.
  *
  *   node bench/run.js [--duration S] [--rounds N] [--connections N] [--quick | --smoke] [--out DIR]
- *                     [--no-nginx] [--profile [--page /page/ssi]]
+ *                     [--no-nginx] [--origin both|node|raw] [--profile [--page /page/ssi]]
  *
- * Every server runs in a process of its own: the fixture (production + fragments + local
+ * Every page is loaded from two origins (--origin): the production-like one (Node's `http` server
+ * with real header sets) and the raw one (three headers, the cheapest possible origin); each has
+ * its own mfe-dev and nginx. Every server runs in a process of its own: the fixture (production + fragments + local
  * service), mfe-dev (the library from dist/), nginx (one worker), and the load generator
  * (autocannon). CPU time and peak RSS of the server under test come from /proc.
  *
@@ -31,7 +33,7 @@ import { bigPage, expectedTokens, get, startup, timeToBytes, verifyComposed } fr
 import { ensureNginx, startNginx } from './nginx.js';
 import { machine } from './proc.js';
 import { profileMarkdown, summariseFile } from './profile.js';
-import { footnotes, judge, loadProblems, markdown, table, targetLines } from './report.js';
+import { footnotes, judge, loadProblems, markdown, ORIGINS, tables, targetLines } from './report.js';
 
 /** A figure for the log; a row that served no page in its window (a loaded machine) has none. */
 const fmt = (n, digits) => (typeof n === 'number' && Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
@@ -47,8 +49,12 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     page: { type: 'string', default: '/page/ssi' },
     rounds: { type: 'string' },
+    origin: { type: 'string', default: 'both' },
   },
 });
+if (!['both', 'raw', 'node'].includes(/** @type {string} */ (args.origin))) throw new Error('--origin takes raw, node or both');
+/** The origins loaded in this run: the production-like one first (the targets are judged on it). */
+const origins = ORIGINS.filter((o) => args.origin === 'both' || args.origin === o.id);
 const mode = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
 const durationS = Number(args.duration ?? { smoke: 2, quick: 1, full: 5 }[mode]); // smoke: long enough to serve pages on a busy machine
 const connections = Number(args.connections);
@@ -101,62 +107,52 @@ async function bench(fixture) {
   const notes = [];
   let nginxVersion;
   let nginxNote = 'nginx: not in this run.';
-  /** @type {Awaited<ReturnType<typeof startNginx>> | undefined} */
-  let nginx;
+  /** @type {string | undefined} */
+  let nginxBin;
   if (mode === 'smoke' || args['no-nginx']) nginxNote = `nginx: skipped (${mode === 'smoke' ? 'smoke mode' : '--no-nginx'}).`;
   else {
     const found = ensureNginx({ install: mode === 'full', log });
     if ('skip' in found) nginxNote = `nginx: SKIPPED, ${found.skip}.`;
     else {
-      try {
-        nginx = await startNginx({ bin: found.bin, upstreamPort: Number(new URL(fixture.production).port) });
-        cleanups.push(nginx.stop);
-        nginxVersion = found.version;
-        nginxNote = `nginx ${found.version} with \`worker_processes 1\` (mfe-dev is one process; nginx's CPU and RSS are master + worker), \`ssi on\`, \`access_log off\`, proxy buffers that hold a page (\`proxy_buffers 8 64k\`), keep-alive to the origin (\`upstream { keepalive 32; }\`, HTTP/1.1) and to the client.`;
-      } catch (error) {
-        nginxNote = `nginx: SKIPPED, it did not start: ${/** @type {Error} */ (error).message.split('\n').slice(0, 3).join(' ')}`;
-      }
+      nginxBin = found.bin;
+      nginxVersion = found.version;
+      nginxNote = `nginx ${found.version} with \`worker_processes 1\` (mfe-dev is one process; nginx's CPU and RSS are master + worker), \`ssi on\`, \`access_log off\`, proxy buffers that hold a page (\`proxy_buffers 8 64k\`), keep-alive to the origin (\`upstream { keepalive 32; }\`, HTTP/1.1) and to the client.`;
     }
   }
   log(nginxNote);
-  const mfe = await startMfeDev({ upstream: fixture.production, local: fixture.local, fragments: 10 });
-  cleanups.push(mfe.stop);
-  log(`mfe-dev: ${mfe.url} (pid ${mfe.pid})`);
 
-  const m = { server: 'mfe-dev', base: mfe.url, pids: [mfe.pid] };
-  const n = nginx && { server: 'nginx (ssi on)', base: nginx.ssiUrl, pids: nginx.pids };
-  const np = nginx && { server: 'nginx (plain proxy)', base: nginx.plainUrl, pids: nginx.pids };
-  const ten = { ...fragmentsOf(10), expected: pages['/page/precomposed'] };
-  const hundred = { ...fragmentsOf(100), expected: pages['/page/precomposed-100'] };
-  const script = { tokens: [], expected: scriptAsset(run) };
-  /** @type {{ id: string, page: string, server: string, base: string, pids: number[], path: string, expect: any, headers?: Record<string, string>, slow?: string }[]} */
-  const scenarios = [
-    { id: 'ssi/mfe-dev', page: 'SSI, 10 fragments', ...m, path: '/page/ssi', expect: ten, slow: '/page/ssi-slow' },
-    n && { id: 'ssi/nginx', page: 'SSI, 10 fragments', ...n, path: '/page/ssi', expect: ten, slow: '/page/ssi-slow' },
-    np && { id: 'precomposed/nginx', page: 'pre-composed', ...np, path: '/page/precomposed', expect: ten },
-    { id: 'precomposed/mfe-dev', page: 'pre-composed', ...m, server: 'mfe-dev (pass-through)', path: '/page/precomposed', expect: ten },
-    np && { id: 'script/nginx', page: 'script, 30 KB', ...np, path: SCRIPT_PATH, expect: script },
-    { id: 'script/mfe-dev', page: 'script, 30 KB', ...m, server: 'mfe-dev (pass-through)', path: SCRIPT_PATH, expect: script },
-    { id: 'esi/mfe-dev', page: 'ESI, 10 fragments', ...m, path: '/page/esi', expect: ten, slow: '/page/esi-slow' },
-    { id: 'tailor/mfe-dev', page: 'Tailor, 10 fragments', ...m, path: '/page/tailor', expect: ten, slow: '/page/tailor-slow' },
-    { id: 'ssi-local/mfe-dev', page: 'SSI, f0 local', ...m, path: '/page/ssi', expect: fragmentsOf(10, [0]), headers: { 'x-mfe-dev': 'f0=local' } },
-    { id: 'ssi-100/mfe-dev', page: 'SSI, 100 fragments', ...m, path: '/page/ssi-100', expect: hundred },
-    n && { id: 'ssi-100/nginx', page: 'SSI, 100 fragments', ...n, path: '/page/ssi-100', expect: hundred },
-  ].filter((s) => !!s);
+  /** @type {Scenario[]} */
+  const scenarios = [];
   /** @type {[string, string][]} */
-  const pairs = [
-    ['ssi/mfe-dev', 'ssi/nginx'],
-    ['precomposed/mfe-dev', 'precomposed/nginx'],
-    ['script/mfe-dev', 'script/nginx'],
-    ['ssi-100/mfe-dev', 'ssi-100/nginx'],
-  ];
+  const pairs = [];
+  for (const origin of origins) {
+    const upstream = origin.id === 'node' ? fixture.productionNode : fixture.production;
+    const local = origin.id === 'node' ? fixture.localNode : fixture.local;
+    const mfe = await startMfeDev({ upstream, local, fragments: 10 });
+    cleanups.push(mfe.stop);
+    log(`mfe-dev on the ${origin.name}: ${mfe.url} (pid ${mfe.pid})`);
+    let nginx;
+    if (nginxBin) {
+      try {
+        nginx = await startNginx({ bin: nginxBin, upstreamPort: Number(new URL(upstream).port) });
+        cleanups.push(nginx.stop);
+      } catch (error) {
+        nginxNote = `nginx: SKIPPED, it did not start: ${/** @type {Error} */ (error).message.split('\n').slice(0, 3).join(' ')}`;
+        nginxVersion = undefined;
+        log(nginxNote);
+      }
+    }
+    const made = scenariosFor(origin, mfe, nginx);
+    scenarios.push(...made.scenarios);
+    pairs.push(...made.pairs);
+  }
 
   // Correctness first: a sample from every server and page, before any load.
   /** @type {Map<string, import('./report.js').Row>} */
   const rows = new Map();
   for (const s of scenarios) {
     const check = verifyComposed(await get(s.base + s.path, { headers: s.headers }), s.expect);
-    rows.set(s.id, { id: s.id, page: s.page, server: s.server, check });
+    rows.set(s.id, { id: s.id, origin: s.origin, page: s.page, server: s.server, check });
     log(`check ${s.id}: ${check.ok ? `ok (${check.bytes} bytes${check.identical ? `, byte-identical to ${s.path === SCRIPT_PATH ? "production's file" : 'the pre-composed page'}` : ''})` : 'FAILED: ' + check.problems.join('; ')}`);
   }
 
@@ -212,17 +208,17 @@ async function bench(fixture) {
 
   const list = [...rows.values()];
   const correct = list.every((r) => r.check.ok && (!r.load || loadProblems(r.load, r.check, { allowNone: mode === 'smoke' }).length === 0) && (!r.ttfb || r.ttfb.ok)) && (!big || big.ok);
-  const targets = judge({ rows: list, big, startup: boot, nginx: !!nginx });
+  const targets = judge({ rows: list, big, startup: boot, nginx: !!nginxVersion, origin: origins.some((o) => o.id === 'node') ? 'node' : 'raw' });
   const options = { mode, durationS, amount, rounds: roundCount, connections, warmupS, ttfbSamples };
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const loadavgAfter = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const md = markdown({ revision, machine: machineInfo, nginxVersion, nginxNote, options, rows: list, pairs, big, startup: boot, targets, correct, date, notes, loadavgAfter });
+  const md = markdown({ revision, machine: machineInfo, nginxVersion, nginxNote, options, rows: list, pairs, big, startup: boot, targets, correct, date, notes, loadavgAfter, origins });
 
-  process.stdout.write(`\n${table(list, pairs)}\n${footnotes(ttfbSamples).join('\n')}\n\n${nginxNote}\n`);
+  process.stdout.write(`\n${tables(list, pairs, origins)}\n${footnotes(ttfbSamples).join('\n')}\n\n${nginxNote}\n`);
   if (big) process.stdout.write(`50 MB page through mfe-dev: peak RSS growth ${(big.growthBytes / 1048576).toFixed(1)} MB (${big.ok ? 'correct' : 'INCORRECT'})\n`);
   process.stdout.write(`start-up with a TS config: ${boot.runsMs.map((t) => t.toFixed(0) + ' ms').join(', ')}\n`);
   for (const note of notes) process.stdout.write(note + '\n');
-  process.stdout.write(`\nTargets (mfe-dev vs nginx in this run):\n${targetLines(targets)}\n\ncorrectness: ${correct ? 'PASS' : 'FAIL'}\n`);
+  process.stdout.write(`\nTargets (mfe-dev vs nginx in this run, on the ${origins[0].name}):\n${targetLines(targets)}\n\ncorrectness: ${correct ? 'PASS' : 'FAIL'}\n`);
 
   const json = { date, revision, machine: { ...machineInfo, loadavgAfter }, nginx: nginxVersion ?? null, nginxNote, options, run, rows: list, pairs, big: big ?? null, startup: boot, targets, correct, seconds: (performance.now() - started) / 1000 };
   fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(json, null, 2) + '\n');
@@ -231,12 +227,54 @@ async function bench(fixture) {
   if (!correct) process.exitCode = 1;
 }
 
+/**
+ * @typedef {{ id: string, origin: string, page: string, server: string, base: string, pids: number[], path: string, expect: any,
+ *   headers?: Record<string, string>, slow?: string }} Scenario
+ */
+
+/**
+ * The rows of one origin: mfe-dev's and nginx's, ids prefixed with the origin's (none for the raw
+ * origin, `node:` for the production-like one).
+ * @param {{ id: string, prefix: string }} origin @param {{ url: string, pid: number }} mfe
+ * @param {Awaited<ReturnType<typeof startNginx>> | undefined} nginx
+ * @returns {{ scenarios: Scenario[], pairs: [string, string][] }}
+ */
+function scenariosFor(origin, mfe, nginx) {
+  const m = { server: 'mfe-dev', base: mfe.url, pids: [mfe.pid] };
+  const n = nginx && { server: 'nginx (ssi on)', base: nginx.ssiUrl, pids: nginx.pids };
+  const np = nginx && { server: 'nginx (plain proxy)', base: nginx.plainUrl, pids: nginx.pids };
+  const ten = { ...fragmentsOf(10), expected: pages['/page/precomposed'] };
+  const hundred = { ...fragmentsOf(100), expected: pages['/page/precomposed-100'] };
+  const script = { tokens: [], expected: scriptAsset(run) };
+  const list = [
+    { id: 'ssi/mfe-dev', page: 'SSI, 10 fragments', ...m, path: '/page/ssi', expect: ten, slow: '/page/ssi-slow' },
+    n && { id: 'ssi/nginx', page: 'SSI, 10 fragments', ...n, path: '/page/ssi', expect: ten, slow: '/page/ssi-slow' },
+    np && { id: 'precomposed/nginx', page: 'pre-composed', ...np, path: '/page/precomposed', expect: ten },
+    { id: 'precomposed/mfe-dev', page: 'pre-composed', ...m, server: 'mfe-dev (pass-through)', path: '/page/precomposed', expect: ten },
+    np && { id: 'script/nginx', page: 'script, 30 KB', ...np, path: SCRIPT_PATH, expect: script },
+    { id: 'script/mfe-dev', page: 'script, 30 KB', ...m, server: 'mfe-dev (pass-through)', path: SCRIPT_PATH, expect: script },
+    { id: 'esi/mfe-dev', page: 'ESI, 10 fragments', ...m, path: '/page/esi', expect: ten, slow: '/page/esi-slow' },
+    { id: 'tailor/mfe-dev', page: 'Tailor, 10 fragments', ...m, path: '/page/tailor', expect: ten, slow: '/page/tailor-slow' },
+    { id: 'ssi-local/mfe-dev', page: 'SSI, f0 local', ...m, path: '/page/ssi', expect: fragmentsOf(10, [0]), headers: { 'x-mfe-dev': 'f0=local' } },
+    { id: 'ssi-100/mfe-dev', page: 'SSI, 100 fragments', ...m, path: '/page/ssi-100', expect: hundred },
+    n && { id: 'ssi-100/nginx', page: 'SSI, 100 fragments', ...n, path: '/page/ssi-100', expect: hundred },
+  ];
+  // The test suite's smoke run loads the production-like origin with the pages the targets are on only.
+  const kept = list.filter((s) => !!s && (mode !== 'smoke' || origin.id !== 'node' || /^(ssi|precomposed|script)\//.test(s.id)));
+  const scenarios = /** @type {Scenario[]} */ (kept.map((s) => ({ ...s, id: origin.prefix + s.id, origin: origin.id })));
+  /** @type {[string, string][]} */
+  const pairs = ['ssi', 'precomposed', 'script', 'ssi-100'].map((page) => [`${origin.prefix}${page}/mfe-dev`, `${origin.prefix}${page}/nginx`]);
+  return { scenarios, pairs };
+}
+
 /** mfe-dev under --cpu-prof while loaded with the SSI page. @param {Awaited<ReturnType<typeof startFixture>>} fixture */
 async function profile(fixture) {
   const name = `mfe-dev-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`;
+  const node = origins[0].id === 'node';
+  log(`profiling on the ${origins[0].name}`);
   const mfe = await startMfeDev({
-    upstream: fixture.production,
-    local: fixture.local,
+    upstream: node ? fixture.productionNode : fixture.production,
+    local: node ? fixture.localNode : fixture.local,
     fragments: 10,
     execArgv: ['--cpu-prof', '--cpu-prof-dir', outDir, '--cpu-prof-name', name],
   });

@@ -30,6 +30,7 @@ export type { DevServer } from './server/index.js';
 export { ComposeEvents } from './compose/events.js';
 export type { ComposeEventMap, FragmentEnd, FragmentError, FragmentFallback, FragmentInfo, PageEnd, PageInfo, ShadowResult } from './compose/events.js';
 export { MfeDevError, type MfeDevErrorCode } from './errors.js';
+export type { LogLevel, LogSink } from './logger.js';
 export type { Selection } from './overrides/index.js';
 export type { FragmentShadowJson, ShadowRecord, ShadowReportJson } from './shadow/stats.js';
 

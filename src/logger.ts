@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { escapeControlChars } from './http/control-chars.js';
-import { createWarnOnce } from './warn-once.js';
+import { createWarnOnce, type WarnOptions } from './warn-once.js';
 
 /**
  * Terminal output. Everything the gateway says goes through one logger so tests can silence it
@@ -18,8 +18,14 @@ export interface Logger {
    * of it a request or production can influence must have gone through `escapeControlChars`.
    */
   styled(line: string): void;
-  /** A warning printed once per process however often it happens (e.g. a bad override per request). */
-  warnOnce(message: string): void;
+  /**
+   * A warning printed once per process however often it happens (e.g. a bad override per
+   * request). `key` names its cause for {@link Logger.resolveWarnings}; `group: 'request'` marks
+   * text a request chose (capped in the terminal, kept off the shared list).
+   */
+  warnOnce(message: string, options?: WarnOptions): void;
+  /** The cause of the warnings of `key` (or `prefix*`) is gone: they leave the dev page's list. */
+  resolveWarnings(key: string): void;
   /** The most recent distinct warnings given to `warnOnce`, newest last, for the dev page. */
   recentWarnings(): string[];
   /**
@@ -29,7 +35,11 @@ export interface Logger {
   onNewWarning(listener: (message: string) => void): () => void;
 }
 
-export type LogLevel = 'info' | 'silent';
+/**
+ * How much the gateway prints: `info` the start-up banner, page lines and everything below;
+ * `warn` warnings and errors; `error` errors; `silent` nothing (the dev page still lists warnings).
+ */
+export type LogLevel = 'info' | 'warn' | 'error' | 'silent';
 
 /**
  * stdout and stderr whose reader went away (`mfe-dev | head -3`, an IDE task whose reader died, a
@@ -59,27 +69,45 @@ export function writeTerminal(stream: NodeJS.WriteStream, text: string): void {
   }
 }
 
-export function createLogger(level: LogLevel = 'info'): Logger {
-  const silent = level === 'silent';
+/** Where a logger's lines go (each already escaped and coloured): by default stdout and stderr. */
+export interface LogSink {
+  info(line: string): void;
+  warn(line: string): void;
+  error(line: string): void;
+}
+
+const consoleSink: LogSink = {
+  info: (line) => writeTerminal(process.stdout, line + '\n'),
+  warn: (line) => writeTerminal(process.stderr, line + '\n'),
+  error: (line) => writeTerminal(process.stderr, line + '\n'),
+};
+
+const RANK: Record<LogLevel, number> = { info: 0, warn: 1, error: 2, silent: 3 };
+
+export function createLogger(level: LogLevel = 'info', sink: LogSink = consoleSink): Logger {
+  const shows = (what: 'info' | 'warn' | 'error') => RANK[what] >= RANK[level];
   const safe = (message: string) => escapeControlChars(message, { keepNewlines: true });
   const warningListeners = new Set<(message: string) => void>();
   const logger: Logger = {
     info(message) {
-      if (!silent) writeTerminal(process.stdout, safe(message) + '\n');
+      if (shows('info')) sink.info(safe(message));
     },
     warn(message) {
-      if (!silent) writeTerminal(process.stderr, pc.yellow(safe(message)) + '\n');
+      if (shows('warn')) sink.warn(pc.yellow(safe(message)));
     },
     error(message) {
-      if (!silent) writeTerminal(process.stderr, pc.red(safe(message)) + '\n');
+      if (shows('error')) sink.error(pc.red(safe(message)));
     },
     styled(line) {
-      if (!silent) writeTerminal(process.stdout, line + '\n');
+      if (shows('info')) sink.info(line);
     },
     // Escaped before it is remembered: the dev page shows the same text as the terminal.
-    warnOnce(message) {
+    warnOnce(message, options) {
       const text = safe(message);
-      if (once(text)) for (const listener of warningListeners) listener(text);
+      if (once(text, options) && options?.group !== 'request') for (const listener of warningListeners) listener(text);
+    },
+    resolveWarnings(key) {
+      if (once.resolve(key) > 0) for (const listener of warningListeners) listener('');
     },
     recentWarnings: () => once.recent(),
     onNewWarning(listener) {

@@ -6,8 +6,10 @@
  *
  * It greets the user from the `session` cookie (proof that the gateway forwards production cookies
  * to local fragments) and echoes what it was asked for as `data-*` attributes (path, query,
- * feature toggles) so tests can check what reached it.
+ * feature toggles) so tests can check what reached it. `%CSRF%` and `%RENDER_MS%` in the template
+ * become a fresh token and render time on every request, as in real server-rendered fragments.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -55,7 +57,14 @@ function fill(template, req, url, pathname) {
     `data-query="${escapeHtml(url.search.slice(1))}"`,
     toggles ? `data-toguru="${escapeHtml(toggles)}"` : '',
   ].filter(Boolean);
-  return template.replace('%ATTRIBUTES%', attributes.join(' ')).replace('%ACCOUNT%', account).trimEnd();
+  // What real server-rendered fragments carry, different on every render: a CSRF token and the
+  // render time (a template may use `%CSRF%` and `%RENDER_MS%`).
+  return template
+    .replace('%ATTRIBUTES%', attributes.join(' '))
+    .replace('%ACCOUNT%', account)
+    .replaceAll('%CSRF%', randomBytes(16).toString('base64url'))
+    .replaceAll('%RENDER_MS%', (Math.random() * 20).toFixed(1))
+    .trimEnd();
 }
 
 /**

@@ -42,7 +42,8 @@ export async function main(argv: string[]): Promise<number> {
     .example('mfe-dev --preset checkout --port 0')
     .action((command: string | undefined, flags: Record<string, unknown>) => {
       if (command !== undefined && command !== 'dev') {
-        throw new UsageError(`unknown command '${command}'. Commands: dev (default), check, presets, replay, trust, init. See mfe-dev --help.`);
+        const suggestion = closest(command, ['dev', 'check', 'presets', 'replay', 'trust', 'init']);
+        throw new UsageError(`unknown command '${command}'.${suggestion ? ` Did you mean '${suggestion}'?` : ''} Commands: dev (default), check, presets, replay, trust, init. See mfe-dev --help.`);
       }
       run = () => runDev(flags);
     });
@@ -156,6 +157,8 @@ function inlineFrom(flags: Record<string, unknown>): InlineConfig {
 
 async function runDev(flags: Record<string, unknown>): Promise<number> {
   const inline = inlineFrom(flags);
+  // The command prints the banner and a line per page; the library alone is quiet.
+  inline.logLevel = 'info';
   if (flags.port !== undefined) {
     const port = Number(flags.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {

@@ -7,6 +7,7 @@ import type { InlineConfig, ResolvedConfig } from '../config/types.js';
 import { createAgents, destroyAgents } from '../http/agents.js';
 import { MfeDevError } from '../errors.js';
 import { parseRecordedRequests } from '../shadow/recorded-requests.js';
+import { replayInput } from './replay-input.js';
 import { replay, type ReplayProgress } from '../shadow/replay.js';
 import { writeShadowReport } from './shadow-report-files.js';
 import { shadowSettingsOf } from '../shadow/settings.js';
@@ -42,7 +43,10 @@ export async function runReplay(options: ReplayCommandOptions): Promise<number> 
   } catch (error) {
     throw new MfeDevError('MFE_REPLAY_INPUT_INVALID', `cannot read ${file}: ${(error as Error).message}. Give a HAR exported from DevTools or a log written by mfe-dev --record FILE.`, { file });
   }
-  const requests = parseRecordedRequests(text, file);
+  const input = replayInput(parseRecordedRequests(text, file), config);
+  const { requests } = input;
+  const left = [input.skipped.foreign && `${input.skipped.foreign} to other sites`, input.skipped.own && `${input.skipped.own} of mfe-dev's own pages`].filter(Boolean);
+  if (left.length) out.write(`Left out ${left.join(' and ')} (only requests to the gateway or ${config.upstream} are replayed)\n`);
   out.write(`Replaying ${requests.length} request(s) from ${escapeControl(options.file)} against ${config.upstream}; comparing ${[...shadowed].join(', ')} (${options.rate ? `${options.rate}/s, ` : ''}concurrency ${options.concurrency})\n`);
 
   const agents = createAgents();
@@ -57,7 +61,7 @@ export async function runReplay(options: ReplayCommandOptions): Promise<number> 
     const skipped = summary.skipped.method + summary.skipped.noFragment + summary.skipped.pageFailed;
     out.write(
       `${summary.requests} request(s): ${summary.comparisons} comparison(s) from ${summary.replayed}` +
-        (skipped ? `; ${skipped} skipped (${summary.skipped.method} unsafe method, ${summary.skipped.noFragment} without a shadowed fragment, ${summary.skipped.pageFailed} page not fetched)` : '') +
+        (skipped ? `; ${skipped} skipped (${summary.skipped.method} unsafe method, ${summary.skipped.noFragment} without a shadowed fragment, ${summary.skipped.pageFailed} page failed or not fetched)` : '') +
         '\n',
     );
     out.write(formatFigures(report));

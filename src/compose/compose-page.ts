@@ -16,7 +16,7 @@ import { ssiEnv } from './ssi/dialect.js';
 import { withoutSsiHeaders } from './ssi/headers.js';
 import { asyncFragments, includeTailor } from './tailor/dialect.js';
 import { firstScript, fragmentAssets, pipeRuntime, preloadHeader } from './tailor/pipe.js';
-import { serverTimingEntries } from './server-timing.js';
+import { fragmentTimings, serverTimingEntries, type FragmentTiming } from './server-timing.js';
 
 /**
  * The streaming page path: production's HTML flows through the scanner as it arrives; untouched
@@ -30,8 +30,8 @@ export interface ComposePageOptions extends PageContextOptions {
   headers: RawHeaders;
   /** Non-prod fragments that have a selector: their elements are found in composed pages. */
   selectorFragments: readonly ResolvedFragment[];
-  /** The overlay tag to put before `</body>`, when the overlay is on for this page. */
-  overlayTag?: string;
+  /** The overlay tag to put before `</body>` (given the page's fragment timings so far), when the overlay is on for this page. */
+  overlayTag?: (timings: FragmentTiming[]) => string;
   /** Rewrites asset URLs and import maps of local client-side fragments (undefined: none). */
   rewriteAsset?: (marker: Extract<Marker, { type: 'asset-url' | 'importmap' }>, raw: Buffer) => Buffer;
   assetPrefixes?: readonly string[];
@@ -64,6 +64,8 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   const site = pageSite(ctx.pageUrl);
   ctx.events.emit('page:start', ctx.page);
   const started = performance.now();
+  /** When the page's head went to the browser (its first byte), for the dev page's waterfall. */
+  let firstByteAt: number | undefined;
   let status = upstream.statusCode ?? 200;
   let statusMessage = upstream.statusMessage;
   /** What the first chunk told the dialects (Tailor's primary fragment, SSI's headers, Varnish's XML check). */
@@ -91,6 +93,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       if (tailorLink) headers.push('Link', tailorLink);
       if (options.trailers) headers.push('Trailer', 'Server-Timing');
       res.writeHead(status, statusMessage, headers);
+      firstByteAt = performance.now();
     },
     onBackpressure: (paused) => (paused ? body.pause() : body.resume()),
   });
@@ -194,7 +197,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   }
 
   function overlayAtBodyEnd(): Buffer | Promise<Buffer> {
-    const tag = () => (ctx.overridden ? Buffer.from(options.overlayTag ?? '', 'latin1') : EMPTY);
+    const tag = () => (ctx.overridden && options.overlayTag ? Buffer.from(options.overlayTag(fragmentTimings(ctx.results, started)), 'latin1') : EMPTY);
     // `</body>` after an `include … set=` is evaluated in a place the SSI document kept, which
     // settles only after it: waiting for that place would wait for ourselves.
     const pending = ssi ? inFlight.filter((part) => !ssi!.isKeptPlace(part)) : inFlight;
@@ -226,6 +229,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         page: ctx.page,
         status,
         durationMs: performance.now() - started,
+        ...(firstByteAt !== undefined && { firstByteMs: firstByteAt - started }),
         fragments: ctx.results,
       });
       resolve();

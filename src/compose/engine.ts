@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FragmentMode } from '../config/types.js';
 import { localUrlFor } from '../config/fragment-match.js';
 import { transcode } from '../html/charset.js';
@@ -158,16 +159,28 @@ async function productionFallback(engine: Engine, dialect: Dialect, fetch: Fragm
  * shadowed fragments): the page's headers, without the cookies where the policy says so.
  * @throws FragmentFetchError naming the config key that would allow the URL
  */
+/**
+ * A page's fragment headers without its cookie and credentials, made once per page (the same
+ * object for each fragment, so the client's header list is built once too, not per fragment).
+ */
+const withoutCredentialsOf = new WeakMap<OutgoingHttpHeaders, OutgoingHttpHeaders>();
+function withoutCredentials(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  let copy = withoutCredentialsOf.get(headers);
+  if (!copy) {
+    copy = { ...headers };
+    delete copy.cookie;
+    delete copy.authorization;
+    withoutCredentialsOf.set(headers, copy);
+  }
+  return copy;
+}
+
 function fragmentRequest(ctx: PageContext, { url, timeoutMs, policy = { headers: ctx.fragmentHeaders } }: FragmentFetch): FetchFragmentOptions {
   const decision = ctx.includePolicy(url);
   if (!decision.fetch) throw new FragmentFetchError(decision.reason);
   let headers = policy.headers;
-  if (!decision.cookies && (headers.cookie !== undefined || headers.authorization !== undefined)) {
-    // Another site never gets the browser's cookies or credentials.
-    headers = { ...headers };
-    delete headers.cookie;
-    delete headers.authorization;
-  }
+  // Another site never gets the browser's cookies or credentials.
+  if (!decision.cookies && (headers.cookie !== undefined || headers.authorization !== undefined)) headers = withoutCredentials(headers);
   return { url, headers, timeoutMs, agents: ctx.agents, maxBytes: ctx.maxFragmentBytes, signal: ctx.cancel.signal, acceptStatus: policy.acceptStatus };
 }
 
@@ -187,7 +200,7 @@ async function fetchAndCompose(engine: Engine, fetch: FragmentFetch): Promise<Bu
     const reason = reasonOf(error);
     emitError(ctx, info, reason, durationMs);
     const status = error instanceof FragmentFetchError ? (error.status ?? 0) : 0;
-    const end: FragmentEnd = { ...info, status, durationMs, failed: true, reason };
+    const end: FragmentEnd = { ...info, status, durationMs, startedAt: started, failed: true, reason };
     ctx.results.push(end);
     ctx.events.emit('fragment:end', end);
     throw error;
@@ -197,7 +210,7 @@ async function fetchAndCompose(engine: Engine, fetch: FragmentFetch): Promise<Bu
   // An error status whose body the edge includes (nginx): served, and still reported as an error.
   const reason = fetched.status >= 400 ? `HTTP ${fetched.status}` : undefined;
   if (reason) emitError(ctx, info, reason, performance.now() - started);
-  const end: FragmentEnd = { ...info, status: fetched.status, durationMs: performance.now() - started, failed: reason !== undefined, ...(reason && { reason }) };
+  const end: FragmentEnd = { ...info, status: fetched.status, durationMs: performance.now() - started, startedAt: started, failed: reason !== undefined, ...(reason && { reason }) };
   ctx.results.push(end);
   ctx.events.emit('fragment:end', end);
   return composed;
@@ -210,7 +223,7 @@ async function fetchAndCompose(engine: Engine, fetch: FragmentFetch): Promise<Bu
 function fetchLocal(engine: Engine, fetch: FragmentFetch): Promise<Buffer> {
   return fetchAndCompose(engine, fetch).catch((error: unknown) => {
     emitFallback(engine.ctx, fetch.info, 'error-box');
-    return toBuffer(localErrorBox(fetch.info.name!, fetch.url.href, reasonOf(error)));
+    return toBuffer(localErrorBox(fetch.info.name!, fetch.url.href, reasonOf(error), error instanceof FragmentFetchError ? error.body : undefined));
   });
 }
 

@@ -39,6 +39,8 @@ export interface FragmentInfo {
 export interface FragmentEnd extends FragmentInfo {
   status: number;
   durationMs: number;
+  /** When the request was sent (`performance.now()` of the gateway's process). */
+  startedAt?: number;
   /** True when the bytes served are a fallback or an error box rather than the fragment. */
   failed: boolean;
   /** Why it failed (`connection refused`, `timed out after 3000 ms`, `HTTP 503`…), when it did. */
@@ -79,6 +81,8 @@ export interface PageEnd {
   page: PageInfo;
   status: number;
   durationMs: number;
+  /** When the page's head was written, in ms from its start (absent when it never was). */
+  firstByteMs?: number;
   fragments: FragmentEnd[];
 }
 

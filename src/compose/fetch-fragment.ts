@@ -1,17 +1,13 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import type { Agents } from '../http/agents.js';
-import { BodyDecodeError, BodyTooLargeError, readCappedBody } from '../http/capped-body.js';
-import { BACKEND_REQUEST_OPTIONS } from '../http/backend-parser.js';
-import { requestHeaderList } from '../http/raw-headers.js';
-import { canDecode } from '../http/encodings.js';
-import { describeNetworkError } from '../http/network-error.js';
+import { HttpFailure, httpGet } from '../http/client.js';
 import { charsetFromContentType } from '../html/charset.js';
 
 /**
  * One fragment request: GET with the page's forwarded headers, a deadline for the whole
- * exchange, and the body decompressed. Failures are `FragmentFetchError`s whose `reason` is
- * written for the developer ("connection refused", "timed out after 3000 ms", "HTTP 503").
+ * exchange, and the body decompressed, through the product's one client (http/client.ts).
+ * Failures are `FragmentFetchError`s (the client's `HttpFailure`) whose `reason` is written for
+ * the developer ("connection refused", "timed out after 3000 ms", "HTTP 503").
  */
 export interface FetchFragmentOptions {
   url: URL;
@@ -42,89 +38,21 @@ export interface FetchedFragment {
 /** A fragment's deadline when its config sets none. */
 export const DEFAULT_FRAGMENT_TIMEOUT_MS = 3000;
 
-export class FragmentFetchError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly status?: number,
-  ) {
-    super(reason);
-    this.name = 'FragmentFetchError';
-  }
-}
+/** A fragment request's failure: the product's one HTTP failure type (http/client.ts). */
+export { HttpFailure as FragmentFetchError } from '../http/client.js';
 
-const isSuccess = (status: number) => status >= 200 && status < 300;
-
-export function fetchFragment({ url, headers, timeoutMs, agents, maxBytes, signal, acceptStatus = isSuccess }: FetchFragmentOptions): Promise<FetchedFragment> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new FragmentFetchError(CANCELLED));
-    const isHttps = url.protocol === 'https:';
-    const agent = isHttps ? agents.https : agents.http;
-    // Ten fragments per page: the options are given as Node uses them (no URL to convert, the
-    // headers as a flat list), about 10 µs less per request. A URL with user info keeps the
-    // URL form, which turns it into an Authorization header.
-    const request =
-      url.username || url.password
-        ? (isHttps ? https : http).request(url, { method: 'GET', headers, agent, ...BACKEND_REQUEST_OPTIONS })
-        : (isHttps ? https : http).request({
-            hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-            port: url.port || undefined,
-            path: url.pathname + url.search,
-            method: 'GET',
-            headers: requestHeaderList(headers, url.host),
-            agent,
-            ...BACKEND_REQUEST_OPTIONS,
-          });
-    let settled = false;
-    const settle = (then: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      then();
-    };
-    const fail = (error: unknown) =>
-      settle(() => reject(error instanceof FragmentFetchError ? error : new FragmentFetchError(describeNetworkError(error))));
-    // Whatever ends the exchange early closes its connection: nothing keeps a socket open for a
-    // page nobody waits for.
-    const stop = (reason: string) => {
-      fail(new FragmentFetchError(reason));
-      request.destroy();
-    };
-    const timer = setTimeout(() => stop(`timed out after ${timeoutMs} ms`), timeoutMs);
-    const onAbort = () => stop(CANCELLED);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    request.on('error', fail);
-    request.on('response', (response) => {
-      const status = response.statusCode ?? 0;
-      const encoding = response.headers['content-encoding'];
-      if (!acceptStatus(status)) {
-        const location = response.headers.location ? ` (redirect to ${response.headers.location})` : '';
-        // Read (and drop) a bounded error body so the connection can be reused; never follow a redirect.
-        void readCappedBody(response, undefined, maxBytes).then(
-          () => fail(new FragmentFetchError(`HTTP ${status}${location}`, status)),
-          () => fail(new FragmentFetchError(`HTTP ${status}${location}`, status)),
-        );
-        return;
+export function fetchFragment({ url, headers, timeoutMs, agents, maxBytes, signal, acceptStatus }: FetchFragmentOptions): Promise<FetchedFragment> {
+  return httpGet({ url, headers, timeoutMs, agents, maxBytes, signal, acceptStatus }).then(
+    ({ status, headers: responseHeaders, body }) => {
+      const contentType = responseHeaders['content-type'];
+      return { status, body, charset: charsetFromContentType(contentType), contentType, headers: responseHeaders };
+    },
+    (error: unknown) => {
+      // Past the cap, the developer is told which setting raises it.
+      if (error instanceof HttpFailure && error.kind === 'too-large') {
+        throw new HttpFailure(`${error.reason} (raise \`maxFragmentSize\` in the mfe-dev config if it really is that big)`, error.status, 'too-large');
       }
-      if (!canDecode(encoding)) {
-        response.destroy();
-        return fail(new FragmentFetchError(`unsupported content-encoding '${encoding?.trim()}'`, status));
-      }
-      const contentType = response.headers['content-type'];
-      readCappedBody(response, encoding, maxBytes).then(
-        (body) => settle(() => resolve({ status, body, charset: charsetFromContentType(contentType), contentType, headers: response.headers })),
-        (error: unknown) => {
-          if (error instanceof BodyTooLargeError) {
-            fail(new FragmentFetchError(`larger than ${maxBytes} bytes once decompressed; not read further (raise \`maxFragmentSize\` in the mfe-dev config if it really is that big)`, status));
-          } else if (error instanceof BodyDecodeError) {
-            fail(new FragmentFetchError(error.message, status));
-          } else fail(error);
-        },
-      );
-    });
-    request.end();
-  });
+      throw error;
+    },
+  );
 }
-
-/** Why a fragment request was given up when its page's browser went away. */
-const CANCELLED = 'cancelled: the browser went away';

@@ -35,3 +35,37 @@ function tokenSafe(name: string): string {
   }
   return safe;
 }
+
+/**
+ * One configured fragment's timing as the overlay turns it into a User Timing measure
+ * (`performance.measure('mfe-NAME', …)`), which DevTools' Performance panel shows: the whole
+ * page's fragments, where `Server-Timing` can only carry those resolved before the first byte
+ * (Chromium ignores the trailer).
+ */
+export interface FragmentTiming {
+  name: string;
+  mode: string;
+  status: number;
+  failed: boolean;
+  /** Milliseconds from the start of composing the page to the fragment's request. */
+  startMs: number;
+  durationMs: number;
+}
+
+export function fragmentTimings(fragments: readonly FragmentEnd[], pageStartedAt: number): FragmentTiming[] {
+  const timings: FragmentTiming[] = [];
+  for (const fragment of fragments) {
+    if (fragment.name === undefined || timings.length >= MAX_ENTRIES) continue;
+    timings.push({
+      name: fragment.name,
+      mode: fragment.mode,
+      status: fragment.status,
+      failed: fragment.failed,
+      startMs: Math.max(0, round((fragment.startedAt ?? pageStartedAt) - pageStartedAt)),
+      durationMs: round(fragment.durationMs),
+    });
+  }
+  return timings;
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;

@@ -7,7 +7,6 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
-import { tsImport } from 'tsx/esm/api';
 import { MfeDevError, describeError } from '../errors.js';
 
 /** Where a config is looked for in each folder, in order (the contract's list). */
@@ -82,6 +81,8 @@ async function importConfig(file: string, dependencies: Set<string>): Promise<un
     if (dep && dep !== file) dependencies.add(dep);
   };
   try {
+    // Loaded on first use: a JSON or YAML config never loads tsx (nor esbuild).
+    const { tsImport } = await import('tsx/esm/api');
     const mod = (await tsImport(pathToFileURL(file).href, { parentURL: import.meta.url, onImport })) as Record<string, unknown>;
     return await configFromModule(mod);
   } finally {
@@ -120,7 +121,14 @@ function createExplorer(dependencies: Map<string, Set<string>>) {
 }
 
 function loadFailed(file: string, cause: unknown): MfeDevError {
-  const reason = describeError(cause).trim();
+  let reason = describeError(cause).trim();
+  // A JSON syntax error (parse-json, through cosmiconfig) carries its code frame in the message,
+  // and cosmiconfig's wrapping repeats it: shown once, after the reason, without the repeated file.
+  const frame = (cause as { codeFrame?: unknown } | undefined)?.codeFrame;
+  if (typeof frame === 'string' && frame.trim()) {
+    const text = reason.split(frame).join('').replace(`JSON Error in ${file}:`, '').replace(/ while parsing '[^\n]*'/, '');
+    reason = `${text.replace(/\n\s*\n+/g, '\n').trim()}\n\n${frame}`;
+  }
   const separator = reason.includes('\n') ? ':\n' : ': ';
   return new MfeDevError('MFE_CONFIG_LOAD_FAILED', `could not load ${file}${separator}${reason}`, { file, cause });
 }

@@ -21,7 +21,7 @@ export const COMPARE_DEFAULTS = { maxInFlight: 4, cookies: false } as const;
 const MODE_KEYS = ['local', 'prod', 'shadow'] as const;
 
 function userPart(inline: InlineConfig): UserConfig {
-  const { configFile: _file, root: _root, cli: _cli, watch: _watch, logLevel: _log, ...user } = inline;
+  const { configFile: _file, root: _root, cli: _cli, watch: _watch, logLevel: _log, logger: _logger, ...user } = inline;
   return Object.fromEntries(Object.entries(user).filter(([, v]) => v !== undefined)) as UserConfig;
 }
 
@@ -88,6 +88,7 @@ function resolveFragments(merged: MergedConfig, origins: string[], problems: Con
           selectors: [...(value.compare?.ignore?.selectors ?? [])],
           attributes: [...(value.compare?.ignore?.attributes ?? [])],
           text: [...(value.compare?.ignore?.text ?? [])],
+          headers: (value.compare?.ignore?.headers ?? []).map((name) => name.toLowerCase()),
         },
         maxInFlight: value.compare?.maxInFlight ?? COMPARE_DEFAULTS.maxInFlight,
         cookies: value.compare?.cookies ?? COMPARE_DEFAULTS.cookies,

@@ -122,6 +122,11 @@ const compareIgnoreSchema = z.strictObject(
       },
       String.raw`Write it as a string without slashes, e.g. '\d{2}:\d{2}' for a time.`,
     ).optional(),
+    headers: checkedList(
+      'a response header name',
+      (value) => (/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(value) ? undefined : 'header names are tokens: letters, digits and !#$%&\'*+-.^_`|~'),
+      "For example: 'cache-control' or 'set-cookie'.",
+    ).optional(),
   },
   { error: (issue) => (issue.code === 'invalid_type' ? "must be an object like { selectors: ['.ad-slot'] }" : undefined) },
 );

@@ -1,3 +1,4 @@
+import type { LogLevel, LogSink } from '../logger.js';
 /**
  * The shape of `mfe-dev.config.ts` (what users write) and of the resolved config (what the
  * gateway runs on). The user-facing types carry the documentation: editors show it on hover.
@@ -108,6 +109,14 @@ export interface CompareIgnoreConfig {
    * @example ['\\d{4}-\\d{2}-\\d{2}', 'build [0-9a-f]{7}']
    */
   text?: string[];
+  /**
+   * Response headers left out of the comparison (of those compared: `content-type`,
+   * `cache-control`, `set-cookie`), case-insensitive. A dev server's "do not cache" is never a
+   * difference anyway.
+   * @default []
+   * @example ['cache-control']
+   */
+  headers?: string[];
 }
 
 /** A named, shareable set of overrides: which fragments run where, plus toggles to force. */
@@ -289,7 +298,7 @@ export interface ResolvedFragment {
 }
 
 export interface ResolvedCompare {
-  ignore: { selectors: string[]; attributes: string[]; text: string[] };
+  ignore: { selectors: string[]; attributes: string[]; text: string[]; headers: string[] };
   maxInFlight: number;
   cookies: boolean;
 }
@@ -323,8 +332,19 @@ export interface InlineConfig extends UserConfig {
   cli?: Partial<ModeLayer>;
   /** Watch the config files and hot-reload them. @default true */
   watch?: boolean;
-  /** `silent` prints nothing (tests); `info` prints the start-up banner and page lines. @default 'info' */
-  logLevel?: 'info' | 'silent';
+  /**
+   * What the gateway prints: `info` the start-up banner and a line per page (what the CLI uses),
+   * `warn` warnings and errors only, `error` errors only, `silent` nothing. A library is quiet
+   * unless asked, as Vite's `createServer` with `logLevel`.
+   * @default 'warn'
+   */
+  logLevel?: LogLevel;
+  /**
+   * Where the lines go instead of stdout/stderr (e.g. your own logger): each line arrives
+   * escaped, coloured when a TTY reads them.
+   * @example { info: (line) => myLog.info(line), warn: (line) => myLog.warn(line), error: (line) => myLog.error(line) }
+   */
+  logger?: LogSink;
 }
 
 /** The config after `extends` merging, validation and defaults: what the gateway runs on. */

@@ -22,30 +22,64 @@ export class BodyDecodeError extends Error {
 }
 
 /**
+ * A body's raw bytes, collected up to about `limit` (an endless body is cut off there), then
+ * decoded in one go with the output bounded by `limit` (a gzip bomb stops inflating there). Fed
+ * chunk by chunk by whichever client read the response (http/client.ts).
+ */
+export class CappedBody {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private readonly rawLimit: number;
+
+  /** @param contentEncoding the response's Content-Encoding (check it with `canDecode` first) */
+  constructor(
+    private readonly contentEncoding: string | undefined,
+    readonly limit: number,
+  ) {
+    // Compression can make incompressible bytes a little larger; never by this much.
+    this.rawLimit = contentEncoding && contentEncoding.trim().toLowerCase() !== 'identity' ? limit + Math.ceil(limit / 64) + 1024 : limit;
+  }
+
+  /** Keep `chunk`; false once the body is past the limit (nothing more is kept: stop reading). */
+  push(chunk: Buffer): boolean {
+    this.size += chunk.length;
+    if (this.size > this.rawLimit) {
+      this.chunks.length = 0;
+      return false;
+    }
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  /** The decoded body; rejects with `BodyTooLargeError` or `BodyDecodeError`. */
+  finish(): Promise<Buffer> {
+    const raw = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
+    this.chunks.length = 0;
+    if (!this.contentEncoding) return Promise.resolve(raw);
+    return decodeWhole(this.contentEncoding, raw, this.limit).catch((error: NodeJS.ErrnoException) => {
+      const coding = this.contentEncoding!.trim().toLowerCase();
+      throw error.code === 'ERR_BUFFER_TOO_LARGE' ? new BodyTooLargeError(this.limit) : new BodyDecodeError(coding, error);
+    });
+  }
+}
+
+/**
  * The decompressed body of `response`, rejecting with `BodyTooLargeError` once it exceeds
  * `limit` bytes, with `BodyDecodeError` for broken compression, or with the connection's error.
- * The raw bytes are read up to about `limit` (an endless body is cut off there), then decoded in
- * one go with the output bounded by `limit` (a gzip bomb stops inflating there).
  * @param contentEncoding the response's Content-Encoding (check it with `canDecode` first)
  */
 export function readCappedBody(response: IncomingMessage, contentEncoding: string | undefined, limit: number): Promise<Buffer> {
-  // Compression can make incompressible bytes a little larger; never by this much.
-  const rawLimit = contentEncoding && contentEncoding.trim().toLowerCase() !== 'identity' ? limit + Math.ceil(limit / 64) + 1024 : limit;
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
+    const body = new CappedBody(contentEncoding, limit);
     let settled = false;
     const fail = (error: Error) => {
       if (settled) return;
       settled = true;
-      chunks.length = 0;
       response.destroy();
       reject(error);
     };
     response.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > rawLimit) return fail(new BodyTooLargeError(limit));
-      chunks.push(chunk);
+      if (!body.push(chunk)) fail(new BodyTooLargeError(limit));
     });
     response.on('error', fail);
     response.on('close', () => {
@@ -54,11 +88,7 @@ export function readCappedBody(response: IncomingMessage, contentEncoding: strin
     response.on('end', () => {
       if (settled) return;
       settled = true;
-      const raw = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      decodeWhole(contentEncoding, raw, limit).then(resolve, (error: NodeJS.ErrnoException) => {
-        const coding = contentEncoding!.trim().toLowerCase();
-        reject(error.code === 'ERR_BUFFER_TOO_LARGE' ? new BodyTooLargeError(limit) : new BodyDecodeError(coding, error));
-      });
+      body.finish().then(resolve, reject);
     });
   });
 }

@@ -63,3 +63,4 @@ export function requestHeaderList(headers: OutgoingHttpHeaders, host: string): s
   }
   return cached.hasHost ? cached.list.slice() : [...cached.list, 'Host', host];
 }
+

@@ -13,7 +13,7 @@ export {
   splitOverrideQuery,
 } from './parse-selection.js';
 export type { ModePair, ParsedModes, ParsedPresetNames, SplitQuery } from './parse-selection.js';
-export { resolveSelection } from './resolve-selection.js';
+export { resolveSelection, upstreamCookies } from './resolve-selection.js';
 export type { ModeSource, Selection, SelectionRequest } from './resolve-selection.js';
 export { shareLink } from './share-link.js';
 export type { ShareableSelection } from './share-link.js';

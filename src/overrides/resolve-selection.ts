@@ -11,6 +11,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { parse as parseCookieHeader, serialize as serializeSetCookie } from 'cookie';
 import type { FragmentMode, ModeLayer, ResolvedConfig, ResolvedFragment, ResolvedPreset } from '../config/types.js';
+import { closest } from '../config/suggest.js';
 import { escapeControlChars } from '../http/control-chars.js';
 import {
   MODES_HEADER,
@@ -231,13 +232,13 @@ function buildLayer(
   const explicit = new Map<string, FragmentMode>();
   for (const { name, mode } of pairs) {
     if (config.fragments.has(name)) explicit.set(name, mode);
-    else warn(`ignored unknown fragment '${name}' in ${pairsWhere}; ${known('fragments', config.fragments)}`);
+    else warn(`ignored unknown fragment '${name}' in ${pairsWhere}${meant(name, config.fragments)}; ${known('fragments', config.fragments)}`);
   }
   const presets: ResolvedPreset[] = [];
   for (const name of presetNames) {
     const preset = config.presets.get(name);
     if (preset) presets.push(preset);
-    else warn(`ignored unknown preset '${name}' in ${presetsWhere}; ${known('presets', config.presets)}`);
+    else warn(`ignored unknown preset '${name}' in ${presetsWhere}${meant(name, config.presets)}; ${known('presets', config.presets)}`);
   }
   return { source, explicit, presets };
 }
@@ -285,6 +286,12 @@ function describeFile(from: ResolvedFragment['from'] | undefined): string {
   return from.package ? `${from.file} (package ${from.package})` : from.file;
 }
 
+/** ` (did you mean 'header'?)` for a near miss, as the command line says it for flags. */
+function meant(name: string, names: Map<string, unknown>): string {
+  const suggestion = closest(name, names.keys());
+  return suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
+}
+
 function known(what: 'fragments' | 'presets', names: Map<string, unknown>): string {
   if (names.size === 0) return `no ${what} are configured`;
   return `configured ${what}: ${[...names.keys()].join(', ')}`;
@@ -310,7 +317,7 @@ function headerValue(headers: IncomingHttpHeaders, name: string, separator: stri
  * and spelling, minus `mfe-dev` / `mfe-dev-preset` and any cookie a preset replaces, then the
  * preset cookies. Untouched when there is nothing to change.
  */
-function upstreamCookies(header: string | undefined, presetCookies: Map<string, string>): string | undefined {
+export function upstreamCookies(header: string | undefined, presetCookies: ReadonlyMap<string, string> = new Map()): string | undefined {
   const parts: string[] = [];
   let changed = presetCookies.size > 0;
   for (const piece of (header ?? '').split(';')) {

@@ -41,7 +41,7 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
       const t = (req as WithTarget)[TARGET];
       const url = t ? t.origin + t.path : req.url;
       const reason = error instanceof PageTimeoutError ? `${error.message} (\`pageTimeout\`)` : describeNetworkError(error);
-      logger.warnOnce(`local asset of fragment '${t?.fragment}' failed: ${url}: ${reason}`);
+      logger.warnOnce(`local asset of fragment '${t?.fragment}' failed: ${url}: ${reason}`, { key: `local-asset:${t?.fragment}` });
       const res = resOrSocket as ServerResponse;
       if (typeof res.writeHead === 'function' && !res.headersSent) {
         res.writeHead(error instanceof PageTimeoutError ? 504 : 502, { 'content-type': 'text/plain; charset=utf-8' });
@@ -70,6 +70,8 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
     if (!inspect) return;
     proxyServer.on('proxyRes', (proxyRes, req) => {
       const t = (req as WithTarget)[TARGET];
+      // The fragment's service answers again: an earlier failure's warning is withdrawn.
+      if (t && (proxyRes.statusCode ?? 500) < 500) logger.resolveWarnings(`local-asset:${t.fragment}`);
       const encoding = proxyRes.headers['content-encoding'];
       if (!t || proxyRes.statusCode !== 200 || !SCRIPT_TYPE.test(proxyRes.headers['content-type'] ?? '') || !canDecode(encoding)) return;
       // The browser gets the bytes as they are; this reads a copy (decompressed when needed).

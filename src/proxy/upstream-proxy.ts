@@ -1,10 +1,9 @@
-import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Plugin, RequestHandler } from 'http-proxy-middleware';
 import type { Agents } from '../http/agents.js';
-import { BACKEND_REQUEST_OPTIONS, PROXY_BACKEND_OPTIONS } from '../http/backend-parser.js';
-import { describeNetworkError } from '../http/network-error.js';
+import { PROXY_BACKEND_OPTIONS } from '../http/backend-parser.js';
+import { backendRequest, toHttpFailure } from '../http/client.js';
 import { unwritableHeader } from '../http/raw-headers.js';
 import { upstreamUrlFor } from '../http/request-target.js';
 import type { Logger } from '../logger.js';
@@ -52,7 +51,7 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
   const target = new URL(options.upstream);
   const isHttps = target.protocol === 'https:';
   const agent = isHttps ? options.agents.https : options.agents.http;
-  const request = isHttps ? https.request : http.request;
+  const protocol = target.protocol;
   // What the request options share, computed once: production is talked to as itself.
   const port = target.port ? Number(target.port) : isHttps ? 443 : 80;
   const hostname = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
@@ -67,7 +66,7 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
       options.logger.error(`${req.method} ${req.url} → 504: ${url}: ${timeoutReason(error)}`);
       return sendUpstreamErrorPage(res, url, timeoutReason(error), 504);
     }
-    const reason = describeNetworkError(error);
+    const reason = toHttpFailure(error).reason;
     options.logger.error(`${req.method} ${req.url} → 502: could not reach ${url}: ${reason}`);
     sendUpstreamErrorPage(res, url, reason);
   };
@@ -88,9 +87,9 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
     /** Production answered (the answer's own errors are handled by whoever writes it), or the browser left. */
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
-    const upstreamRequest = request(
-      // Bare-LF responses are read as nginx and Varnish read them (see http/backend-parser.ts).
-      { hostname, port, method, path: req.url, headers, agent, rejectUnauthorized: true, ...BACKEND_REQUEST_OPTIONS },
+    const upstreamRequest = backendRequest(
+      // Through the product's one client (http/client.ts): bare-LF responses are read as nginx and Varnish read them.
+      { protocol, hostname, port, method, path: req.url, headers, agent, rejectUnauthorized: true },
       (upstreamResponse) => {
         settled = true;
         clearTimeout(timer);
@@ -144,7 +143,7 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
     proxyServer.on('error', (error, req, socket) => {
       if (error instanceof ClientGoneError) return;
       const url = upstreamUrlFor(target.origin, req.url ?? '/')?.href ?? target.origin;
-      const reason = error instanceof PageTimeoutError ? timeoutReason(error) : `could not reach ${url}: ${describeNetworkError(error)}`;
+      const reason = error instanceof PageTimeoutError ? timeoutReason(error) : `could not reach ${url}: ${toHttpFailure(error).reason}`;
       options.logger.warnOnce(`websocket ${req.url}: ${error instanceof PageTimeoutError ? `${url}: ` : ''}${reason}`);
       (socket as Socket).destroy();
     });

@@ -29,9 +29,29 @@ export function looksLikeModuleRequest(url: string, headers: IncomingHttpHeaders
   return MODULE_EXTENSIONS.test(path) || path.startsWith('/@') || path.startsWith('/node_modules/');
 }
 
-/** The path prefix to suggest for `assets`: the first segment (`/@vite/`), or the file itself. */
-export function suggestedPrefix(url: string): string {
+/** Folders dev servers serve their sources and clients from (Vite, webpack, Next). */
+const DEV_SERVER_FOLDERS = /\/(?:src|@vite|@id|@fs|@react-refresh|node_modules|_next|__webpack_hmr)(?:\/|$)/;
+
+/**
+ * The narrowest path prefix to suggest for `assets`, so that production's own files stay
+ * production's: the dev server's base when it shows (a local fragment's `local` URL path, the
+ * folder named after a local fragment, the folder a dev server's `src/` or `@vite/` lives under:
+ * `/assets/header/src/x.js` → `/assets/header/`), else the first segment (`/@vite/`), or the
+ * file itself.
+ */
+export function suggestedPrefix(url: string, fragments: readonly ActiveLocalFragment[] = []): string {
   const path = url.split('?')[0];
+  for (const fragment of fragments) {
+    const base = new URL(fragment.local).pathname.replace(/\/*$/, '/');
+    if (base !== '/' && path.startsWith(base)) return base;
+  }
+  const segments = path.split('/');
+  for (const fragment of fragments) {
+    const at = segments.indexOf(fragment.name, 1);
+    if (at > 0 && at < segments.length - 1) return segments.slice(0, at + 1).join('/') + '/';
+  }
+  const devFolder = DEV_SERVER_FOLDERS.exec(path);
+  if (devFolder && devFolder.index > 0) return path.slice(0, devFolder.index + 1);
   const second = path.indexOf('/', 1);
   return second === -1 ? path : path.slice(0, second + 1);
 }
@@ -49,7 +69,7 @@ function assetsKey(fragments: readonly ActiveLocalFragment[]): string {
  * fragment is local: most likely a file of the local dev server that the config does not route.
  */
 export function moduleMissHint(method: string, url: string, status: number, fragments: readonly ActiveLocalFragment[]): string {
-  const prefix = suggestedPrefix(url);
+  const prefix = suggestedPrefix(url, fragments);
   return (
     `${method} ${url} went to production, which answered ${status}, while ${names(fragments)} ${fragments.length === 1 ? 'is' : 'are'} local. ` +
     `If it is a file of ${fragments.length === 1 ? `${fragments[0].name}'s dev server (${fragments[0].local})` : 'a local dev server'}, add '${prefix}' to ${assetsKey(fragments)} so it is served from there.`
@@ -71,7 +91,7 @@ export function socketMissHint(url: string, fragments: readonly ActiveLocalFragm
 
 /** A websocket went to production, which refused it (404), while some fragment is local. */
 export function socketRefusedHint(url: string, status: number, fragments: readonly ActiveLocalFragment[]): string {
-  const prefix = suggestedPrefix(url);
+  const prefix = suggestedPrefix(url, fragments);
   return (
     `websocket ${url} went to production, which answered ${status}, while ${names(fragments)} ${fragments.length === 1 ? 'is' : 'are'} local. ` +
     `If it is a dev server's live-update socket (HMR), add '${prefix}' to ${assetsKey(fragments)}, or move the socket under a prefix listed there ` +

@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import { ComposeEvents } from '../compose/events.js';
+import { DEFAULT_FRAGMENT_TIMEOUT_MS } from '../compose/fetch-fragment.js';
 import { resolveConfig } from '../config/resolve-config.js';
 import type { InlineConfig, ResolvedConfig } from '../config/types.js';
 import { watchConfig } from '../config/watch.js';
@@ -53,11 +54,13 @@ export interface DevServer {
 
 export async function createDevServer(inline: InlineConfig = {}): Promise<DevServer> {
   const startedAt = performance.now();
-  const logger = createLogger(inline.logLevel);
+  // A library is quiet unless asked: the CLI passes `info` (banner, page lines).
+  const logLevel = inline.logLevel ?? 'warn';
+  const logger = createLogger(logLevel, inline.logger);
   // An edit after this moment reloads once the watcher is set up, however soon after the ready line.
   const loadedAt = Date.now();
   const initial = await resolveConfig(inline);
-  for (const warning of initial.warnings) logger.warnOnce(warning);
+  for (const warning of initial.warnings) logger.warnOnce(warning, { key: 'config' });
 
   const events = new ComposeEvents();
   const upstreamAgents = createAgents();
@@ -65,11 +68,20 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const store = new DevStateStore(events, logger);
   const localAssetProxy = createLocalAssetProxy(fragmentAgents, logger, () => current.gateway.config.pageTimeout, {
     inspectScript(fragment, url, code) {
-      if (usesEvalSourceMaps(code)) logger.warnOnce(evalSourceMapHint(fragment, url));
+      // Keyed by the file: the same file served without eval (devtool changed) withdraws it.
+      const key = `eval:${fragment}:${url.split('?')[0]}`;
+      if (usesEvalSourceMaps(code)) logger.warnOnce(evalSourceMapHint(fragment, url), { key });
+      else logger.resolveWarnings(key);
     },
   });
   // Open pages reload when their local fragment HTML or the config changes (ui/live-reload.ts).
-  const liveReload = new LiveReload(events, logger);
+  const liveReload = new LiveReload(events, logger, {
+    agents: fragmentAgents,
+    limits: (name) => ({
+      timeoutMs: current.gateway.config.fragments.get(name)?.timeout ?? DEFAULT_FRAGMENT_TIMEOUT_MS,
+      maxBytes: current.gateway.config.maxFragmentSize,
+    }),
+  });
   // The dev page and the overlays re-fetch what they show when it changes (ui/state-events.ts).
   const stateEvents = new StateEvents((event, data) => liveReload.broadcast(event, data));
   events.on('page:end', () => stateEvents.changed('page'));
@@ -77,7 +89,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   logger.onNewWarning(() => stateEvents.changed('warning'));
   let pageIds = 0;
   // Shadowed fragments are compared in the background by shadow/ (its figures outlive reloads).
-  const shadow = createShadowService({ config: () => current.gateway.config, events, logger, agents: fragmentAgents, terminal: inline.logLevel !== 'silent' });
+  const shadow = createShadowService({ config: () => current.gateway.config, events, logger, agents: fragmentAgents, terminal: logLevel !== 'silent' });
   // Production answered: compose the page, or pass the bytes through (server/respond-to-page.ts).
   const respondToPage = createPageResponder({
     events,
@@ -97,7 +109,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     const context = getRequestContext(req);
     if (status !== 404 || !context?.headers.overridden) return;
     const locals = activeLocalFragments(context.state.config, context.selection.modes);
-    if (locals.length) logger.warnOnce(socketRefusedHint(context.selection.upstreamUrl.split('?')[0], status, locals));
+    if (locals.length) logger.warnOnce(socketRefusedHint(context.selection.upstreamUrl.split('?')[0], status, locals), { key: 'socket:refused' });
   };
 
   // One state per config: a reload builds the next one whole, then swaps it in.
@@ -106,7 +118,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     proxy: createUpstreamProxy({ upstream: config.upstream, logger, agents: upstreamAgents, pageTimeoutMs: config.pageTimeout, onResponse: respondToPage, onUpgradeRefused: reportRefusedSocket }),
   });
   let current = stateFor(initial);
-  if (inline.logLevel !== 'silent') events.on('page:end', (page) => printPageLine(logger, page));
+  if (logLevel === 'info') events.on('page:end', (page) => printPageLine(logger, page));
   traceEvents(events);
 
   // ── The request path, in order (the steps are in ./request-steps.ts) ───────────────────────
@@ -178,7 +190,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
       // Vite pings while its server restarts: refusals are expected then, and not production's business.
       if (protocol !== 'vite-ping') {
         const locals = activeLocalFragments(context.state.config, context.selection.modes);
-        logger.warnOnce(socketMissHint(context.selection.upstreamUrl.split('?')[0], locals, refusals, protocol !== undefined));
+        logger.warnOnce(socketMissHint(context.selection.upstreamUrl.split('?')[0], locals, refusals, protocol !== undefined), { key: 'socket:miss' });
       }
       if (protocol) return void socket.destroy();
     }
@@ -198,7 +210,9 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
             liveReload.configReloaded();
             stateEvents.changed('config');
             logger.info([`config reloaded${changes.length ? ':' : ' (no changes)'}`, ...changes.map((c) => `  ${c}`)].join('\n'));
-            for (const warning of next.warnings) logger.warnOnce(warning);
+            // What the previous config caused is re-judged under the new one.
+            for (const key of ['config', 'assets:*', 'socket:*']) logger.resolveWarnings(key);
+            for (const warning of next.warnings) logger.warnOnce(warning, { key: 'config' });
             if (next.port !== previous.port || next.host !== previous.host) {
               logger.warn(`port/host changed in the config; restart mfe-dev to listen on ${next.host}:${next.port}`);
             }
@@ -236,6 +250,10 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           httpServer.off('listening', onListening);
           if (error.code === 'EADDRINUSE') {
             reject(new MfeDevError('MFE_PORT_IN_USE', `port ${port} on ${host} is already in use. Stop what is using it, or choose another port with --port (e.g. --port ${port + 1}, or --port 0 for any free port).`, { cause: error }));
+          } else if (error.code === 'EADDRNOTAVAIL') {
+            reject(new MfeDevError('MFE_HOST_INVALID', `cannot listen on host '${host}': no network interface of this machine has that address. Use --host 127.0.0.1 (this machine only, the default), --host 0.0.0.0 (every interface), or an address this machine has (\`ip addr\`, \`ifconfig\`).`, { cause: error }));
+          } else if (error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN' || error.code === 'EAI_NONAME') {
+            reject(new MfeDevError('MFE_HOST_INVALID', `cannot listen on host '${host}': it is neither an IP address nor a name this machine resolves. Use --host 127.0.0.1 (this machine only, the default), --host 0.0.0.0 (every interface), or a name of this machine such as localhost.`, { cause: error }));
           } else if (error.code === 'EACCES') {
             reject(new MfeDevError('MFE_PORT_IN_USE', `not allowed to listen on ${host}:${port}. Choose a port above 1024 with --port.`, { cause: error }));
           } else reject(error);
@@ -244,17 +262,14 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           httpServer.off('error', onError);
           const address = httpServer.address();
           const realPort = typeof address === 'object' && address ? address.port : port;
-          const shownHost = host.includes(':') ? `[${host}]` : host;
-          url = `${secure ? 'https' : 'http'}://${shownHost}:${realPort}`;
+          url = `${secure ? 'https' : 'http'}://${openableHost(host)}:${realPort}`;
           watcher = startWatching();
           // Websockets and local assets go through http-proxy-middleware: loaded once the
           // gateway is ready (not before the ready line), so the first HMR socket does not wait for it.
           setImmediate(() => void import('http-proxy-middleware').catch(() => undefined));
-          if (inline.logLevel !== 'silent') {
-            printReady(logger, server.config, url, performance.now() - startedAt);
-            // After the banner, never before it: a down service must not delay the start.
-            void warnAboutDownLocalServices(logger, server.config);
-          }
+          if (logLevel === 'info') printReady(logger, server.config, url, performance.now() - startedAt);
+          // After the banner, never before it: a down service must not delay the start.
+          if (logLevel === 'info' || logLevel === 'warn') void warnAboutDownLocalServices(logger, server.config);
           resolve(server);
         };
         httpServer.once('error', onError);
@@ -301,4 +316,14 @@ function traceEvents(events: ComposeEvents): void {
   events.on('fragment:fallback', (f) => debug(`#${f.page.id} ${f.src} replaced by ${f.fallback}`));
   events.on('directive', (d) => debug(`#${d.page.id} ${d.dialect} ${d.text}`));
   events.on('page:end', (p) => debug(`#${p.page.id} done: ${p.status} in ${p.durationMs.toFixed(1)} ms`));
+}
+
+/**
+ * The host of a URL that opens in a browser: a wildcard address (`0.0.0.0`, `::`) listens on
+ * every interface but is not an address to visit, so this machine's loopback stands for it.
+ */
+function openableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -36,7 +36,8 @@ export function refusal(req: IncomingMessage, state: GatewayState): Refusal | un
 /** 2. Decide this request's modes and presets (query > header > cookie > CLI > config). */
 export function attachContext(req: IncomingMessage, state: GatewayState, logger: Logger): RequestContext {
   const selection = resolveSelection(state.config, { url: req.url ?? '/', headers: req.headers });
-  for (const warning of selection.warnings) logger.warnOnce(warning);
+  // A request's own text (any site can send `?mfe-dev=…`): capped, shown to its browser only.
+  for (const warning of selection.warnings) logger.warnOnce(warning, { group: 'request' });
   const gatewayOrigin = `${state.secure ? 'https' : 'http'}://${req.headers.host ?? `${state.config.host}:${state.config.port}`}`;
   const context: RequestContext = {
     state,

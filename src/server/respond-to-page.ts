@@ -3,6 +3,7 @@ import { createAssetRewriter } from '../compose/asset-rewrite.js';
 import { composePage } from '../compose/compose-page.js';
 import type { ComposeEvents } from '../compose/events.js';
 import type { ShadowFragment } from '../compose/page-context.js';
+import { withoutSsiHeaders } from '../compose/ssi/headers.js';
 import type { Agents } from '../http/agents.js';
 import { canDecode } from '../http/encodings.js';
 import { rawHeader } from '../http/raw-headers.js';
@@ -43,12 +44,13 @@ export function createPageResponder(options: PageResponderOptions) {
   const hintMissingModule = (req: IncomingMessage, status: number) => {
     const url = req.url ?? '/';
     const context = getRequestContext(req)!;
-    const prefix = suggestedPrefix(url);
-    if (missedPrefixes.has(prefix) || missedPrefixes.size >= 100 || !looksLikeModuleRequest(url, req.headers)) return;
+    if (missedPrefixes.size >= 100 || !looksLikeModuleRequest(url, req.headers)) return;
     const locals = activeLocalFragments(context.state.config, context.selection.modes);
     if (locals.length === 0) return;
+    const prefix = suggestedPrefix(url, locals);
+    if (missedPrefixes.has(prefix)) return;
     missedPrefixes.add(prefix);
-    options.logger.warnOnce(moduleMissHint(req.method ?? 'GET', url, status, locals));
+    options.logger.warnOnce(moduleMissHint(req.method ?? 'GET', url, status, locals), { key: `assets:${prefix}` });
   };
   return function respondToPage(upstream: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
     const context = getRequestContext(req);
@@ -66,14 +68,19 @@ export function createPageResponder(options: PageResponderOptions) {
       secureGateway: state.secure,
     };
     const contentType = upstream.headers['content-type'];
-    const composable =
+    // What a GET of this page gets composed; a HEAD is answered with the headers that GET sends.
+    const composedOnGet =
       COMPOSABLE_TYPE.test(contentType ?? '') &&
-      req.method !== 'HEAD' &&
       status !== 204 &&
       status !== 304 &&
       !/^\s*attachment/i.test(upstream.headers['content-disposition'] ?? '');
 
+    const composable = composedOnGet && req.method !== 'HEAD';
     const decodable = canDecode(upstream.headers['content-encoding']);
+    if (composedOnGet && decodable && req.method === 'HEAD') {
+      passThrough(upstream, res, headHeaders(upstream, headerContext, selection.setCookies, context.headers.overridden, state.config.edge));
+      return;
+    }
     if (composable && !decodable) {
       options.logger.warnOnce(
         `${req.url}: production sent HTML with content-encoding '${upstream.headers['content-encoding']}', which mfe-dev cannot decode; it is passed through without composing.`,
@@ -129,4 +136,23 @@ export function createPageResponder(options: PageResponderOptions) {
       adaptHeaders: (raw) => rewriteResponseHeaders(raw, headerContext),
     });
   };
+}
+
+/**
+ * HEAD of a page a GET would compose: the headers that GET sends (no production
+ * `Content-Length` / `Content-Encoding`, which describe production's body, not the composed one;
+ * validators dropped where GET drops them).
+ */
+function headHeaders(
+  upstream: IncomingMessage,
+  context: Parameters<typeof gatewayResponseHeaders>[1],
+  setCookies: readonly string[],
+  overridden: boolean,
+  edge: string | undefined,
+): string[] {
+  const composed = gatewayResponseHeaders(upstream, context, setCookies, overridden ? BODY_AND_VALIDATORS_CHANGE : BODY_CHANGES);
+  // With `edge: 'nginx'` every composed page loses its validators (nginx's SSI filter); a page
+  // whose SSI is only seen in its body cannot be told from its head.
+  // (No `Trailer`: Node sends a HEAD answer without a chunked body, where a trailer cannot be.)
+  return edge === 'nginx' ? withoutSsiHeaders(composed) : composed;
 }

@@ -1,8 +1,10 @@
+import { networkInterfaces } from 'node:os';
 import pc from 'picocolors';
 import type { ResolvedConfig } from '../config/types.js';
 import type { PageEnd } from '../compose/events.js';
 import { DEV_PAGE_PATH } from '../http/routes.js';
 import { escapeControlChars } from '../http/control-chars.js';
+import { redactUrl } from '../http/redact-url.js';
 import type { Logger } from '../logger.js';
 import { resolveSelection } from '../overrides/index.js';
 import { probeHttp } from '../probe.js';
@@ -15,6 +17,7 @@ export function printReady(logger: Logger, config: ResolvedConfig, url: string, 
     `  ${pc.bold(pc.cyan('mfe-dev'))} ready in ${Math.round(startupMs)} ms`,
     '',
     `  ➜  Local:    ${pc.cyan(url + '/')}`,
+    ...networkUrls(config.host, url).map((network) => `  ➜  Network:  ${pc.cyan(network + '/')}`),
     `  ➜  Upstream: ${config.upstream}`,
     `  ➜  Dev page: ${url}${DEV_PAGE_PATH}`,
     '',
@@ -45,8 +48,9 @@ export function printPageLine(logger: Logger, end: PageEnd): void {
       const label = escapeControlChars(`${f.name ?? new URL(f.url).pathname} ${f.mode} ${Math.round(f.durationMs)}ms${f.failed ? ` ✗ ${f.reason ?? 'failed'}` : ''}`);
       return f.failed ? pc.red(label) : f.mode === 'local' ? pc.bold(pc.green(label)) : f.mode === 'shadow' ? pc.yellow(label) : pc.dim(label);
     });
-  // The URL is the request's: escaped, so it can neither move the cursor nor start a new line.
-  logger.styled(`${pc.dim(end.page.method)} ${escapeControlChars(end.page.url)} ${status} ${Math.round(end.durationMs)}ms${fragments.length ? '  ' + fragments.join(pc.dim(' · ')) : ''}`);
+  // The URL is the request's: escaped, so it can neither move the cursor nor start a new line;
+  // query-string secrets redacted, as in the `record` log.
+  logger.styled(`${pc.dim(end.page.method)} ${escapeControlChars(redactUrl(end.page.url))} ${status} ${Math.round(end.durationMs)}ms${fragments.length ? '  ' + fragments.join(pc.dim(' · ')) : ''}`);
 }
 
 /**
@@ -67,4 +71,15 @@ export async function warnAboutDownLocalServices(logger: Logger, config: Resolve
       logger.warn(`the local service of ${which} at ${local} is not answering (${result.reason}). Start its dev server; until then pages show an error box where it goes.`);
     }),
   );
+}
+
+/** Listening on every interface (`0.0.0.0`, `::`): the URLs other machines open, as Vite lists them. */
+function networkUrls(host: string, localUrl: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [];
+  const { protocol, port } = new URL(localUrl);
+  return Object.values(networkInterfaces())
+    .flatMap((addresses) => addresses ?? [])
+    .filter((a) => !a.internal && (a.family === 'IPv4' || host === '::'))
+    .map((a) => `${protocol}//${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${port}`)
+    .filter((u) => !u.includes('[fe80'));
 }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { factsOf, parseForComparison, type DocumentIgnores } from './document.js';
-import { withoutNoise, type NoiseBook } from './noise.js';
+import { factsOf, parseForComparison, withoutNoise, type DocumentIgnores } from '../html/comparable-document.js';
+import type { NoiseBook } from './noise.js';
 import { diffDocuments, type StructuralDiff } from './structural-diff.js';
 
 /**
@@ -60,6 +60,8 @@ export interface CompareInput {
   calibration?: SideResponse;
   local: SideResponse;
   ignores: DocumentIgnores;
+  /** Compared headers left out (`compare.ignore.headers`, lower case). */
+  ignoredHeaders?: readonly string[];
   noise: NoiseBook;
   /**
    * Compare the selected headers too. Off when production's side is an element cut out of a
@@ -68,7 +70,7 @@ export interface CompareInput {
   headers?: boolean;
 }
 
-export function compareResponses({ fragment, path, prod, calibration, local, ignores, noise, headers = true }: CompareInput): Comparison {
+export function compareResponses({ fragment, path, prod, calibration, local, ignores, ignoredHeaders = [], noise, headers = true }: CompareInput): Comparison {
   const prodLines = parseForComparison(prod.body, ignores);
   const localLines = parseForComparison(local.body, ignores);
   const prodFacts = responseFacts(prod);
@@ -83,12 +85,23 @@ export function compareResponses({ fragment, path, prod, calibration, local, ign
 
   const localFacts = responseFacts(local);
   const fields: FieldDifference[] = [];
-  for (const field of ['status', ...(headers ? COMPARED_HEADERS.map((h) => `header:${h}`) : [])]) {
+  const comparedHeaders = headers ? COMPARED_HEADERS.filter((h) => !ignoredHeaders.includes(h)) : [];
+  for (const field of ['status', ...comparedHeaders.map((h) => `header:${h}`)]) {
     if (known.has(field)) continue;
     const a = prodFacts.get(field) ?? '';
     const b = localFacts.get(field) ?? '';
+    // A dev server says "do not cache" (Vite, webpack-dev-server, Next): not the fragment's doing.
+    if (field === 'header:cache-control' && b && isDevServerNoCache(b)) continue;
     if (a !== b) fields.push({ field, prod: a || '(none)', local: b || '(none)' });
   }
   const diff = diffDocuments(withoutNoise(prodLines, known), withoutNoise(localLines, known));
   return { identical: fields.length === 0 && diff.hunks.length === 0, fields, diff };
+}
+
+/** Directives only a "never cache this" answer has (`no-store`, `no-cache`, `max-age=0`…). */
+const NO_CACHE_DIRECTIVES = new Set(['no-store', 'no-cache', 'must-revalidate', 'max-age=0', 'private', 'no-transform']);
+
+function isDevServerNoCache(directives: string): boolean {
+  const list = directives.split(', ');
+  return list.some((d) => d === 'no-store' || d === 'no-cache') && list.every((d) => NO_CACHE_DIRECTIVES.has(d));
 }

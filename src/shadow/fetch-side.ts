@@ -1,9 +1,6 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import type { Agents } from '../http/agents.js';
-import { BodyTooLargeError, readCappedBody } from '../http/capped-body.js';
-import { canDecode } from '../http/encodings.js';
-import { describeNetworkError } from '../http/network-error.js';
+import { HttpFailure, httpGet } from '../http/client.js';
 import type { SideResponse } from './compare.js';
 
 /**
@@ -24,47 +21,27 @@ export interface SideRequest {
   maxBytes?: number;
 }
 
-export class SideFailure extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = 'SideFailure';
-  }
-}
+/** A side that gave no answer: the product's one HTTP failure type (http/client.ts). */
+export { HttpFailure as SideFailure } from '../http/client.js';
 
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 export function fetchSide({ url, headers, timeoutMs, agents, maxBytes = DEFAULT_MAX_BYTES }: SideRequest): Promise<SideResponse> {
   const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const isHttps = url.protocol === 'https:';
-    const request = (isHttps ? https : http).request(url, { method: 'GET', headers, agent: isHttps ? agents.https : agents.http });
-    const timer = setTimeout(() => request.destroy(new SideFailure(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    const fail = (error: unknown) => {
-      clearTimeout(timer);
-      reject(error instanceof SideFailure ? error : new SideFailure(describeNetworkError(error)));
-    };
-    request.on('error', fail);
-    request.on('response', (response) => {
-      const encoding = response.headers['content-encoding'];
-      if (!canDecode(encoding)) {
-        response.destroy();
-        return fail(new SideFailure(`unsupported content-encoding '${encoding}'`));
-      }
-      readCappedBody(response, encoding, maxBytes).then(
-        (body) => {
-          clearTimeout(timer);
-          resolve({
-            status: response.statusCode ?? 0,
-            headers: response.headers,
-            body: new TextDecoder(charsetOf(response.headers['content-type'])).decode(body),
-            durationMs: performance.now() - started,
-          });
-        },
-        (error: unknown) => fail(error instanceof BodyTooLargeError ? new SideFailure(`body larger than ${maxBytes} bytes; not compared`) : error),
-      );
-    });
-    request.end();
-  });
+  return httpGet({ url, headers, timeoutMs, agents, maxBytes, acceptStatus: () => true }).then(
+    (answer) => ({
+      status: answer.status,
+      headers: answer.headers,
+      body: new TextDecoder(charsetOf(answer.headers['content-type'])).decode(answer.body),
+      durationMs: performance.now() - started,
+    }),
+    (error: unknown) => {
+      if (!(error instanceof HttpFailure)) throw error;
+      if (error.kind === 'timeout') throw new HttpFailure(`no answer within ${timeoutMs} ms`, undefined, 'timeout');
+      if (error.kind === 'too-large') throw new HttpFailure(`body larger than ${maxBytes} bytes; not compared`, error.status, 'too-large');
+      throw error;
+    },
+  );
 }
 
 /** The declared charset if TextDecoder knows it, else UTF-8. */

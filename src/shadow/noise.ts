@@ -1,5 +1,3 @@
-import type { DocumentLine } from './document.js';
-
 /**
  * Calibrated noise, as Twitter's Diffy does it: production is asked twice, and whatever differs
  * between its two answers (a CSRF token, a timestamp, a build hash, a rotating ad slot) is noise
@@ -12,6 +10,8 @@ import type { DocumentLine } from './document.js';
  */
 export class NoiseBook {
   private readonly entries = new Map<string, Set<string>>();
+  /** Pairs of production answers learned from, per entry. */
+  private readonly rounds = new WeakMap<Set<string>, number>();
 
   constructor(
     /** Fragment+path pairs remembered (least recently used go first). */
@@ -23,6 +23,7 @@ export class NoiseBook {
   /** Adds the keys whose values differ between two production answers; returns how many were new. */
   learn(fragment: string, path: string, first: ReadonlyMap<string, string>, second: ReadonlyMap<string, string>): number {
     const noise = this.entry(fragment, path, true)!;
+    this.rounds.set(noise, (this.rounds.get(noise) ?? 0) + 1);
     let added = 0;
     const add = (key: string) => {
       if (noise.has(key) || noise.size >= this.maxKeys) return;
@@ -34,9 +35,28 @@ export class NoiseBook {
     return added;
   }
 
+  /**
+   * Adds keys learned elsewhere (a comparison run off the request thread); `calibrated` counts
+   * it as one more pair of production answers learned from.
+   */
+  add(fragment: string, path: string, keys: Iterable<string>, calibrated: boolean): void {
+    const noise = this.entry(fragment, path, true)!;
+    if (calibrated) this.rounds.set(noise, (this.rounds.get(noise) ?? 0) + 1);
+    for (const key of keys) {
+      if (noise.size >= this.maxKeys) break;
+      noise.add(key);
+    }
+  }
+
   /** The noise learned so far for this fragment and path (empty until calibrated). */
   noiseFor(fragment: string, path: string): ReadonlySet<string> {
     return this.entry(fragment, path, false) ?? EMPTY;
+  }
+
+  /** How many pairs of production answers this fragment and path were calibrated with. */
+  calibrations(fragment: string, path: string): number {
+    const noise = this.entry(fragment, path, false);
+    return noise ? (this.rounds.get(noise) ?? 0) : 0;
   }
 
   /** Keys learned for a fragment over all its paths (for reports). */
@@ -64,24 +84,3 @@ export class NoiseBook {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
-
-/** The lines with noisy elements (and their subtrees), text runs and attributes left out. */
-export function withoutNoise(lines: readonly DocumentLine[], noise: ReadonlySet<string>): DocumentLine[] {
-  if (noise.size === 0) return lines.slice();
-  const kept: DocumentLine[] = [];
-  let droppedElement: string | undefined;
-  for (const line of lines) {
-    if (droppedElement !== undefined) {
-      if (line.key.startsWith(droppedElement + '/') || line.key.startsWith(droppedElement + '#')) continue;
-      droppedElement = undefined;
-    }
-    if (noise.has(line.key)) {
-      if (line.kind === 'element') droppedElement = line.key;
-      continue;
-    }
-    if (line.kind === 'element' && line.attributes.some(([name]) => noise.has(`${line.key}@${name}`))) {
-      kept.push({ ...line, attributes: line.attributes.filter(([name]) => !noise.has(`${line.key}@${name}`)) });
-    } else kept.push(line);
-  }
-  return kept;
-}

@@ -1,6 +1,7 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, chmod, rename, stat } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { MfeDevError } from '../errors.js';
+import { redactUrl } from '../http/redact-url.js';
 
 /**
  * Recorded requests for `mfe-dev replay`: a HAR file exported from the browser's DevTools, or
@@ -78,24 +79,56 @@ function fromJsonLines(text: string, file: string): RecordedRequest[] {
   return requests;
 }
 
+/** Size of the request log past which it is rotated (the full file becomes `FILE.1`). */
+export const REQUEST_LOG_MAX_BYTES = 50 * 1024 * 1024;
+
+export interface RequestLogOptions {
+  /** Rotate past this many bytes. @default REQUEST_LOG_MAX_BYTES */
+  maxBytes?: number;
+}
+
 /**
  * The gateway's request log: `record(method, url, headers)` appends one line, in order, never
  * throwing (a full disk must not break the page); `close()` waits for what is queued.
+ *
+ * The file is the developer's own (mode 0600, also when it existed with wider permissions): it
+ * holds their browsing. Query-string secrets are redacted as in the terminal (`redactUrl`), in
+ * the URL and the Referer. Past `maxBytes` the file is renamed to `FILE.1` (replacing an older
+ * one) and a new file started, so the log never holds more than twice `maxBytes`.
  */
-export function createRequestLog(file: string, onError: (message: string) => void) {
+export function createRequestLog(file: string, onError: (message: string) => void, options: RequestLogOptions = {}) {
+  const maxBytes = options.maxBytes ?? REQUEST_LOG_MAX_BYTES;
   let queue = Promise.resolve();
   let failed = false;
+  let size: number | undefined;
+  const write = async (line: string) => {
+    if (size === undefined) {
+      size = await stat(file).then(
+        async (s) => {
+          if ((s.mode & 0o077) !== 0) await chmod(file, 0o600);
+          return s.size;
+        },
+        () => 0,
+      );
+    }
+    if (size > 0 && size + Buffer.byteLength(line) > maxBytes) {
+      await rename(file, `${file}.1`);
+      size = 0;
+    }
+    await appendFile(file, line, { mode: 0o600 });
+    size += Buffer.byteLength(line);
+  };
   return {
     file,
     record(method: string, url: string, headers: IncomingHttpHeaders): void {
       const kept: Record<string, string> = {};
       for (const name of RECORDED_HEADERS) {
         const value = headers[name];
-        if (typeof value === 'string') kept[name] = value;
+        if (typeof value === 'string') kept[name] = name === 'referer' ? redactUrl(value) : value;
       }
-      const line = JSON.stringify({ at: new Date().toISOString(), method, url, headers: kept }) + '\n';
+      const line = JSON.stringify({ at: new Date().toISOString(), method, url: redactUrl(url), headers: kept }) + '\n';
       queue = queue.then(() =>
-        appendFile(file, line).catch((error: unknown) => {
+        write(line).catch((error: unknown) => {
           if (!failed) onError(`could not write the request log ${file}: ${(error as Error).message}. Check the path of \`record\` (or --record).`);
           failed = true;
         }),

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { ResolvedConfig, ResolvedFragment } from '../config/types.js';
 import { createFragmentMatcher, localUrlFor } from '../config/fragment-match.js';
 import type { Agents } from '../http/agents.js';
+import { upstreamUrlFor } from '../http/request-target.js';
 import { fetchSide } from './fetch-side.js';
 import { findPageFragments } from './page-fragments.js';
 import type { RecordedRequest } from './recorded-requests.js';
@@ -96,7 +97,9 @@ async function replayOne(options: ReplayOptions, recorded: RecordedRequest, summ
     return 0;
   }
   const upstream = new URL(config.upstream);
-  const target = new URL(pathAndQuery(recorded.url), upstream);
+  // As the gateway builds production's URL: upstream's origin + the path (`//host/x` stays a path).
+  const target = upstreamUrlFor(upstream.origin, pathAndQuery(recorded.url));
+  if (!target) return (summary.skipped.pageFailed++, 0);
   const match = createFragmentMatcher(config);
   const headers = forwardedHeaders(recorded, config);
   const jobFor = (fragment: ResolvedFragment, prodUrl: URL, page: string | undefined, extract?: string): ShadowJob => ({
@@ -123,7 +126,10 @@ async function replayOne(options: ReplayOptions, recorded: RecordedRequest, summ
   let body: Buffer;
   try {
     const page = await fetchSide({ url: target, headers: { ...headers, accept: recorded.headers.accept ?? 'text/html' }, timeoutMs, agents });
-    if (page.status >= 400 || !/html/i.test(String(page.headers['content-type'] ?? ''))) return (summary.skipped.noFragment++, 0);
+    // The gateway composes error pages too (a 404 page holds the header): so does replay, but a
+    // 5xx page is production failing, not a page without fragments.
+    if (page.status >= 500) return (summary.skipped.pageFailed++, 0);
+    if (!/html/i.test(String(page.headers['content-type'] ?? ''))) return (summary.skipped.noFragment++, 0);
     body = Buffer.from(page.body, 'utf8');
   } catch {
     summary.skipped.pageFailed++;
@@ -161,6 +167,7 @@ function hostOf(url: string): string | undefined {
 
 function pathAndQuery(url: string): string {
   try {
+    // `new URL('http://h//evil/x').pathname` is `//evil/x`: still a path, joined to upstream by the caller.
     const parsed = new URL(url);
     return parsed.pathname + parsed.search;
   } catch {

@@ -1,14 +1,15 @@
-import type { ResolvedCompare, ResolvedConfig, ResolvedFragment } from '../config/types.js';
+import type { ResolvedConfig, ResolvedFragment } from '../config/types.js';
 import type { ShadowSettings } from './shadow-monitor.js';
 
 /** Defaults for a fragment whose config says nothing about shadow mode. */
 export const DEFAULT_SHADOW_SETTINGS: ShadowSettings = {
   ignores: { selectors: [], attributes: [], text: [] },
+  headers: [],
   maxInFlight: 4,
   cookies: false,
 };
 
-const compiled = new WeakMap<ResolvedCompare, ShadowSettings>();
+const compiled = new WeakMap<ResolvedFragment, ShadowSettings>();
 
 /**
  * A fragment's `compare` config as the shadow engine uses it (text patterns compiled). The
@@ -16,19 +17,21 @@ const compiled = new WeakMap<ResolvedCompare, ShadowSettings>();
  */
 export function shadowSettingsOf(fragment: ResolvedFragment | undefined): ShadowSettings {
   const compare = fragment?.compare;
-  if (!compare) return DEFAULT_SHADOW_SETTINGS;
-  let settings = compiled.get(compare);
+  if (!fragment || !compare) return DEFAULT_SHADOW_SETTINGS;
+  let settings = compiled.get(fragment);
   if (!settings) {
     settings = {
       ignores: {
         selectors: compare.ignore.selectors,
         attributes: compare.ignore.attributes,
         text: compare.ignore.text.map((pattern) => new RegExp(pattern, 'g')),
+        assetPrefixes: fragment.assets,
       },
+      headers: compare.ignore.headers,
       maxInFlight: compare.maxInFlight,
       cookies: compare.cookies,
     };
-    compiled.set(compare, settings);
+    compiled.set(fragment, settings);
   }
   return settings;
 }

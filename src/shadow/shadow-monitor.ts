@@ -3,15 +3,15 @@ import type { PageInfo } from '../compose/events.js';
 import type { Agents } from '../http/agents.js';
 import { escapeControlChars } from '../http/control-chars.js';
 import type { SideResponse } from './compare.js';
-import type { DocumentIgnores } from './document.js';
+import type { DocumentIgnores } from '../html/comparable-document.js';
 import { fetchSide, SideFailure } from './fetch-side.js';
 import { NoiseBook } from './noise.js';
 import { extractElement } from './page-fragments.js';
 import { ShadowStats, type ShadowOutcome, type ShadowRecord, type ShadowReportJson } from './stats.js';
 
 /** The comparison (HTML parser, css-select, jsdiff) loads with the first shadowed fragment, not at start-up. */
-let comparing: Promise<[typeof import('./compare.js'), typeof import('./structural-diff.js')]> | undefined;
-const loadComparison = () => (comparing ??= Promise.all([import('./compare.js'), import('./structural-diff.js')]));
+let comparing: Promise<[typeof import('./compare-off-thread.js'), typeof import('./structural-diff.js')]> | undefined;
+const loadComparison = () => (comparing ??= Promise.all([import('./compare-off-thread.js'), import('./structural-diff.js')]));
 
 /**
  * Shadow mode's engine. For each shadowed fragment request it asks production twice and the
@@ -59,6 +59,8 @@ export interface ShadowJobResult {
 /** A fragment's shadow settings, resolved from the config (`fragments.NAME.compare`). */
 export interface ShadowSettings {
   ignores: DocumentIgnores;
+  /** Response headers not compared (`compare.ignore.headers`, lower case). */
+  headers: readonly string[];
   /** Comparisons of this fragment allowed in flight at once. */
   maxInFlight: number;
   /** Send the browser's cookies to the local service too. */
@@ -80,6 +82,9 @@ export interface ShadowMonitorOptions {
 
 /** Largest production page read for a pre-composed fragment's element. */
 const PAGE_MAX_BYTES = 16 * 1024 * 1024;
+
+/** Pairs of production answers a path needs before a difference is reported without asking again. */
+const CONFIRMING_CALIBRATIONS = 3;
 
 /** Methods shadowed: those that cannot change anything on the server. */
 export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
@@ -177,28 +182,42 @@ export class ShadowMonitor {
       this.finish(job, 'failed', prodMs, localMs, record('failed', { error }), error);
       return 'failed';
     }
-    const [{ compareResponses }, { diffAsText }] = await loadComparison();
-    const comparison = compareResponses({
-      fragment: job.fragment,
-      path: job.prodUrl.pathname,
-      prod: prod.value,
-      calibration: calibration.status === 'fulfilled' ? (calibration.value as SideResponse | undefined) : undefined,
-      local: local.value,
-      ignores: settings.ignores,
-      noise: this.noise,
-      headers: !job.extract,
-    });
+    const [{ compareOffThread }, { diffAsText }] = await loadComparison();
+    const compareWith = (calibrationAnswer: SideResponse | undefined) =>
+      compareOffThread({
+        fragment: job.fragment,
+        path: job.prodUrl.pathname,
+        prod: prod.value,
+        calibration: calibrationAnswer,
+        local: local.value,
+        ignores: settings.ignores,
+        ignoredHeaders: settings.headers,
+        noise: this.noise,
+        headers: !job.extract,
+      });
+    let comparison = await compareWith(calibration.status === 'fulfilled' ? (calibration.value as SideResponse | undefined) : undefined);
+    // One pair of production answers can agree by chance on a value that changes on every render
+    // ("rendered in 3 ms" twice): while a path has few calibrations, a difference is only
+    // reported after production was asked again and the difference held.
+    while (!comparison.identical && calibrate && this.noise.calibrations(job.fragment, job.prodUrl.pathname) < CONFIRMING_CALIBRATIONS) {
+      const again = await askProd().catch(() => undefined);
+      if (!again) break;
+      comparison = await compareWith(again);
+    }
     if (comparison.identical) {
       this.finish(job, 'identical', prodMs, localMs);
       return 'identical';
     }
-    const detail = record('different', { fields: comparison.fields, diff: comparison.diff });
+    // Production saw the browser's session, the local service did not: "Hello, alice" against
+    // "Sign in" is that, not the developer's change.
+    const hint = !settings.cookies && job.headers.cookie ? cookieHint(job.fragment) : undefined;
+    const detail = record('different', { fields: comparison.fields, diff: comparison.diff, ...(hint && { hint }) });
     const where = [
       ...comparison.fields.map((f) => `${f.field} ${f.prod} → ${f.local}`),
       ...comparison.diff.hunks.slice(0, 3).map((h) => h.path || '(document)'),
     ];
     const summary = `${comparison.fields.length + comparison.diff.hunks.length} difference(s): ${where.join('; ')}`;
-    this.finish(job, 'different', prodMs, localMs, detail, summary, diffAsText(comparison.diff));
+    this.finish(job, 'different', prodMs, localMs, detail, summary, [...(hint ? [`(${hint})`] : []), ...diffAsText(comparison.diff)]);
     return 'different';
   }
 
@@ -217,6 +236,11 @@ export class ShadowMonitor {
     const lines = [head, ...diff.slice(0, 12).map((line) => `    ${line}`)];
     this.options.onChange(lines.map(escapeControl).join('\n'), outcome);
   }
+}
+
+/** Said beside a difference when the page's request had cookies the local service was not sent. */
+export function cookieHint(fragment: string): string {
+  return `the local service was asked without the browser's cookies (shadow requests send none to it unless \`compare.cookies\` is true for '${fragment}'), so a difference that depends on the session (a greeting, a cart) may come from that`;
 }
 
 /** A composed page's answer narrowed to the fragment's element (none found: an empty document). */

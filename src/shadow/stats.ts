@@ -52,6 +52,11 @@ export interface ShadowRecord {
   diff: StructuralDiff;
   /** Which side failed and why (failed comparisons only). */
   error: string | null;
+  /**
+   * Why the difference may not be the local service's doing, when there is a likely reason: the
+   * page's request carried cookies that shadow requests do not send to the local service.
+   */
+  hint?: string;
 }
 
 export interface ShadowReportJson {

@@ -1,5 +1,5 @@
 import { diffArrays } from 'diff';
-import { renderLine, type DocumentLine } from './document.js';
+import { renderLine, type DocumentLine } from '../html/comparable-document.js';
 
 /**
  * A readable diff of two normalised documents: the changed elements with their path in the

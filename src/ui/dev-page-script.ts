@@ -9,14 +9,16 @@ import { DEV_PAGE_PATH, LIVE_RELOAD_PATH } from '../http/routes.js';
  * the sections that did not change keep their DOM (an expanded diff stays expanded). Without
  * JavaScript the page is the same, current as of its load.
  *
- * Sections are the top-level runs of the body that start at an `<h2>` or a `<section>`.
+ * Sections are the top-level runs of `<main>` (the body on older pages) that start at an `<h2>`
+ * or a `<section>`.
  */
 export const DEV_PAGE_SCRIPT = `(() => {
   if (!window.EventSource || !window.DOMParser) return;
   const root = document.documentElement;
+  const container = (doc) => doc.querySelector('main') || doc.body;
   const sections = (body) => {
     const groups = [];
-    for (const node of body.children) {
+    for (const node of container(body.ownerDocument || document).children) {
       if (node.tagName === 'SCRIPT') continue;
       if (groups.length === 0 || node.tagName === 'H2' || node.tagName === 'SECTION') groups.push({ key: '', nodes: [] });
       const group = groups[groups.length - 1];
@@ -48,9 +50,10 @@ export const DEV_PAGE_SCRIPT = `(() => {
           for (const node of current[i].nodes) node.remove();
         });
       } else {
-        const script = document.body.querySelector('script');
+        const into = container(document);
+        const script = into.querySelector(':scope > script');
         for (const group of current) for (const node of group.nodes) node.remove();
-        for (const group of next) for (const node of group.nodes) document.body.insertBefore(document.adoptNode(node), script);
+        for (const group of next) for (const node of group.nodes) into.insertBefore(document.adoptNode(node), script);
       }
       for (const summary of document.querySelectorAll('details > summary')) {
         if (openDetails.has(summary.textContent)) summary.parentElement.open = true;

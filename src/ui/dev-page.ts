@@ -8,6 +8,7 @@ import type { ShadowReportJson } from '../shadow/stats.js';
 import type { DevStateJson, DevStateStore } from './dev-state.js';
 import { DEV_PAGE_SCRIPT } from './dev-page-script.js';
 import { OVERLAY_SCRIPT } from './overlay-script.js';
+import { renderWaterfall, WATERFALL_CSS } from './waterfall.js';
 
 /**
  * The gateway's own pages under `/__mfe-dev` (see http/routes.ts for the paths): the dev page,
@@ -95,7 +96,9 @@ function renderDevPage(state: DevStateJson, shadow: ShadowReportJson): string {
             ? `<span class="off" title="no local URL configured">${mode}</span>`
             : `<a href="?mfe-dev=${encodeURIComponent(pairsWith(state.browserPairs, f.name, mode))}">${mode}</a>`,
       ).join(' ');
-      const health = f.healthy === null ? '—' : f.healthy ? '<span class="ok">up</span>' : '<span class="bad">down</span>';
+      // Down is an alarm only where this browser uses the service; a service of a fragment in
+      // prod mode (the demo's search) is just not running.
+      const health = f.healthy === null ? '—' : f.healthy ? '<span class="ok">up</span>' : f.mode === 'prod' ? '<span class="off" title="not used by this browser">not running</span>' : '<span class="bad">down</span>';
       return `<tr><td><code>${e(f.name)}</code></td><td>${links}</td><td>${e(f.source)}</td><td><code>${e(f.src)}</code>${f.selector ? `<br><small>${e(f.selector)}</small>` : ''}</td><td>${f.local ? `<code>${e(f.local)}</code>` : '—'}</td><td>${health}</td><td><small>${e(f.from)}</small></td></tr>`;
     })
     .join('');
@@ -114,29 +117,46 @@ function renderDevPage(state: DevStateJson, shadow: ShadowReportJson): string {
     ? `<section class="error" data-mfe-dev-config-error><h2>Config reload failed</h2><p>Still serving the last good config. Fix ${state.configError.file ? `<code>${e(state.configError.file)}</code>` : 'the config'} and save: this clears once a reload succeeds.</p><pre>${e(state.configError.message)}</pre><small>at ${e(state.configError.at)}</small></section>`
     : '';
   const warnings = state.warnings.length ? `<section class="warn"><h2>Warnings</h2><ul>${state.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></section>` : '';
+  // The newest page open; each one a waterfall of its fragments (ui/waterfall.ts).
   const pages = state.recentPages
-    .map((p) => `<li><a href="${e(gatewayHref(p.url))}"><code>${e(p.url)}</code></a> ${p.status} · ${p.durationMs} ms · ${p.fragments.map((f) => `${e(f.name ?? '?')} <span class="mode ${f.mode}">${f.mode}</span> ${f.durationMs} ms${f.failed ? ' <span class="bad">failed</span>' : ''}`).join(' · ')}</li>`)
+    .map((p, i) => {
+      const failed = p.fragments.filter((f) => f.failed).length;
+      const summary = `<code>${e(p.url)}</code> <span class="status s${Math.floor(p.status / 100)}">${p.status}</span> <span class="muted">${p.durationMs} ms · ${p.fragments.length} fragment(s)${p.firstByteMs === null ? '' : ` · first byte ${Math.round(p.firstByteMs)} ms`}</span>${failed ? ` <span class="bad">${failed} failed</span>` : ''}`;
+      return `<details class="page"${i < 3 ? ' open' : ''}><summary>${summary} <a class="open" href="${e(gatewayHref(p.url))}">open</a></summary>${renderWaterfall(p)}</details>`;
+    })
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mfe-dev</title><meta name="viewport" content="width=device-width">
 <style>
-body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1d1d1f}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}td,th{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #e5e5e5;vertical-align:top}
-code{font:13px ui-monospace,monospace}.mode.local{color:#0a7}.mode.shadow{color:#a60}.ok{color:#0a7}.bad{color:#c22}.off{color:#aaa}
-.error{background:#fdecec;border:1px solid #e08080;padding:.5rem 1rem;border-radius:6px;margin-bottom:1rem}.error h2{margin:.2rem 0;color:#c22}
-.warn{background:#fff8e6;border:1px solid #f0c36d;padding:.5rem 1rem;border-radius:6px}pre{background:#f6f6f6;padding:.5rem;overflow:auto}
+:root{color-scheme:light}
+body{font:13px/1.45 system-ui,sans-serif;margin:0;color:#1d1d1f;background:#f5f6f8}
+header.bar{display:flex;gap:1rem;align-items:baseline;flex-wrap:wrap;background:#111;color:#fff;padding:.55rem 1.2rem}
+header.bar h1{font-size:15px;margin:0;color:#5fd}header.bar a{color:#fc6}header.bar code{color:#fff}
+main{max-width:76rem;margin:0 auto;padding:.8rem 1.2rem 2rem}
+section.card{background:#fff;border:1px solid #e2e4e8;border-radius:8px;padding:.5rem .9rem;margin:.8rem 0}
+h2{font-size:13px;text-transform:uppercase;letter-spacing:.04em;color:#555;margin:.3rem 0 .4rem}
+table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #eee;vertical-align:top}th{font-weight:600;color:#666;font-size:12px}
+code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}.muted{color:#666}
+.mode.local{color:#0a7}.mode.shadow{color:#a60}.ok{color:#0a7}.bad{color:#c22}.off{color:#999}
+.status{font:600 11px ui-monospace,monospace;padding:0 .3em;border-radius:3px;background:#e8f5ee;color:#17784a}.status.s4,.status.s5{background:#fdecec;color:#c22}.status.s3{background:#eef2fb;color:#4a6a98}
+details.page{border-top:1px solid #eee;padding:.3rem 0}details.page summary{cursor:pointer;list-style-position:outside}details.page .open{font-size:12px;margin-left:.4rem}
+.error{background:#fdecec;border:1px solid #e08080;padding:.5rem .9rem;border-radius:8px;margin:.8rem 0}.error h2{margin:.2rem 0;color:#c22}
+.warn{background:#fff8e6;border:1px solid #f0c36d;padding:.5rem .9rem;border-radius:8px;margin:.8rem 0}.warn ul{margin:.2rem 0;padding-left:1.2rem}
+pre{background:#f6f6f6;padding:.5rem;overflow:auto}
+${WATERFALL_CSS}
 ${SHADOW_REPORT_CSS}</style></head><body>
-<h1>mfe-dev</h1>
-<p>Upstream <code>${e(state.upstream)}</code> · <a href="?mfe-dev=&amp;mfe-dev-preset=">reset this browser to the defaults</a> · <a href="${e(state.shareLink)}">share link for this selection</a></p>
+<header class="bar"><h1>mfe-dev</h1><span>upstream <code>${e(state.upstream)}</code></span><a href="?mfe-dev=&amp;mfe-dev-preset=">reset this browser</a><a href="${e(state.shareLink)}">share link for this selection</a></header>
+<main>
 ${configError}${warnings}
-<h2>Fragments</h2>
-<table><tr><th>name</th><th>mode (this browser)</th><th>from</th><th>src</th><th>local</th><th>service</th><th>defined in</th></tr>${fragmentRows}</table>
-<h2>Presets</h2>
-${presetRows ? `<table><tr><th>name</th><th>description</th><th>sets</th><th></th><th>defined in</th></tr>${presetRows}</table>` : '<p>No presets configured.</p>'}
-<h2>Shadow comparisons</h2>
+<section class="card"><h2>Fragments</h2>
+<table><tr><th>name</th><th>mode (this browser)</th><th>from</th><th>src</th><th>local</th><th>service</th><th>defined in</th></tr>${fragmentRows}</table></section>
+<section class="card" id="pages"><h2>Recent pages</h2>${pages || '<p class="muted">No page composed yet: open one through the gateway.</p>'}</section>
+<section class="card"><h2>Shadow comparisons</h2>
 <p><a href="${SHADOW_REPORT_PATH}" download>Download the report (HTML)</a> · <a href="${SHADOW_API_PATH}?download" download>JSON</a> · <a href="${SHADOW_API_PATH}">${SHADOW_API_PATH}</a></p>
-${renderShadowSection(shadow)}
-<h2>Recent pages</h2>${pages ? `<ul>${pages}</ul>` : '<p>No page composed yet.</p>'}
+${renderShadowSection(shadow)}</section>
+<section class="card"><h2>Presets</h2>
+${presetRows ? `<table><tr><th>name</th><th>description</th><th>sets</th><th></th><th>defined in</th></tr>${presetRows}</table>` : '<p class="muted">No presets configured.</p>'}</section>
+</main>
 <script src="${DEV_PAGE_SCRIPT_PATH}" defer></script>
 </body></html>
 `;

@@ -47,8 +47,18 @@ export interface DevStateJson {
   /** This browser's explicit `NAME=MODE` choices (its `mfe-dev` cookie). */
   browserPairs: Record<string, FragmentMode>;
   shareLink: string;
-  recentPages: Array<{ url: string; status: number; durationMs: number; fragments: Array<{ name: string | null; mode: FragmentMode; durationMs: number; failed: boolean }> }>;
+  recentPages: RecentPageJson[];
   shadow: Array<{ name: string; page: string; equal: boolean; summary: string; diff: string[]; error: string | null }>;
+}
+
+/** A composed page and its fragments' timings, in ms from the page's start (for the waterfall). */
+export interface RecentPageJson {
+  url: string;
+  status: number;
+  durationMs: number;
+  /** When the page's head went to the browser; null when it never did. */
+  firstByteMs: number | null;
+  fragments: Array<{ name: string | null; mode: FragmentMode; startMs: number; durationMs: number; status: number; failed: boolean; reason: string | null; depth: number }>;
 }
 
 export interface ConfigErrorJson {
@@ -62,15 +72,33 @@ const KEEP = 20;
 const HEALTH_TTL_MS = 2000;
 
 export class DevStateStore {
-  private readonly pages: PageEnd[] = [];
+  private readonly pages: Array<PageEnd & { starts: number[] }> = [];
+  /** Pages being composed: when each started, and when each of its fragment requests did (ms from the page's start). */
+  private readonly open = new Map<number, { at: number; starts: Map<string, number[]> }>();
   private readonly shadows = new Map<string, ShadowResult>();
   private readonly health = new Map<string, { at: number; value: Promise<boolean> }>();
   private configError: ConfigErrorJson | null = null;
 
   constructor(events: ComposeEvents, private readonly logger: Logger) {
+    events.on('page:start', (page) => {
+      this.open.set(page.id, { at: performance.now(), starts: new Map() });
+      // Bounded whatever happens: a page whose end never comes is forgotten.
+      if (this.open.size > 200) this.open.delete(this.open.keys().next().value!);
+    });
+    events.on('fragment:start', (f) => {
+      const open = this.open.get(f.page.id);
+      if (!open) return;
+      const key = `${f.depth} ${f.url}`;
+      open.starts.set(key, [...(open.starts.get(key) ?? []), performance.now() - open.at]);
+    });
     events.on('page:end', (page) => {
+      const open = this.open.get(page.page.id);
+      this.open.delete(page.page.id);
       if (!looksLikeADocument(page.page.url)) return;
-      this.pages.push(page);
+      // Each fragment's start, matched in order to its start event (same depth and URL); else
+      // from its end and duration.
+      const starts = page.fragments.map((f) => open?.starts.get(`${f.depth} ${f.url}`)?.shift() ?? Math.max(0, page.durationMs - f.durationMs));
+      this.pages.push({ ...page, starts });
       if (this.pages.length > KEEP) this.pages.shift();
     });
     events.on('shadow:result', (result) => {
@@ -136,7 +164,17 @@ export class DevStateStore {
           url: escapeControlChars(p.page.url),
           status: p.status,
           durationMs: Math.round(p.durationMs),
-          fragments: p.fragments.map((f) => ({ name: f.name ?? null, mode: f.mode, durationMs: Math.round(f.durationMs), failed: f.failed })),
+          firstByteMs: p.firstByteMs === undefined ? null : round1(p.firstByteMs),
+          fragments: p.fragments.map((f, i) => ({
+            name: f.name ?? null,
+            mode: f.mode,
+            startMs: round1(p.starts[i]),
+            durationMs: Math.round(f.durationMs),
+            status: f.status,
+            failed: f.failed,
+            reason: f.reason === undefined ? null : escapeControlChars(f.reason),
+            depth: f.depth,
+          })),
         })),
       shadow: [...this.shadows.values()].reverse().map((s) => ({
         name: s.name,
@@ -174,4 +212,8 @@ function looksLikeADocument(url: string): boolean {
   const last = path.slice(path.lastIndexOf('/') + 1);
   const dot = last.lastIndexOf('.');
   return dot <= 0 || /^\.(html?|xhtml|shtml|php|aspx?|jsp)$/i.test(last.slice(dot));
+}
+
+function round1(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }

@@ -1,25 +1,39 @@
-import { createHash } from 'node:crypto';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ComposeEvents } from '../compose/events.js';
+import type { Agents } from '../http/agents.js';
 import type { Logger } from '../logger.js';
+import { differs, learnNoise, takeSnapshot, type Snapshot } from './fragment-snapshot.js';
+
+export { comparableHtml } from './fragment-snapshot.js';
 
 /**
  * Live reload: open pages that use a local fragment reload by themselves when that fragment's
- * HTML changes, or when the config reloads.
+ * template changes, when a service whose error box a page shows is back, or when the config
+ * reloads.
  *
- * The overlay script of each page listens to `/__mfe-dev/events?page=URL` (server-sent events).
- * For pages with open listeners, the local fragments they were composed with are asked for again
- * when the page starts listening (the stream then says `ready`) and every `intervalMs` after
- * that; when one answers differently from the time before (an edited template, a dev server
- * that came back after the page showed its error box), the pages using it get a `reload` event.
- * A service that stops answering is waited for rather than reloaded into an error box. Dev
- * servers' own HMR handles their modules; this covers the HTML they render, which no dev server
- * pushes into a page it did not serve. A fragment that differs on every request (a timestamp or a token in
- * it) would reload its pages forever: after a few changes in a row it is left alone, with a
- * warning that says so.
+ * The overlay script of each page listens to `/__mfe-dev/events?page=URL&errors=NAMES`
+ * (server-sent events; `errors` names the fragments the page shows an error box for). For pages
+ * with open listeners, the local fragments they were composed with are asked twice when the page
+ * starts listening (the stream then says `ready`): what differs between the two answers changes
+ * on every render (a CSRF token, a nonce, a render time) and is noise, as shadow mode learns
+ * production's. Every `intervalMs` after that each fragment is asked again; an answer that
+ * differs from the last one beyond the noise is asked twice more (to learn noise that happened
+ * to repeat), and if the difference holds, the pages using it get a `reload` event. A service that
+ * stops answering is waited for rather than reloaded into an error box; once it answers, pages
+ * that show its error box reload (at most once per recovery, so a page that fails for another
+ * reason never loops).
+ *
+ * What is learned outlives the pages: noise, the count of changes in a row and the fragments left
+ * alone are kept across reloads and tabs. A fragment that still differs on every request (its
+ * structure changes with each render) is left alone after a few changes in a row, with a warning
+ * that says so. Dev servers' own HMR handles their modules; this covers the HTML they render,
+ * which no dev server pushes into a page it did not serve.
  */
 export interface LiveReloadOptions {
+  /** Keep-alive agents for the requests to local fragments. */
+  agents: Agents;
+  /** The same limits as the page's request for the fragment: its deadline and size cap. */
+  limits: (fragment: string) => { timeoutMs: number; maxBytes: number };
   /** How often the local fragments of open pages are asked for. @default 1000 */
   intervalMs?: number;
 }
@@ -27,20 +41,37 @@ export interface LiveReloadOptions {
 interface Listener {
   page: string;
   res: ServerResponse;
+  /** Fragments this page shows an error box for (it reloads when they are back). */
+  errors: Set<string>;
 }
 
 interface Watched {
-  hash: string | undefined;
+  name: string;
+  /** The last answer taken as what the page shows (undefined while nobody watches). */
+  baseline: Snapshot | undefined;
+  /** Facts that differ between answers the template did not change. */
+  noise: Set<string>;
   /** Changes seen on consecutive polls. */
   streak: number;
-  inFlight: boolean;
+  /** A baseline or a poll under way. */
+  busy: Promise<void> | undefined;
+  /** When pages showing its error box were last reloaded, and whether it failed since. */
+  recoveredAt: number;
+  failedSince: boolean;
 }
 
 /** Pages remembered (their local fragment URLs), newest last. */
 const KEEP_PAGES = 200;
+/** Fragments whose learning is remembered (least recently used go first). */
+const KEEP_WATCHED = 500;
+/** Noise keys per fragment: past this its answers are too unstable to watch. */
+const MAX_NOISE_KEYS = 5000;
 /** Changes in a row after which a fragment is taken to differ on every request. */
 const FLAPPING = 3;
-const POLL_TIMEOUT_MS = 3000;
+/** Extra answers asked for when one differs, to tell noise that repeated from an edit. */
+const CONFIRMATIONS = 2;
+/** A page still showing an error box this soon after a recovery reload is not reloaded again. */
+const RECOVERY_QUIET_MS = 30_000;
 
 export class LiveReload {
   private readonly pages = new Map<string, Array<{ name: string; url: string }>>();
@@ -50,7 +81,11 @@ export class LiveReload {
   private timer: NodeJS.Timeout | undefined;
   private readonly intervalMs: number;
 
-  constructor(events: ComposeEvents, private readonly logger: Logger, options: LiveReloadOptions = {}) {
+  constructor(
+    events: ComposeEvents,
+    private readonly logger: Logger,
+    private readonly options: LiveReloadOptions,
+  ) {
     this.intervalMs = options.intervalMs ?? 1000;
     events.on('page:end', (page) => {
       const locals = page.fragments.filter((f) => f.mode === 'local' && f.name !== undefined).map((f) => ({ name: f.name!, url: f.url }));
@@ -61,27 +96,25 @@ export class LiveReload {
     });
   }
 
-  /** `GET /__mfe-dev/events?page=URL`: an event stream that says `reload` when the page should. */
+  /** `GET /__mfe-dev/events?page=URL&errors=NAMES`: an event stream that says `reload` when the page should. */
   handle(req: IncomingMessage, res: ServerResponse): void {
-    const page = new URL(req.url ?? '/', 'http://gateway').searchParams.get('page') ?? '';
+    const query = new URL(req.url ?? '/', 'http://gateway').searchParams;
+    const page = query.get('page') ?? '';
+    const errors = new Set((query.get('errors') ?? '').split(',').filter(Boolean).slice(0, 100));
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       'x-accel-buffering': 'no',
     });
     res.write('retry: 1000\n\n');
-    const listener: Listener = { page, res };
+    const listener: Listener = { page, res, errors };
     this.listeners.add(listener);
     // What the page's local fragments answer now is the baseline; `ready` says it is taken.
-    const unseen = (this.pages.get(page) ?? []).filter((f) => !this.watched.get(f.url)?.hash && !this.ignored.has(f.url));
-    void Promise.all(
-      unseen.map(async (f) => {
-        const hash = await fingerprint(f.url);
-        const watched = this.watched.get(f.url);
-        if (!watched) this.watched.set(f.url, { hash, streak: 0, inFlight: false });
-        else watched.hash ??= hash;
-      }),
-    ).then(() => send(res, 'ready', {}));
+    const fragments = (this.pages.get(page) ?? []).filter((f) => !this.ignored.has(f.url));
+    void Promise.all(fragments.map((f) => this.baseline(f.url, f.name))).then(() => {
+      send(res, 'ready', {});
+      for (const f of fragments) this.reloadRecovered(f.url, true);
+    });
     const stop = () => {
       this.listeners.delete(listener);
       if (this.listeners.size === 0) this.stopPolling();
@@ -118,8 +151,46 @@ export class LiveReload {
   private stopPolling(): void {
     clearInterval(this.timer);
     this.timer = undefined;
-    // Nobody watches: the next listener takes a fresh baseline.
-    this.watched.clear();
+    // Nobody watches: the next listener takes a fresh baseline. Noise, streaks and the
+    // fragments left alone are kept (a reloading page comes straight back).
+    for (const watched of this.watched.values()) watched.baseline = undefined;
+  }
+
+  private entry(url: string, name: string): Watched {
+    let watched = this.watched.get(url);
+    if (watched) this.watched.delete(url);
+    else watched = { name, baseline: undefined, noise: new Set(), streak: 0, busy: undefined, recoveredAt: 0, failedSince: false };
+    // Most recently used last, so the oldest is the first to go.
+    this.watched.set(url, watched);
+    if (this.watched.size > KEEP_WATCHED) this.watched.delete(this.watched.keys().next().value!);
+    return watched;
+  }
+
+  private snapshot(url: string, name: string): Promise<Snapshot> {
+    return takeSnapshot({ url, agents: this.options.agents, ...this.options.limits(name) });
+  }
+
+  /** Takes the baseline (two answers: what differs between them is noise) unless there is one. */
+  private async baseline(url: string, name: string): Promise<void> {
+    const watched = this.entry(url, name);
+    while (watched.busy) await watched.busy;
+    if (watched.baseline) return;
+    await this.exclusively(watched, async () => {
+      const first = await this.snapshot(url, name);
+      if (first.failure) {
+        watched.failedSince = true;
+        return;
+      }
+      const second = await this.snapshot(url, name);
+      if (!learnNoise(first, second, watched.noise, MAX_NOISE_KEYS)) return this.leaveAlone(url, watched);
+      watched.baseline = second.failure ? first : second;
+    });
+  }
+
+  private async exclusively(watched: Watched, work: () => Promise<void>): Promise<void> {
+    const busy = work().finally(() => (watched.busy = undefined));
+    watched.busy = busy;
+    await busy;
   }
 
   private poll(): void {
@@ -130,72 +201,71 @@ export class LiveReload {
       }
     }
     for (const [url, name] of urls) {
-      const watched = this.watched.get(url) ?? { hash: undefined, streak: 0, inFlight: false };
-      this.watched.set(url, watched);
-      if (watched.inFlight) continue;
-      watched.inFlight = true;
-      void fingerprint(url).then((hash) => {
-        watched.inFlight = false;
-        // A service that stops answering (a dev server restarting) is waited for, not reloaded
-        // into an error box; once it answers, the page reloads if the answer is new (or the page
-        // was composed while it was down).
-        if (isFailure(hash) && watched.hash !== undefined) return;
-        const changed = watched.hash !== undefined && watched.hash !== hash;
-        watched.hash = hash;
-        watched.streak = changed ? watched.streak + 1 : 0;
-        if (!changed) return;
-        if (watched.streak >= FLAPPING) {
-          this.ignored.add(url);
-          this.logger.warnOnce(
-            `live reload is off for fragment '${name}': ${url} answered differently on ${FLAPPING} requests in a row (a timestamp, a token or a random id in its HTML?). Reload the page by hand after editing it.`,
-          );
-          return;
-        }
-        for (const listener of this.listeners) {
-          if (this.pages.get(listener.page)?.some((f) => f.url === url)) send(listener.res, 'reload', { reason: 'fragment', fragment: name });
-        }
-      });
+      const watched = this.entry(url, name);
+      if (watched.busy) continue;
+      void this.exclusively(watched, () => this.check(url, watched));
     }
+  }
+
+  private async check(url: string, watched: Watched): Promise<void> {
+    const answer = await this.snapshot(url, watched.name);
+    // A service that stops answering (a dev server restarting) is waited for, not reloaded
+    // into an error box; once it answers, the pages that show its error box reload.
+    if (answer.failure) {
+      watched.failedSince = true;
+      return;
+    }
+    const before = watched.baseline;
+    watched.baseline = answer;
+    if (!before) return this.reloadRecovered(url);
+    if (!differs(before, answer, watched.noise)) {
+      watched.streak = 0;
+      return this.reloadRecovered(url);
+    }
+    // Different: ask again, and learn what differs between the new answers as noise.
+    for (let i = 0; i < CONFIRMATIONS; i++) {
+      const again = await this.snapshot(url, watched.name);
+      if (!learnNoise(answer, again, watched.noise, MAX_NOISE_KEYS)) return this.leaveAlone(url, watched);
+    }
+    if (!differs(before, answer, watched.noise)) {
+      watched.streak = 0;
+      return this.reloadRecovered(url);
+    }
+    watched.streak++;
+    if (watched.streak >= FLAPPING) return this.leaveAlone(url, watched);
+    for (const listener of this.listeners) {
+      if (this.pages.get(listener.page)?.some((f) => f.url === url)) send(listener.res, 'reload', { reason: 'fragment', fragment: watched.name });
+    }
+  }
+
+  /**
+   * The service answers: pages that show its error box reload, once per recovery. A page that
+   * starts listening with a box while the service answers reloads too, unless one just did
+   * (its box has another cause: a 404, a timeout on the page's request).
+   */
+  private reloadRecovered(url: string, connecting = false): void {
+    const watched = this.watched.get(url);
+    if (!watched?.baseline) return;
+    const showing = [...this.listeners].filter((l) => l.errors.has(watched.name) && this.pages.get(l.page)?.some((f) => f.url === url) !== false);
+    if (showing.length === 0) return;
+    if (!watched.failedSince && !(connecting && Date.now() - watched.recoveredAt > RECOVERY_QUIET_MS)) return;
+    watched.failedSince = false;
+    watched.recoveredAt = Date.now();
+    for (const listener of showing) {
+      listener.errors.delete(watched.name);
+      send(listener.res, 'reload', { reason: 'recovered', fragment: watched.name });
+    }
+  }
+
+  private leaveAlone(url: string, watched: Watched): void {
+    this.ignored.add(url);
+    watched.baseline = undefined;
+    this.logger.warnOnce(
+      `live reload is off for fragment '${watched.name}': ${url} answered differently on ${FLAPPING} requests in a row, beyond the values that change on every render (its structure changes with each request?). Reload the page by hand after editing it.`,
+    );
   }
 }
 
 function send(res: ServerResponse, event: string, data: object): void {
   if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-}
-
-/**
- * Cache-busting timestamps dev servers put in module URLs after a hot update (Vite serves
- * `src="/src/header.js?t=1795703245023"` once header.js was edited): the module changed, which
- * its HMR handles, not the HTML. Left in, every hot update would also reload the page.
- */
-const TIMESTAMP = String.raw`t=\d{13}(?=["'&#\s>])`;
-const LEADING_TIMESTAMP = new RegExp(String.raw`\?${TIMESTAMP}(&(amp;)?)?`, 'g');
-const OTHER_TIMESTAMP = new RegExp(String.raw`&(amp;)?${TIMESTAMP}`, 'g');
-
-/** The HTML as live reload compares it: without those timestamps (`a.js?t=1…&v=2` → `a.js?v=2`). */
-export function comparableHtml(html: string): string {
-  return html.replace(LEADING_TIMESTAMP, (_match, rest: string | undefined) => (rest ? '?' : '')).replace(OTHER_TIMESTAMP, '');
-}
-
-const FAILED = 'failed: ';
-/** No answer, or a 5xx: the service is down or restarting. */
-const isFailure = (hash: string) => hash.startsWith(FAILED);
-
-/** A digest of what the URL answers now: status and body, or the failure. */
-function fingerprint(url: string): Promise<string> {
-  return new Promise((resolve) => {
-    const client = url.startsWith('https:') ? https : http;
-    const req = client.get(url, { agent: false, timeout: POLL_TIMEOUT_MS, headers: { accept: 'text/html' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        if ((res.statusCode ?? 500) >= 500) return resolve(`${FAILED}HTTP ${res.statusCode}`);
-        const body = comparableHtml(Buffer.concat(chunks).toString('latin1'));
-        resolve(createHash('sha1').update(`${res.statusCode}\n${body}`, 'latin1').digest('hex'));
-      });
-      res.on('error', (error) => resolve(`${FAILED}${error.message}`));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (error: NodeJS.ErrnoException) => resolve(`${FAILED}${error.code ?? error.message}`));
-  });
 }

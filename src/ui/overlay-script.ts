@@ -12,6 +12,21 @@ import { OVERLAY_CSS, OVERLAY_PANEL_CODE } from './overlay-panel.js';
 export const OVERLAY_SCRIPT = `(() => {
   if (window.__mfeDevOverlay) return;
   window.__mfeDevOverlay = true;
+  // Each fragment's timing as a User Timing measure (\`mfe-NAME\`, DevTools' Performance panel
+  // shows them): the gateway's figures, placed from the page's first byte.
+  try {
+    const tag = document.querySelector('script[data-mfe-dev-overlay][data-timings]');
+    const timings = tag ? JSON.parse(tag.dataset.timings) : [];
+    const navigation = performance.getEntriesByType('navigation')[0];
+    const origin = navigation ? navigation.responseStart : 0;
+    for (const t of Array.isArray(timings) ? timings : []) {
+      performance.measure('mfe-' + t.name, {
+        start: origin + t.startMs,
+        duration: t.durationMs,
+        detail: { fragment: t.name, mode: t.mode, status: t.status, failed: t.failed, source: 'mfe-dev gateway' },
+      });
+    }
+  } catch {}
   const host = document.createElement('mfe-dev-overlay');
   host.style.cssText = 'position:fixed;right:12px;bottom:12px;z-index:2147483647';
   const root = host.attachShadow({ mode: 'open' });
@@ -88,7 +103,9 @@ ${OVERLAY_PANEL_CODE}
   // The gateway says when this page's local fragment HTML or the config changed (reload), and
   // when what the badge shows may have (state: a config error, a new warning).
   if (window.EventSource) {
-    const events = new EventSource('${LIVE_RELOAD_PATH}?page=' + encodeURIComponent(location.pathname + location.search));
+    // The fragments this page shows an error box for: it reloads when their service is back.
+    const errors = [...new Set([...document.querySelectorAll('[data-mfe-dev-error]')].map((box) => box.getAttribute('data-mfe-dev-error')))];
+    const events = new EventSource('${LIVE_RELOAD_PATH}?page=' + encodeURIComponent(location.pathname + location.search) + (errors.length ? '&errors=' + encodeURIComponent(errors.join(',')) : ''));
     events.addEventListener('ready', () => { host.dataset.live = 'on'; });
     events.addEventListener('reload', () => { events.close(); location.reload(); });
     events.addEventListener('state', refresh);

@@ -1,13 +1,20 @@
+import type { FragmentTiming } from '../compose/server-timing.js';
 import { OVERLAY_SCRIPT_PATH } from '../http/routes.js';
 import { escapeHtml } from '../html/escape-html.js';
 
 /**
  * The one tag mfe-dev adds to a page: the dev overlay's script, before `</body>`, on pages where
  * some fragment is `local` or `shadow`. When production's CSP allows scripts by nonce, the tag
- * carries that nonce so the policy that protects the page still lets the overlay run.
+ * carries that nonce so the policy that protects the page still lets the overlay run. It also
+ * carries the page's fragment timings (`data-timings`), which the overlay turns into User Timing
+ * measures (`mfe-NAME`).
  */
-export function overlayTag(contentSecurityPolicy: string | undefined): string {
+export function overlayTag(contentSecurityPolicy: string | undefined): (timings: FragmentTiming[]) => string {
   const nonce = contentSecurityPolicy?.match(/'nonce-([^']+)'/)?.[1];
   const nonceAttribute = nonce ? ` nonce="${escapeHtml(nonce)}"` : '';
-  return `<script src="${OVERLAY_SCRIPT_PATH}" data-mfe-dev-overlay defer${nonceAttribute}></script>`;
+  return (timings) => {
+    // ASCII only, whatever the page's charset: other characters as JSON escapes.
+    const json = JSON.stringify(timings).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    return `<script src="${OVERLAY_SCRIPT_PATH}" data-mfe-dev-overlay data-timings="${escapeHtml(json)}" defer${nonceAttribute}></script>`;
+  };
 }

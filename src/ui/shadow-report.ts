@@ -23,7 +23,7 @@ ${renderShadowSection(report)}
 export const SHADOW_REPORT_CSS = `
 table.shadow{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}.shadow td,.shadow th{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #e5e5e5;vertical-align:top}
 .shadow td.n,.shadow th.n{text-align:right;font-variant-numeric:tabular-nums}code,pre{font:13px ui-monospace,monospace}
-.same{color:#0a7}.differs{color:#c22}.failed{color:#a60}
+.same{color:#0a7}.differs{color:#c22}.failed{color:#a60}.hint{background:#fff8e1;border-left:3px solid #e0a000;padding:.2rem .6rem;margin:.3rem 0}
 details.diff{border:1px solid #e5e5e5;border-radius:6px;margin:.5rem 0;padding:.3rem .7rem}details.diff summary{cursor:pointer}
 table.sbs{border-collapse:collapse;width:100%;table-layout:fixed;margin:.4rem 0}table.sbs td,table.sbs th{vertical-align:top;padding:.2rem .5rem;border:1px solid #eee}
 table.sbs pre{margin:0;white-space:pre-wrap;word-break:break-all}td.prod{background:#fff0f0}td.local{background:#effbf3}
@@ -58,5 +58,5 @@ function renderRecord(r: ShadowRecord, index: number): string {
         .join('')}</table>${r.diff.omitted ? `<p><small>${r.diff.omitted} more left out</small></p>` : ''}`
     : '';
   return `<details class="diff"${open ? ' open' : ''}><summary><code>${e(r.fragment)}</code> <code>${e(new URL(r.prodUrl).pathname + new URL(r.prodUrl).search)}</code>${r.page ? ` on <code>${e(r.page)}</code>` : ''}: ${what} · production ${ms(r.prodMs)}, local ${ms(r.localMs)} · <small>${e(r.at)}</small></summary>
-<p><small>production <code>${e(r.prodUrl)}</code> · local <code>${e(r.localUrl)}</code></small></p>${fields}${hunks}</details>`;
+<p><small>production <code>${e(r.prodUrl)}</code> · local <code>${e(r.localUrl)}</code></small></p>${r.hint ? `<p class="hint" data-shadow-hint>Note: ${e(r.hint)}</p>` : ''}${fields}${hunks}</details>`;
 }

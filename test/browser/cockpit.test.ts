@@ -200,7 +200,7 @@ describe.runIf(runBrowserTests)('the overlay panel and the live dev page, in Chr
     await shopPage.page.goto(`${server.url}/`);
     expect(await badgeText(shopPage.page)).not.toContain('config error');
     // The page just composed appears in the dev page's recent pages, without a reload.
-    await dev.page.locator('h2:has-text("Recent pages") + ul a[href="/"]').waitFor();
+    await dev.page.locator('#pages details.page a.open[href="/"]').waitFor();
 
     fs.writeFileSync(file, good.replace(`"local": "${footerService.url}"`, '"local": "localhost:3002"'));
     const error = dev.page.locator('[data-mfe-dev-config-error]');

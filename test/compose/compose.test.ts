@@ -379,7 +379,7 @@ describe('composition rules', () => {
     expect(site.requests.find((r) => r.path === '/app.js')!.headers['accept-encoding']).toBe('gzip, deflate, br, zstd');
   });
 
-  it('HEAD and 304 pass through untouched; a POST answered with HTML is composed; HTTP/1.0 clients get no trailers', async () => {
+  it('HEAD gets the headers GET sends, 304 passes through untouched; a POST answered with HTML is composed; HTTP/1.0 clients get no trailers', async () => {
     await setup({
       '/p': { body: (req) => (req.method === 'POST' ? page('Posted', '<!--#include virtual="/fragments/nav" -->') : page('P', '<!--#include virtual="/fragments/nav" -->')) },
       '/cached': { body: '', status: 304, headers: { etag: '"v1"' } },
@@ -388,7 +388,8 @@ describe('composition rules', () => {
     const head = await request(gateway.url + '/p', { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(head.body.length).toBe(0);
-    expect(head.headers['content-length']).toBe(String(Buffer.byteLength(page('P', '<!--#include virtual="/fragments/nav" -->'))));
+    // HEAD describes what GET sends: the composed page has no production Content-Length (issue 20 item 12).
+    expect(head.headers['content-length']).toBeUndefined();
     const notModified = await request(gateway.url + '/cached', { headers: { 'if-none-match': '"v1"' } });
     expect(notModified.status).toBe(304);
     expect(notModified.headers.etag).toBe('"v1"');

@@ -15,11 +15,11 @@ function load(config: object) {
 describe('fragments.NAME.compare', () => {
   it('fills the defaults: nothing ignored, 4 in flight, no cookies to the local service', async () => {
     const config = await load({ upstream: 'https://www.example.com', fragments: { header } }).promise;
-    expect(config.fragments.get('header')!.compare).toEqual({ ignore: { selectors: [], attributes: [], text: [] }, maxInFlight: 4, cookies: false });
+    expect(config.fragments.get('header')!.compare).toEqual({ ignore: { selectors: [], attributes: [], text: [], headers: [] }, maxInFlight: 4, cookies: false });
   });
 
   it('keeps what the config says', async () => {
-    const compare = { ignore: { selectors: ['.ad-slot', 'footer > [data-build]'], attributes: ['data-request-id', 'data-track-*'], text: ['\\d{2}:\\d{2}'] }, maxInFlight: 16, cookies: true };
+    const compare = { ignore: { selectors: ['.ad-slot', 'footer > [data-build]'], attributes: ['data-request-id', 'data-track-*'], text: ['\\d{2}:\\d{2}'], headers: ['cache-control'] }, maxInFlight: 16, cookies: true };
     const config = await load(withCompare(compare)).promise;
     expect(config.fragments.get('header')!.compare).toEqual(compare);
   });
@@ -34,6 +34,7 @@ describe('fragments.NAME.compare', () => {
     ['a zero in-flight bound', { maxInFlight: 0 }, '`fragments.header.compare.maxInFlight` must be a whole number from 1 up, got 0.'],
     ['cookies as a string', { cookies: 'yes' }, "`fragments.header.compare.cookies` must be true or false, got 'yes'."],
     ['a misspelt key', { maxInflight: 2 }, '`fragments.header.compare.maxInflight` is not an option of `compare`. Did you mean `maxInFlight`?'],
+    ['a header name with a space', { ignore: { headers: ['cache control'] } }, "`fragments.header.compare.ignore.headers[0]` must be a response header name"],
     ['a misspelt ignore key', { ignore: { selector: ['.x'] } }, '`fragments.header.compare.ignore.selector` is not an option of `compare.ignore`. Did you mean `selectors`?'],
   ])('rejects %s, naming the file, the key and the value', async (_what, compare, message) => {
     const { file, promise } = load(withCompare(compare));

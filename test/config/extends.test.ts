@@ -50,7 +50,7 @@ describe('extends (shop-ts fixture)', () => {
       selector: 'header[data-fragment="header"]',
       local: 'http://127.0.0.1:3001',
       assets: ['/assets/header/', 'https://cdn.example.com/header/'],
-      compare: { ignore: { selectors: [], attributes: [], text: [] }, maxInFlight: 4, cookies: false },
+      compare: { ignore: { selectors: [], attributes: [], text: [], headers: [] }, maxInFlight: 4, cookies: false },
       from: expect.any(Object),
     });
     expect(config.fragments.get('footer')).toMatchObject({ src: '/fragments/footer', local: 'http://127.0.0.1:3002', assets: [] });

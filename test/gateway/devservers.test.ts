@@ -193,6 +193,34 @@ describe('hints on the terminal and in the dev state', () => {
     expect(warning).toContain("`devtool: 'source-map'`");
   });
 
+  it("the eval hint goes away once the same bundle comes without eval (devtool back to 'source-map')", async () => {
+    const evalCart = await startCartService({ devtool: 'eval' });
+    const port = Number(new URL(evalCart.url).port);
+    const production = await listen((_req, res) => res.writeHead(404).end());
+    cleanups.push(() => production.close());
+    const server = await gateway({ upstream: production.url, fragments: { cart: { src: '/fragments/cart', local: evalCart.url, assets: ['/assets/cart/'] } }, local: ['cart'] });
+    await request(`${server.url}/assets/cart/cart.js`);
+    expect((await stateWarnings(server.url)).some((w) => w.includes('eval() source maps'))).toBe(true);
+    await evalCart.close();
+    const fixed = await startCartService({ port });
+    cleanups.push(() => fixed.close());
+    const bundle = await request(`${server.url}/assets/cart/cart.js`);
+    expect(bundle.text).not.toContain('eval(');
+    expect((await stateWarnings(server.url)).filter((w) => w.includes('eval() source maps'))).toEqual([]);
+  });
+
+  it("a site flooding unknown fragment names reaches neither other browsers' dev page nor the shared list", async () => {
+    const production = await listen((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'));
+    cleanups.push(() => production.close());
+    const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header' } } });
+    for (let i = 0; i < 30; i++) await request(`${server.url}/?mfe-dev=spam-${i}%3Dlocal`);
+    expect(server.logger.recentWarnings()).toEqual([]);
+    expect(await stateWarnings(server.url)).toEqual([]);
+    // The browser that sent it still sees its own.
+    const own = (JSON.parse((await request(`${server.url}/__mfe-dev/api/state?mfe-dev=spam-x%3Dlocal`)).text) as { warnings: string[] }).warnings;
+    expect(own.some((w) => w.includes("'spam-x'"))).toBe(true);
+  });
+
   it("no hint for the example's own setting (`devtool: 'source-map'`)", async () => {
     const cart = await startCartService();
     cleanups.push(() => cart.close());

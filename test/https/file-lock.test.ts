@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { withFileLock } from '../../src/https/file-lock.js';
 import { folderError } from '../../src/https/folder-errors.js';
-import { startCliGateway } from '../hardening/cli-process.js';
+import { startHttpsCli } from '../helpers/cli-https.js';
 import { listen, type TestServer } from '../helpers/servers.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/mfe-dev.js');
@@ -118,10 +118,9 @@ describe('an https start when the folder cannot be used (real CLI)', () => {
     const home = path.join(dir, 'mfe-dev');
     fs.mkdirSync(home);
     fs.writeFileSync(path.join(home, 'certificates.lock'), String(await deadPid()));
-    const gateway = await startCliGateway({ upstream: production.url, https: true }, { MFE_DEV_HOME: home, HOME: dir });
+    const gateway = await startHttpsCli({ upstream: production.url, https: true }, { MFE_DEV_HOME: home, HOME: dir });
     try {
-      await gateway.waitFor(/https:\/\/127\.0\.0\.1:\d+/, 45_000);
-      expect(gateway.output()).not.toContain('held by');
+      expect(gateway.output).not.toContain('held by');
       expect(fs.existsSync(path.join(home, 'certificates.lock'))).toBe(false);
     } finally {
       await gateway.stop();

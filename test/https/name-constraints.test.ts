@@ -21,7 +21,7 @@ import { caTrustStatus, certificateNames, localCertificate, runTrust } from '../
 import { issueServerCertificate, readNameConstraints, type PemPair } from '../../src/https/issue.js';
 import { caFiles, readCertificateAuthority } from '../../src/https/local-ca.js';
 import { certutilAvailable } from '../helpers/certutil.js';
-import { startCliGateway } from '../hardening/cli-process.js';
+import { startHttpsCli } from '../helpers/cli-https.js';
 import { startGateway } from '../helpers/gateway.js';
 import { listen, type TestServer } from '../helpers/servers.js';
 
@@ -137,10 +137,9 @@ describe('the local CA is name-constrained', () => {
   it('through the real CLI: the gateway start says so as one warning (and does not add the "browsers will warn" line)', async () => {
     writeUnconstrainedCa(home);
     const production = await listen((_req, res) => res.end('production'));
-    const gateway = await startCliGateway({ upstream: production.url, https: true }, { MFE_DEV_HOME: home, HOME: home });
+    const gateway = await startHttpsCli({ upstream: production.url, https: true }, { MFE_DEV_HOME: home, HOME: home });
     try {
-      await gateway.waitFor(/https:\/\/127\.0\.0\.1:\d+/, 45_000);
-      const out = gateway.output();
+      const out = gateway.output;
       expect(out.match(/mfe-dev trust/g)).toHaveLength(1);
       expect(out).toMatch(/replaced the local certificate authority .*which could sign for any site.*run `mfe-dev trust` once/);
       expect(readNameConstraints(stolenCa(home).cert)).toBeDefined();

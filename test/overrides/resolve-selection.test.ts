@@ -309,6 +309,15 @@ describe('resolveSelection: headers', () => {
 });
 
 describe('resolveSelection: unknown names', () => {
+  it('suggests the closest name, as the command line does for flags', () => {
+    expect(resolve(makeConfig(), '/?mfe-dev=heder=local', {}).warnings).toEqual([
+      "ignored unknown fragment 'heder' in the mfe-dev query parameter (did you mean 'header'?); configured fragments: header, footer, nav",
+    ]);
+    expect(resolve(makeConfig(), '/?mfe-dev-preset=chekout', {}).warnings).toEqual([
+      "ignored unknown preset 'chekout' in the mfe-dev-preset query parameter (did you mean 'checkout'?); configured presets: checkout, footer-local, all-prod",
+    ]);
+  });
+
   it.each([
     ['/?mfe-dev=sidebar=local|header=local', {}, "ignored unknown fragment 'sidebar' in the mfe-dev query parameter; configured fragments: header, footer, nav"],
     ['/', { 'x-mfe-dev': 'sidebar=local|header=local' }, "ignored unknown fragment 'sidebar' in the x-mfe-dev header; configured fragments: header, footer, nav"],

@@ -46,6 +46,18 @@ describe('suggestedPrefix', () => {
   ])('%s → %s', (url, expected) => {
     expect(suggestedPrefix(url)).toBe(expected);
   });
+
+  // A Vite fragment with `base: '/assets/header/'`: suggesting `/assets/` would send production's
+  // own `/assets/site.css` to the header's dev server.
+  it.each([
+    ['/assets/header/src/main.ts', [{ name: 'nav', local: 'http://localhost:5173' }], '/assets/header/'],
+    ['/assets/header/@vite/client', [{ name: 'nav', local: 'http://localhost:5173' }], '/assets/header/'],
+    ['/static/header/chunk.js', [{ name: 'header', local: 'http://localhost:5173' }], '/static/header/'],
+    ['/assets/hdr/x/y.js', [{ name: 'header', local: 'http://localhost:5173/assets/hdr' }], '/assets/hdr/'],
+    ['/assets/other.js', [{ name: 'header', local: 'http://localhost:5173/assets/hdr' }], '/assets/'],
+  ])('the dev server base: %s → %s', (url, fragments, expected) => {
+    expect(suggestedPrefix(url, fragments)).toBe(expected);
+  });
 });
 
 describe('usesEvalSourceMaps', () => {

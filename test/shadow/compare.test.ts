@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareResponses, type SideResponse } from '../../src/shadow/compare.js';
-import { NO_IGNORES, type DocumentIgnores } from '../../src/shadow/document.js';
+import { NO_IGNORES, type DocumentIgnores } from '../../src/html/comparable-document.js';
 import { NoiseBook } from '../../src/shadow/noise.js';
 import { diffAsText } from '../../src/shadow/structural-diff.js';
 
@@ -92,15 +92,18 @@ describe('shadow comparison of two answers', () => {
     const same = html('<p>x</p>', { headers: { 'content-type': 'text/html;charset=utf-8', 'cache-control': 'max-age=60, public', 'set-cookie': ['session=secret-local'] } });
     expect(compare(prod, same).identical).toBe(true);
 
-    const other = html('<p>x</p>', { status: 500, headers: { 'content-type': 'text/plain', 'cache-control': 'no-store', 'set-cookie': ['tracking=secret-local'] } });
+    const other = html('<p>x</p>', { status: 500, headers: { 'content-type': 'text/plain', 'cache-control': 'private, max-age=5', 'set-cookie': ['tracking=secret-local'] } });
     const result = compare(prod, other);
     expect(result.fields).toEqual([
       { field: 'status', prod: '200', local: '500' },
       { field: 'header:content-type', prod: 'text/html; charset=utf-8', local: 'text/plain' },
-      { field: 'header:cache-control', prod: 'max-age=60, public', local: 'no-store' },
+      { field: 'header:cache-control', prod: 'max-age=60, public', local: 'max-age=5, private' },
       { field: 'header:set-cookie', prod: 'session=…', local: 'tracking=…' },
     ]);
     expect(JSON.stringify(result)).not.toContain('secret');
+    // A dev server's "never cache" is not the fragment's doing.
+    const devServer = html('<p>x</p>', { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'set-cookie': ['session=x'] } });
+    expect(compare(prod, devServer).identical).toBe(true);
   });
 
   it('learns header noise too (a cache-control that counts down)', () => {

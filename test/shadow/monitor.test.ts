@@ -31,6 +31,7 @@ const production = () =>
 
 const settings = (overrides: Partial<ShadowSettings> = {}): ShadowSettings => ({
   ignores: { selectors: [], attributes: [], text: [] },
+  headers: [],
   maxInFlight: 4,
   cookies: false,
   ...overrides,

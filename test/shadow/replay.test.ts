@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ShadowReportJson } from '../../src/shadow/stats.js';
+import { listen } from '../helpers/servers.js';
 import { startShadowSite, type ShadowSite } from './shadow-site.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -65,18 +66,19 @@ describe('mfe-dev replay', () => {
       path.join(dir, 'mfe-dev.config.json'),
       JSON.stringify({ upstream: site.prod.url, fragments: { header: { src: '/fragments/header', selector: 'header.site-header', local: site.local.url } } }),
     );
-    // Production URLs are on the real site's host: only their path and query are replayed.
+    // A HAR recorded against production itself (the config's upstream).
+    const www = site.prod.url;
     const file = path.join(dir, 'shop.har');
     fs.writeFileSync(
       file,
       JSON.stringify(
         har([
-          { url: 'https://www.example.com/', mimeType: 'text/html' },
-          { url: 'https://www.example.com/products/tent?variant=b', mimeType: 'text/html' },
-          { url: 'https://www.example.com/site.css', mimeType: 'text/css' },
-          { url: 'https://www.example.com/about', mimeType: 'text/html' },
-          { url: 'https://www.example.com/fragments/header?direct=1', mimeType: 'text/html' },
-          { method: 'POST', url: 'https://www.example.com/products/tent', mimeType: 'text/html' },
+          { url: `${www}/`, mimeType: 'text/html' },
+          { url: `${www}/products/tent?variant=b`, mimeType: 'text/html' },
+          { url: `${www}/site.css`, mimeType: 'text/css' },
+          { url: `${www}/about`, mimeType: 'text/html' },
+          { url: `${www}/fragments/header?direct=1`, mimeType: 'text/html' },
+          { method: 'POST', url: `${www}/products/tent`, mimeType: 'text/html' },
         ]),
       ),
     );
@@ -105,7 +107,7 @@ describe('mfe-dev replay', () => {
     // headers and without its cookies.
     expect(site.localRequests.map((r) => r.url).sort()).toEqual(['/fragments/header', '/fragments/header', '/fragments/header?direct=1', '/fragments/header?variant=b'].sort());
     for (const { headers } of site.localRequests) {
-      expect(headers).toMatchObject({ 'accept-language': 'de-DE', 'user-agent': 'HAR-browser/1.0', 'x-forwarded-host': 'www.example.com' });
+      expect(headers).toMatchObject({ 'accept-language': 'de-DE', 'user-agent': 'HAR-browser/1.0', 'x-forwarded-host': new URL(www).host });
       expect(headers.cookie).toBeUndefined();
     }
     expect(site.prodFragmentRequests.every((r) => r.headers.cookie === 'session=from-the-har')).toBe(true);
@@ -171,6 +173,53 @@ describe('mfe-dev replay', () => {
     expect(replayed.code, replayed.stderr).toBe(0);
     const report = JSON.parse(fs.readFileSync(path.join(dir, 'reports/replayed.json'), 'utf8')) as ShadowReportJson;
     expect(report.fragments[0]).toMatchObject({ compared: 2, identical: 2 });
+  });
+
+  it("strips the gateway's own state, stays on upstream, replays only the gateway's and upstream's requests, and counts 4xx pages with the fragment", async () => {
+    // A second site on this machine: a planted `//host/x` must never reach it.
+    const evilRequests: string[] = [];
+    const evil = await listen((req, res) => {
+      evilRequests.push(`${req.url} ${req.headers.cookie ?? ''}`);
+      res.end('evil');
+    });
+    try {
+      fs.writeFileSync(path.join(dir, 'mfe-dev.config.json'), JSON.stringify({ upstream: site.prod.url, port: 4400, fragments: { header: { src: '/fragments/header', local: site.local.url } } }));
+      const gateway = 'http://127.0.0.1:4400';
+      const evilHost = new URL(evil.url).host;
+      const state = { cookie: '__Host-session=alice; mfe-dev=header=shadow; mfe-dev-preset=checkout', 'x-mfe-dev': 'header=prod', referer: `${gateway}/?mfe-dev=header%3Dshadow` };
+      fs.writeFileSync(
+        path.join(dir, 'browse.har'),
+        JSON.stringify(
+          har([
+            { url: `${gateway}/?mfe-dev=header%3Dshadow&q=tent`, mimeType: 'text/html', headers: state },
+            { url: `${gateway}/__mfe-dev/`, mimeType: 'text/html', headers: state },
+            { url: `${gateway}//${evilHost}/x`, mimeType: 'text/html', headers: state },
+            { url: `${gateway}/gone`, mimeType: 'text/html', headers: state },
+            { url: 'https://login.idp.example/authorize?client_id=shop', mimeType: 'text/html', headers: { cookie: 'idp_session=IDP-SECRET' } },
+            { url: `${evil.url}/page`, mimeType: 'text/html', headers: { cookie: 'other=OTHER-SECRET' } },
+          ]),
+        ),
+      );
+      fs.writeFileSync(path.join(dir, 'planted.jsonl'), JSON.stringify({ method: 'GET', url: `/\\${evilHost}/y`, headers: {} }) + '\n');
+      const result = await run(['replay', 'browse.har', '--config', 'mfe-dev.config.json', '--report', 'out/browse']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain("Left out 2 to other sites and 1 of mfe-dev's own pages");
+      // `/` and the 404 page `/gone` both hold the shadowed header: two comparisons.
+      expect(result.stderr).toMatch(/3 request\(s\): 2 comparison\(s\) from 2; 1 skipped \(0 unsafe method, 1 without a shadowed fragment/);
+      const planted = await run(['replay', 'planted.jsonl', '--config', 'mfe-dev.config.json', '--report', 'out/planted']);
+      expect(planted.code, planted.stderr).toBe(0);
+
+      expect(evilRequests).toEqual([]);
+      const pages = site.prodRequests.filter((r) => !r.url.startsWith('/fragments/'));
+      expect(pages.map((r) => r.url).sort()).toEqual([`//${evilHost}/x`, `/\\${evilHost}/y`.replace('\\', '/'), '/?q=tent', '/gone'].sort());
+      for (const { url, headers } of site.prodRequests) {
+        expect(url).not.toContain('mfe-dev');
+        expect(JSON.stringify(headers)).not.toMatch(/mfe-dev|IDP-SECRET|OTHER-SECRET/);
+      }
+      expect(site.prodRequests.find((r) => r.url === '/?q=tent')?.headers).toMatchObject({ cookie: '__Host-session=alice', referer: `${gateway}/` });
+    } finally {
+      await evil.close();
+    }
   });
 
   it('says what is wrong with a file that is neither a HAR nor a request log', async () => {

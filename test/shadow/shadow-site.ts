@@ -14,6 +14,8 @@ export interface ShadowSite {
   local: TestServer;
   /** Requests the local service received: URL and headers. */
   localRequests: Array<{ url: string; headers: http.IncomingHttpHeaders }>;
+  /** Every request production received: URL and headers. */
+  prodRequests: Array<{ url: string; headers: http.IncomingHttpHeaders }>;
   /** Requests production received for the header fragment. */
   prodFragmentRequests: Array<{ url: string; headers: http.IncomingHttpHeaders }>;
   /** What the local service does: answer like production, show a changed link text, or hold the answer. */
@@ -36,13 +38,19 @@ export function headerHtml(options: { token: string; time: string; shopText?: st
 export async function startShadowSite(): Promise<ShadowSite> {
   const localRequests: ShadowSite['localRequests'] = [];
   const prodFragmentRequests: ShadowSite['prodFragmentRequests'] = [];
+  const prodRequests: ShadowSite['prodRequests'] = [];
   const behaviour = { change: false, delayMs: 0, status: 200 };
   const pending = new Set<NodeJS.Timeout>();
 
   const prod = await listen((req, res) => {
+    prodRequests.push({ url: req.url!, headers: req.headers });
     const url = new URL(req.url!, 'http://x');
     res.setHeader('content-type', 'text/html; charset=utf-8');
-    if (url.pathname.startsWith('/fragments/header')) {
+    if (url.pathname === '/gone') {
+      // An error page that holds the header, as shops' 404 pages do.
+      res.statusCode = 404;
+      res.end(`<!doctype html><html><body><!--#include virtual="/fragments/header" --><main>Not found</main></body></html>`);
+    } else if (url.pathname.startsWith('/fragments/header')) {
       prodFragmentRequests.push({ url: req.url!, headers: req.headers });
       res.setHeader('cache-control', 'private, max-age=0');
       res.end(headerHtml({ token: token(), time: time(), query: url.search }));
@@ -82,6 +90,7 @@ export async function startShadowSite(): Promise<ShadowSite> {
     local,
     localRequests,
     prodFragmentRequests,
+    prodRequests,
     localBehaviour: behaviour,
     async close() {
       for (const timer of pending) clearTimeout(timer);

@@ -59,7 +59,7 @@ describe('the dev page', () => {
     expect(favicon.status).toBe(404);
     const dev = await request(`${gateway.url}/__mfe-dev/`);
     const recent = dev.text.slice(dev.text.indexOf('<h2>Recent pages</h2>'));
-    expect(recent).toContain('<a href="/products?x=1"><code>/products?x=1</code></a>');
+    expect(recent).toContain('<a class="open" href="/products?x=1">open</a>');
     expect(recent).not.toContain('favicon');
   });
 });

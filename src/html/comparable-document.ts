@@ -34,6 +34,12 @@ export interface DocumentIgnores {
   attributes: readonly string[];
   /** Matches in text and attribute values are replaced by `…`. */
   text: readonly RegExp[];
+  /**
+   * The fragment's `assets` prefixes: URLs under them name the fragment's own files, which a dev
+   * server and a build spell differently (`/assets/header/src/header.js?t=…` against
+   * `/assets/header/header.3f2a91.js`); they are compared by file name without build hash.
+   */
+  assetPrefixes?: readonly string[];
 }
 
 export const NO_IGNORES: DocumentIgnores = { selectors: [], attributes: [], text: [] };
@@ -47,15 +53,17 @@ export function parseForComparison(html: string, ignores: DocumentIgnores = NO_I
   for (const selector of ignores.selectors) for (const element of selectAll(selector, document)) dropped.add(element);
   const dropAttribute = attributeFilter(ignores.attributes);
   const mask = (value: string) => ignores.text.reduce((text, pattern) => text.replace(pattern, MASK), value);
+  const assetPrefixes = ignores.assetPrefixes ?? [];
+  const attributeValue = (name: string, value: string) => mask(collapse(URL_ATTRIBUTES.has(name) ? assetFile(value, assetPrefixes) : value));
 
   const lines: DocumentLine[] = [];
   const walk = (nodes: AnyNode[], parentKey: string, parentPath: string, depth: number) => {
     const tagCounts = new Map<string, number>();
     const tagTotals = new Map<string, number>();
-    for (const node of nodes) if (isElement(node) && !dropped.has(node)) tagTotals.set(node.name, (tagTotals.get(node.name) ?? 0) + 1);
+    for (const node of nodes) if (isElement(node) && !dropped.has(node) && !isDevServerClient(node)) tagTotals.set(node.name, (tagTotals.get(node.name) ?? 0) + 1);
     let textIndex = 0;
     for (const node of nodes) {
-      if (dropped.has(node)) continue;
+      if (dropped.has(node) || isDevServerClient(node)) continue;
       if (node.type === 'text') {
         const text = mask(collapse(node.data));
         if (!text) continue;
@@ -69,7 +77,7 @@ export function parseForComparison(html: string, ignores: DocumentIgnores = NO_I
         const path = parentPath ? `${parentPath} > ${step}` : step;
         const attributes = Object.entries(node.attribs)
           .filter(([name]) => !dropAttribute(name))
-          .map(([name, value]): [string, string] => [name, mask(collapse(value))])
+          .map(([name, value]): [string, string] => [name, attributeValue(name, value)])
           .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
         lines.push({ kind: 'element', key, path, depth, name: node.name, attributes });
         walk(node.children, key, path, depth + 1);
@@ -78,6 +86,49 @@ export function parseForComparison(html: string, ignores: DocumentIgnores = NO_I
   };
   walk(document.children, '', '', 0);
   return lines;
+}
+
+/** Attributes whose value is a URL that may name one of the fragment's files. */
+const URL_ATTRIBUTES = new Set(['src', 'href', 'data-src', 'poster']);
+
+/**
+ * What dev servers add to the HTML they serve and a production build never has: Vite's client
+ * (`/@vite/client`, also under a `base`) and React refresh preamble, webpack-dev-server's and
+ * webpack-hot-middleware's clients, Next's development scripts.
+ */
+const DEV_CLIENT = /\/@vite\/client|\/@react-refresh|webpack-dev-server\/client|\/__webpack_hmr|webpack-hot-middleware|\/_next\/static\/development\/|\/_next\/static\/chunks\/(?:react-refresh|webpack)\.js/;
+
+function isDevServerClient(node: AnyNode): boolean {
+  if (node.type !== 'script') return false;
+  const element = node as Element;
+  if (element.attribs.src !== undefined) return DEV_CLIENT.test(element.attribs.src);
+  const first = element.children[0];
+  return first?.type === 'text' && DEV_CLIENT.test((first as { data: string }).data.slice(0, 2000));
+}
+
+/** A build hash before the extension: `.3f2a91`, `-BQx3kP9a`, `.8c2d4e71` (hex, or with a digit). */
+const BUILD_HASH = /[.-](?:[0-9a-f]{6,}|(?=[A-Za-z0-9_]*\d)[A-Za-z0-9_]{8,})(?=\.[A-Za-z0-9]+$)/;
+
+/**
+ * A URL under one of the fragment's asset prefixes, as the file it names: the prefix and the
+ * file name without folders, build hash, query or fragment (`/assets/header/src/header.js?t=1`
+ * and `/assets/header/header.3f2a91.js` are both `/assets/header/…/header.js`). Other values are
+ * returned as they are.
+ */
+export function assetFile(value: string, prefixes: readonly string[]): string {
+  if (prefixes.length === 0) return value;
+  let path = value.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path) || path.startsWith('//')) {
+    try {
+      path = new URL(path, 'http://x').pathname;
+    } catch {
+      return value;
+    }
+  }
+  const prefix = prefixes.find((p) => path.startsWith(p));
+  if (prefix === undefined) return value;
+  const file = path.slice(prefix.length).split(/[?#]/)[0].split('/').pop() ?? '';
+  return `${prefix}…/${file.replace(BUILD_HASH, '')}`;
 }
 
 function isElement(node: AnyNode): node is Element {
@@ -123,4 +174,25 @@ export function renderLine(line: DocumentLine, noise?: ReadonlySet<string>): str
   if (line.kind === 'text') return `${indent}"${noise?.has(line.key) ? MASK : line.name}"`;
   const attributes = line.attributes.map(([name, value]) => ` ${name}="${noise?.has(`${line.key}@${name}`) ? MASK : value}"`).join('');
   return `${indent}<${line.name}${attributes}>`;
+}
+
+/** The lines with noisy elements (and their subtrees), text runs and attributes left out. */
+export function withoutNoise(lines: readonly DocumentLine[], noise: ReadonlySet<string>): DocumentLine[] {
+  if (noise.size === 0) return lines.slice();
+  const kept: DocumentLine[] = [];
+  let droppedElement: string | undefined;
+  for (const line of lines) {
+    if (droppedElement !== undefined) {
+      if (line.key.startsWith(droppedElement + '/') || line.key.startsWith(droppedElement + '#')) continue;
+      droppedElement = undefined;
+    }
+    if (noise.has(line.key)) {
+      if (line.kind === 'element') droppedElement = line.key;
+      continue;
+    }
+    if (line.kind === 'element' && line.attributes.some(([name]) => noise.has(`${line.key}@${name}`))) {
+      kept.push({ ...line, attributes: line.attributes.filter(([name]) => !noise.has(`${line.key}@${name}`)) });
+    } else kept.push(line);
+  }
+  return kept;
 }
