@@ -14,7 +14,8 @@ import { createPageContext, type PageContextOptions } from './page-context.js';
 import { SsiDocument } from './ssi/document.js';
 import { ssiEnv } from './ssi/dialect.js';
 import { withoutSsiHeaders } from './ssi/headers.js';
-import { includeTailor } from './tailor/dialect.js';
+import { asyncFragments, includeTailor } from './tailor/dialect.js';
+import { firstScript, fragmentAssets, pipeRuntime, preloadHeader } from './tailor/pipe.js';
 import { fragmentTimings, serverTimingEntries, type FragmentTiming } from './server-timing.js';
 
 /**
@@ -79,6 +80,9 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   let ssi: SsiDocument | undefined;
   /** Tailor: headers the primary fragment gives the page (Location, Set-Cookie). */
   const primaryHeaders: string[] = [];
+  /** Tailor's page runtime (`edge: 'tailor'`): whether it is still to be written, and the page's preload `Link`. */
+  let pipePending = ctx.rules.tailorPipe;
+  let tailorLink: string | undefined;
 
   const writer = new OrderedWriter(res, {
     beforeFirstWrite: () => {
@@ -86,6 +90,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       const known = serverTimingEntries(ctx.results);
       headerTiming = ctx.results.length;
       if (known) headers.push('Server-Timing', known);
+      if (tailorLink) headers.push('Link', tailorLink);
       if (options.trailers) headers.push('Trailer', 'Server-Timing');
       res.writeHead(status, statusMessage, headers);
       firstByteAt = performance.now();
@@ -96,13 +101,31 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   const scanOptions: ScanOptions = {
     selectors: [...selectorByKey.keys()],
     assetPrefixes: options.assetPrefixes,
-    bodyEnd: options.overlayTag !== undefined,
+    // Tailor writes async fragments before </body>.
+    bodyEnd: options.overlayTag !== undefined || ctx.rules.tailorPipe,
     maxHeldBytes: options.maxMarkerBytes,
     ...ctx.rules.scan,
   };
+  /** Tailor writes its runtime before the page's first `<script>` or `<fragment>`. */
+  function pipeBefore(chunk: Buffer): void {
+    const at = firstScript(chunk);
+    if (at === -1) return void writer.push(chunk);
+    pipePending = false;
+    writer.push(chunk.subarray(0, at));
+    writer.push(pipeRuntime(ctx.pageUrl.host));
+    writer.push(chunk.subarray(at));
+  }
+
   const scanner = new PageScanner(scanOptions, {
-    bytes: (chunk) => (ssi ? ssi.content(chunk) : writer.push(chunk)),
+    bytes: (chunk) => (ssi ? ssi.content(chunk) : pipePending ? pipeBefore(chunk) : writer.push(chunk)),
     marker: (marker, raw) => {
+      if (marker.type === 'tailor' && ctx.rules.tailorPipe) {
+        tailorLink ??= preloadHeader(ctx.pageUrl.host);
+        if (pipePending) {
+          pipePending = false;
+          writer.push(pipeRuntime(ctx.pageUrl.host));
+        }
+      }
       if (marker.type === 'tailor' && marker.primary && !primarySeen && !writer.hasStarted) {
         primarySeen = true;
         writer.push(track(resolvePrimary(marker, raw)));
@@ -136,6 +159,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         if (primaryHeaders.length > 0 || writer.hasStarted) return;
         status = response.status;
         statusMessage = undefined;
+        if (ctx.rules.tailorPipe) tailorLink = preloadHeader(ctx.pageUrl.host, fragmentAssets(response.headers));
         const location = response.headers.location;
         const given: string[] = [];
         if (location) given.push('Location', location);
@@ -165,6 +189,13 @@ export function composePage(options: ComposePageOptions): Promise<void> {
    * production's. Nested includes are known once the fragments before `</body>` are resolved,
    * which the writer waits for anyway.
    */
+  /** Tailor's async fragments (in the order they finished), then the overlay. */
+  function asyncThenOverlay(): Buffer | Promise<Buffer> {
+    const fragments = asyncFragments(ctx);
+    if (fragments.pending.length === 0) return overlayAtBodyEnd();
+    return Promise.all(fragments.pending).then(async () => Buffer.concat([...fragments.done, await overlayAtBodyEnd()]));
+  }
+
   function overlayAtBodyEnd(): Buffer | Promise<Buffer> {
     const tag = () => (ctx.overridden && options.overlayTag ? Buffer.from(options.overlayTag(fragmentTimings(ctx.results, started)), 'latin1') : EMPTY);
     // `</body>` after an `include … set=` is evaluated in a place the SSI document kept, which
@@ -177,7 +208,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   function replacePageMarker(marker: Marker, raw: Buffer): Buffer | Promise<Buffer> {
     switch (marker.type) {
       case 'body-end':
-        return overlayAtBodyEnd();
+        return ctx.rules.tailorPipe ? asyncThenOverlay() : overlayAtBodyEnd();
       case 'asset-url':
       case 'importmap': {
         const rewritten = options.rewriteAsset ? options.rewriteAsset(marker, raw) : raw;

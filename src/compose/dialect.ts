@@ -40,6 +40,8 @@ export interface IncludeRequest {
   raw?: Buffer;
   /** Told production's answer (a Tailor primary fragment gives the page its status). */
   onResponse?: OnResponse;
+  /** Told the headers of the answer that was used: production's, its fallback's or the local service's. */
+  onAnswer?: (headers: IncomingHttpHeaders) => void;
 }
 
 /** How one include's requests are made: the headers, which statuses count, who hears the answer. */
@@ -48,6 +50,8 @@ export interface FetchPolicy {
   /** Which statuses are the fragment (default: 2xx). */
   acceptStatus?: (status: number) => boolean;
   onResponse?: OnResponse;
+  /** See {@link IncludeRequest.onAnswer}. */
+  onAnswer?: (headers: IncomingHttpHeaders) => void;
 }
 
 /** What replaces an include that production could not give (after its fallback, if any). */

@@ -29,6 +29,8 @@ export interface EdgeRules {
   /** Fragment media types whose markers are processed (nginx's `ssi_types`); undefined: every answer. */
   readonly fragmentTypes: readonly string[] | undefined;
   readonly esi: EsiRules;
+  /** Whether fragments are written with Tailor's page runtime around them (tailor/pipe.ts). */
+  readonly tailorPipe: boolean;
   /** How documents are scanned for markers (Varnish: by its own ESI parser, nothing else). */
   readonly scan: Readonly<ScanOptions>;
 }
@@ -102,6 +104,7 @@ function profile(edge: Edge | undefined): EdgeRules {
         : everything,
     fragmentTypes: edge === 'nginx' || varnish ? ['text/html'] : undefined,
     scan: varnish ? { esi: 'varnish' } : edge === 'nginx' ? { ssi: 'nginx' } : {},
+    tailorPipe: edge === 'tailor',
     ssi: {
       anyStatus: true,
       headersOnEveryPage: edge === 'nginx',

@@ -76,7 +76,7 @@ const isSuccess = (status: number) => status >= 200 && status < 300;
 const served = (bytes: Buffer): IncludeOutcome => ({ bytes, served: true });
 const failed = (bytes: Buffer | string): IncludeOutcome => ({ bytes: toBuffer(bytes), served: false });
 
-async function resolveInclude(engine: Engine, site: IncludeSite, { marker, onResponse }: IncludeRequest): Promise<IncludeOutcome> {
+async function resolveInclude(engine: Engine, site: IncludeSite, { marker, onResponse, onAnswer }: IncludeRequest): Promise<IncludeOutcome> {
   const { ctx, rules } = engine;
   const dialect = dialectOf(marker);
   let url: URL;
@@ -102,7 +102,8 @@ async function resolveInclude(engine: Engine, site: IncludeSite, { marker, onRes
   if (mode !== 'prod' && fragment?.local) ctx.overridden = true;
   const timeoutMs = fragment?.timeout ?? (marker.type === 'tailor' ? marker.timeout : undefined) ?? DEFAULT_FRAGMENT_TIMEOUT_MS;
   const inner = insideFragment(site, url);
-  const policy: FetchPolicy = dialect.request?.(engine, marker, onResponse) ?? { headers: ctx.fragmentHeaders, onResponse };
+  const asked: FetchPolicy = dialect.request?.(engine, marker, onResponse) ?? { headers: ctx.fragmentHeaders, onResponse };
+  const policy: FetchPolicy = onAnswer ? { ...asked, onAnswer } : asked;
 
   // `local` and `preview:ID`: the fragment's own service (a failure is the developer's box).
   const overrideUrl = fragment && overrideUrlFor(fragment, mode, url);
@@ -198,6 +199,7 @@ async function fetchAndCompose(engine: Engine, fetch: FragmentFetch): Promise<Bu
   try {
     fetched = await fetchFragment(fragmentRequest(ctx, fetch));
     fetch.policy?.onResponse?.({ status: fetched.status, headers: fetched.headers });
+    fetch.policy?.onAnswer?.(fetched.headers);
   } catch (error) {
     const durationMs = performance.now() - started;
     const reason = reasonOf(error);

@@ -43,7 +43,7 @@ function unserve(origin: Origin, folder: string): void {
 
 async function ask(target: Target, path: string, headers: Record<string, string>, withLink: boolean): Promise<Answer> {
   try {
-    const res = await request(target.url + path, { headers: { accept: 'text/html', ...headers }, timeout: 15_000 });
+    const res = await request(target.url + path, { headers: { accept: 'text/html', ...headers, ...(target.host && { host: target.host }) }, timeout: 15_000 });
     const answer: Answer = { status: res.status, type: res.headers['content-type'], body: res.text };
     if (withLink) answer.link = [res.headers.link ?? []].flat().join(", ") || undefined;
     return answer;
@@ -94,7 +94,11 @@ function* shrink(c: Case): Generator<Case> {
       yield { ...c, docs: { ...c.docs, [name]: { ...doc, parts: [doc.parts.join('')] } } };
     }
     for (let i = 0; i < doc.parts.length; i++) {
+      // The page keeps its first and last part (its skeleton): a page reduced to nothing
+      // differs for reasons of its own.
+      if (name === 'page' && (i === 0 || i === doc.parts.length - 1)) continue;
       const parts = doc.parts.filter((_, j) => j !== i);
+      if (parts.length === 0) continue;
       yield { ...c, docs: { ...c.docs, [name]: { ...doc, parts } as Doc } };
     }
     if (doc.chunked) yield { ...c, docs: { ...c.docs, [name]: { ...doc, chunked: false } } };

@@ -12,13 +12,6 @@ export const STILL_DIFFERENT: Record<EdgeName, Record<string, string>> = {
   },
   varnish: {},
   tailor: {
-    fragment: 'issue 19 item 19: the pipe markup and runtime (in progress)',
-    status: 'issue 19 item 19 (in progress)',
-    fallback: 'issue 19 item 19 (in progress)',
-    link: 'issue 19 item 19 (in progress)',
-    primary: 'issue 19 item 19 (in progress)',
-    headers: 'issue 19 item 19 (in progress)',
-    'script-tag': 'issue 19 item 19 (in progress)',
-    async: 'issue 19 item 19 (in progress)',
+    primary: "a primary fragment that fails: Tailor answers its own 500 page (\"Internal Server Error\"); mfe-dev answers 500 with the page, an operator's error page not being the page's composition",
   },
 };

@@ -23,6 +23,11 @@ export interface Target {
   /** `nginx`, `nginx#2`, `mfe-dev(nginx)`. */
   label: string;
   url: string;
+  /**
+   * The Host header to send: Tailor is production's own host, so it is asked with the origin's
+   * name (as mfe-dev's pages see production's host).
+   */
+  host?: string;
   close(): Promise<void>;
 }
 
@@ -160,7 +165,7 @@ export async function startTailor(originUrl: string, label = 'tailor'): Promise<
   const tailor = new Tailor({ fetchTemplate: fetchTemplate as never });
   tailor.on('error', () => undefined);
   const server = await listen((req, res) => tailor.requestHandler(req, res));
-  return { label, url: server.url, close: () => server.close() };
+  return { label, url: server.url, host: new URL(originUrl).host, close: () => server.close() };
 }
 
 /** The real edge. */

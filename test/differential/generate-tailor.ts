@@ -56,7 +56,8 @@ export function tailorCase(rng: Rng, feature: string): CaseBody {
         break;
       }
       case 'headers':
-        docs[name] = fragment(rng, `[${rng.pick(['{{h:accept-language}}', '{{h:user-agent}}', '{{h:x-request-uri}}', '{{h:cookie}}', '{{h:x-device}}', '{{h:referer}}'])}]`);
+        // Not x-request-uri/x-request-host: the proxy in front of Tailor sets them (mfe-dev stands in for it).
+        docs[name] = fragment(rng, `[${rng.pick(['{{h:accept-language}}', '{{h:user-agent}}', '{{h:cookie}}', '{{h:x-device}}', '{{h:referer}}'])}]`);
         snippets.push(tag(name, '', self));
         break;
       case 'script-tag':

@@ -55,7 +55,7 @@ describe('recent-page links', () => {
       expect((await rawRequest(port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}`)).status).toBe(200);
     }
     const page = (await request(`${gateway.url}/__mfe-dev/`)).text;
-    const hrefs = [...page.matchAll(/<li><a href="([^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+    const hrefs = [...page.matchAll(/<a class="open" href="([^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
     expect(hrefs.length).toBeGreaterThanOrEqual(3);
     for (const href of hrefs) {
       const resolved = new URL(href, `${gateway.url}/__mfe-dev/`);

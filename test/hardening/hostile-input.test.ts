@@ -104,7 +104,10 @@ describe('hostile pages through the gateway', () => {
       junk,
       Buffer.from('</p>[one]'),
       junk,
-      Buffer.from('<!-- \u0000 -->[two]\u0000</body></html>'),
+      // A paired <fragment>'s children follow it, as node-tailor renders them (byte for byte here).
+      Buffer.from('<!-- \u0000 -->[two]'),
+      junk,
+      Buffer.from('\u0000</body></html>'),
     ]);
     expect((await through(page)).equals(expected)).toBe(true);
   });

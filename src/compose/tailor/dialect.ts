@@ -1,7 +1,9 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Marker } from '../../html/scan-page.js';
 import type { Dialect, Engine, IncludeFailure, IncludeOutcome, IncludeRequest } from '../dialect.js';
 import type { IncludeSite } from '../include-site.js';
 import { tailorFragmentHeaders } from './fragment-headers.js';
+import { asyncPlaceholder, fragmentAssets, wrapFragment } from './pipe.js';
 
 /**
  * Tailor's markup as a dialect of the engine: `<fragment src …>` and `<script type="fragment">`,
@@ -42,7 +44,7 @@ export const tailorDialect: Dialect<TailorMarker> = {
  * itself, as they are written — text and elements kept, nested fragments fetched in their place.
  */
 export async function includeTailor(engine: Engine, site: IncludeSite, request: IncludeRequest & { raw: Buffer }): Promise<IncludeOutcome> {
-  const own = engine.include(site, request);
+  const own = engine.rules.tailorPipe ? piped(engine, site, request) : engine.include(site, request);
   const children = childrenOf(request.raw);
   if (children.length === 0) return own;
   const [outcome, rendered] = await Promise.all([own, engine.compose(children, site)]);
@@ -90,3 +92,42 @@ function withoutStrayEndTags(children: Buffer): Buffer {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+const indexes = new WeakMap<Engine['ctx'], number>();
+
+/**
+ * One fragment as Tailor writes it for its page runtime: its stylesheet, `Pipe.start`, the
+ * content, `Pipe.end` (tailor/pipe.ts), numbered in document order; a fragment that failed
+ * (fallback too) is left out, as Tailor leaves it.
+ */
+async function piped(engine: Engine, site: IncludeSite, request: IncludeRequest): Promise<IncludeOutcome> {
+  const index = indexes.get(engine.ctx) ?? 0;
+  indexes.set(engine.ctx, index + 1);
+  let headers: IncomingHttpHeaders | undefined;
+  const attributes = request.marker.type === 'tailor' ? request.marker.attributes : {};
+  const wrapped = engine.include(site, { ...request, onAnswer: (answer) => (headers = answer) }).then((outcome) =>
+    outcome.served ? { bytes: wrapFragment(outcome.bytes, index, fragmentAssets(headers), attributes), served: true } : outcome,
+  );
+  if (!Object.hasOwn(attributes, 'async')) return wrapped;
+  // Tailor writes an async fragment at the end of <body>, in the order they finish.
+  const finished = asyncFragments(engine.ctx);
+  finished.pending.push(wrapped.then(({ bytes }) => void finished.done.push(bytes)));
+  return { bytes: asyncPlaceholder(index), served: true };
+}
+
+/** A page's `async` Tailor fragments: settled when all are, their bytes in the order they finished. */
+export interface AsyncFragments {
+  pending: Promise<void>[];
+  done: Buffer[];
+}
+
+const asyncByPage = new WeakMap<Engine['ctx'], AsyncFragments>();
+
+export function asyncFragments(ctx: Engine['ctx']): AsyncFragments {
+  let list = asyncByPage.get(ctx);
+  if (!list) {
+    list = { pending: [], done: [] };
+    asyncByPage.set(ctx, list);
+  }
+  return list;
+}

@@ -22,7 +22,9 @@ beforeAll(async () => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(pages.get(path) ?? '');
   });
-  gateway = await startGateway({ upstream: site.url, edge: 'tailor' });
+  // Without `edge`: Tailor's composition; `edge: 'tailor'` also writes Tailor's page runtime
+  // around each fragment (test/differential/ compares that with node-tailor).
+  gateway = await startGateway({ upstream: site.url });
 });
 afterAll(async () => {
   await gateway?.close();
