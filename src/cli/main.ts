@@ -186,9 +186,7 @@ async function runServe(flags: Record<string, unknown>): Promise<number> {
   listenFlags(inline, flags);
   const { createDevServer } = await import('../server/index.js');
   const server = await createDevServer(inline);
-  const reportBug = (error: unknown) => server.logger.error(`mfe-dev: internal error:\n${(error as Error)?.stack ?? String(error)}`);
-  process.on('unhandledRejection', reportBug);
-  process.on('uncaughtException', reportBug);
+  reportBugsOf(server);
   try {
     await server.listen();
   } catch (error) {
@@ -230,26 +228,7 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
 
   const { createDevServer } = await import('../server/index.js');
   const server = await createDevServer(inline);
-  // A bug in one request must not take the developer's gateway down: report it loudly, go on.
-  // The report itself never throws and never reports itself (a failing terminal is dropped by
-  // the logger, see guardTerminalStreams), and the same bug is printed a bounded number of times.
-  let reporting = false;
-  let reports = 0;
-  const reportBug = (error: unknown) => {
-    if (reporting || reports >= MAX_BUG_REPORTS) return;
-    reporting = true;
-    reports++;
-    try {
-      const more = reports === MAX_BUG_REPORTS ? `\n(further internal errors are not printed)` : '';
-      server.logger.error(`mfe-dev: internal error (please report it, with the page that caused it):\n${describeBug(error)}${more}`);
-    } catch {
-      // Nowhere left to report it.
-    } finally {
-      reporting = false;
-    }
-  };
-  process.on('unhandledRejection', reportBug);
-  process.on('uncaughtException', reportBug);
+  reportBugsOf(server);
   try {
     await server.listen();
   } catch (error) {
@@ -285,6 +264,31 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
 const STOP_DEADLINE_MS = 8000;
 /** Internal errors printed per run: a bug hit by every request must not flood the terminal. */
 const MAX_BUG_REPORTS = 20;
+
+/**
+ * A bug in one request must not take the gateway down: report it loudly, go on. The report
+ * itself never throws and never reports itself (a failing terminal is dropped by the logger, see
+ * guardTerminalStreams), and the same bug is printed a bounded number of times. Dev and serve alike.
+ */
+function reportBugsOf(server: import('../server/index.js').DevServer): void {
+  let reporting = false;
+  let reports = 0;
+  const reportBug = (error: unknown) => {
+    if (reporting || reports >= MAX_BUG_REPORTS) return;
+    reporting = true;
+    reports++;
+    try {
+      const more = reports === MAX_BUG_REPORTS ? `\n(further internal errors are not printed)` : '';
+      server.logger.error(`mfe-dev: internal error (please report it, with the page that caused it):\n${describeBug(error)}${more}`);
+    } catch {
+      // Nowhere left to report it.
+    } finally {
+      reporting = false;
+    }
+  };
+  process.on('unhandledRejection', reportBug);
+  process.on('uncaughtException', reportBug);
+}
 
 function describeBug(error: unknown): string {
   try {
