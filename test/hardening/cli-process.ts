@@ -26,13 +26,13 @@ export interface CliGateway {
 }
 
 /** Starts the CLI on a JSON config in a temp folder; `env` adds to the environment (e.g. DEBUG). */
-export async function startCliGateway(config: object, env: NodeJS.ProcessEnv = {}): Promise<CliGateway> {
+export async function startCliGateway(config: object, env: NodeJS.ProcessEnv = {}, command: 'dev' | 'serve' = 'dev'): Promise<CliGateway> {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mfe-dev-hardening-')));
   const file = path.join(dir, 'mfe-dev.config.json');
   fs.writeFileSync(file, JSON.stringify(config));
   const childEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
   delete childEnv.FORCE_COLOR;
-  const child: ChildProcess = spawn(process.execPath, [BIN, '--config', file, '--port', '0'], { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [BIN, command, '--config', file, '--port', '0'], { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: Buffer[] = [];
   const listeners = new Set<() => void>();
   const collect = (chunk: Buffer) => {

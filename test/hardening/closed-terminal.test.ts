@@ -37,9 +37,16 @@ describe('a closed terminal', () => {
   });
   afterAll(() => production.close());
 
-  for (const closed of [['stdout', 'stderr'], ['stdout']] as const) {
-    it.concurrent(`with ${closed.join(' and ')} gone: pages are answered, no CPU spins, SIGTERM ends it`, async () => {
-      const gateway = await startCliGateway({ upstream: production.url, fragments: {} });
+  const cases = [
+    { command: 'dev', closed: ['stdout', 'stderr'] },
+    { command: 'dev', closed: ['stdout'] },
+    // serve writes a JSON line per request to stdout.
+    { command: 'serve', closed: ['stdout', 'stderr'] },
+  ] as const;
+  for (const { command, closed } of cases) {
+    it.concurrent(`${command}, with ${closed.join(' and ')} gone: pages are answered, no CPU spins, SIGTERM ends it`, async () => {
+      const config = { upstream: production.url, fragments: {}, ...(command === 'serve' && { serve: { auth: false, drainDelay: 0 } }) };
+      const gateway = await startCliGateway(config, {}, command);
       try {
         const { child } = gateway;
         for (const name of closed) child[name]!.destroy();
