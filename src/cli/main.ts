@@ -184,15 +184,7 @@ async function runServe(flags: Record<string, unknown>): Promise<number> {
   // Request lines are logged at info: the command prints them, the library alone is quiet.
   const inline: InlineConfig = { ...inlineFrom(flags), command: 'serve', logLevel: 'info' };
   listenFlags(inline, flags);
-  const { createDevServer } = await import('../server/index.js');
-  const server = await createDevServer(inline);
-  reportBugsOf(server);
-  try {
-    await server.listen();
-  } catch (error) {
-    await server.close();
-    throw error;
-  }
+  const server = await startServer(inline);
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (graceful: boolean) => {
@@ -226,15 +218,7 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
     presets: list(flags.preset) ?? [],
   };
 
-  const { createDevServer } = await import('../server/index.js');
-  const server = await createDevServer(inline);
-  reportBugsOf(server);
-  try {
-    await server.listen();
-  } catch (error) {
-    await server.close();
-    throw error;
-  }
+  const server = await startServer(inline);
   if (flags.open && server.url) openBrowser(server.url + '/');
 
   // SIGINT / SIGTERM always end the process: a graceful close (the shadow report, open
@@ -264,6 +248,20 @@ async function runDev(flags: Record<string, unknown>): Promise<number> {
 const STOP_DEADLINE_MS = 8000;
 /** Internal errors printed per run: a bug hit by every request must not flood the terminal. */
 const MAX_BUG_REPORTS = 20;
+
+/** Creates the gateway, reports its bugs (bounded), and listens; a failed listen closes it again. */
+async function startServer(inline: InlineConfig): Promise<import('../server/index.js').DevServer> {
+  const { createDevServer } = await import('../server/index.js');
+  const server = await createDevServer(inline);
+  reportBugsOf(server);
+  try {
+    await server.listen();
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  return server;
+}
 
 /**
  * A bug in one request must not take the gateway down: report it loudly, go on. The report
