@@ -11,6 +11,7 @@ import { badTargetMessage, upstreamUrlFor } from '../http/request-target.js';
 import { createDebugger, type Logger } from '../logger.js';
 import { BODY_AND_VALIDATORS_CHANGE, BODY_CHANGES, gatewayResponseHeaders, passThrough } from '../proxy/pass-through.js';
 import { fragmentRequestHeaders } from '../proxy/request-headers.js';
+import { scriptNonce } from '../proxy/csp.js';
 import { rewriteResponseHeaders } from '../proxy/response-headers.js';
 import { overlayTag } from '../ui/overlay-tag.js';
 import { activeLocalFragments, looksLikeModuleRequest, moduleMissHint, suggestedPrefix } from './dev-server-hints.js';
@@ -67,6 +68,7 @@ export function createPageResponder(options: PageResponderOptions) {
       upstreamOrigin: state.upstreamOrigin,
       gatewayOrigin: context.gatewayOrigin,
       localOrigins: state.localOrigins,
+      assetOrigins: state.assetOrigins,
       secureGateway: state.secure,
     };
     const contentType = upstream.headers['content-type'];
@@ -109,6 +111,7 @@ export function createPageResponder(options: PageResponderOptions) {
     const rewriter = createAssetRewriter(state.config, selection.modes);
     // The overlay is for pages with a `local` or `shadow` fragment (a preview alone is production-like).
     const showOverlay = state.config.overlay && [...selection.modes.values()].some((mode) => mode === 'local' || mode === 'shadow');
+    const nonce = scriptNonce(rawHeader(upstream.rawHeaders, 'content-security-policy'));
     const page: PageInfo = { id: options.nextPageId(), url: context.originalUrl, method: req.method ?? 'GET' };
     options.onUpstreamAnswer?.(res, page);
     void composePage({
@@ -136,7 +139,8 @@ export function createPageResponder(options: PageResponderOptions) {
       presetHeaderNames: Object.keys(selection.headers).map((name) => name.toLowerCase()),
       headers,
       selectorFragments: state.selectorFragments.filter((f) => (selection.modes.get(f.name) ?? 'prod') !== 'prod'),
-      overlayTag: showOverlay ? overlayTag(rawHeader(upstream.rawHeaders, 'content-security-policy')) : undefined,
+      overlayTag: showOverlay ? overlayTag(nonce) : undefined,
+      scriptNonce: nonce,
       rewriteAsset: rewriter?.rewrite,
       assetPrefixes: rewriter?.prefixes,
       trailers: req.httpVersionMajor === 1 && req.httpVersionMinor >= 1,
