@@ -16,6 +16,7 @@ import { rewriteResponseHeaders } from '../proxy/response-headers.js';
 import { overlayTag } from '../ui/overlay-tag.js';
 import { activeLocalFragments, looksLikeModuleRequest, moduleMissHint, suggestedPrefix } from './dev-server-hints.js';
 import { getRequestContext } from './request-context.js';
+import type { WarningCauses } from './warning-causes.js';
 
 /**
  * The product's main decision, made once production has answered: is this a page to compose,
@@ -34,6 +35,8 @@ export interface PageResponderOptions {
   onPage?: (method: string, url: string, headers: IncomingMessage['headers']) => void;
   /** Told production answered (readiness) and which page a response composes (the request log). */
   onUpstreamAnswer?: (res: ServerResponse, page: PageInfo | undefined) => void;
+  /** Warnings that go away with their cause (the module-404 hint). */
+  warningCauses: WarningCauses;
 }
 
 const COMPOSABLE_TYPE = /^\s*(text\/html|application\/xhtml\+xml)\b/i;
@@ -42,18 +45,15 @@ const debug = createDebugger('mfe-dev:proxy');
 
 export function createPageResponder(options: PageResponderOptions) {
   // A module or stylesheet production does not have, while a fragment is local: most likely a
-  // file of the local dev server that `assets` does not route. Said once per path prefix.
-  const missedPrefixes = new Set<string>();
+  // file of the local dev server that `assets` does not route. Said once per path prefix, until
+  // a request under that prefix is answered (server/warning-causes.ts).
   const hintMissingModule = (req: IncomingMessage, status: number) => {
     const url = req.url ?? '/';
     const context = getRequestContext(req)!;
-    if (missedPrefixes.size >= 100 || !looksLikeModuleRequest(url, req.headers)) return;
+    if (!looksLikeModuleRequest(url, req.headers)) return;
     const locals = activeLocalFragments(context.state.config, context.selection.modes);
     if (locals.length === 0) return;
-    const prefix = suggestedPrefix(url, locals);
-    if (missedPrefixes.has(prefix)) return;
-    missedPrefixes.add(prefix);
-    options.logger.warnOnce(moduleMissHint(req.method ?? 'GET', url, status, locals), { key: `assets:${prefix}` });
+    options.warningCauses.assetMissing(suggestedPrefix(url, locals), moduleMissHint(req.method ?? 'GET', url, status, locals));
   };
   return function respondToPage(upstream: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
     const context = getRequestContext(req);
