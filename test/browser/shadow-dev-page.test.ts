@@ -69,6 +69,10 @@ describe.skipIf(!runBrowserTests)('shadow mode in the browser', () => {
       await expect.poll(() => page.locator('nav.main a').nth(1).textContent()).toBe('Shop');
       await gateway.shadow.idle();
 
+      const violations: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /Content.Security.Policy|violates|Refused to/i.test(message.text())) violations.push(message.text());
+      });
       await page.goto(`${gateway.url}/__mfe-dev/`);
       const difference = page.locator('details.diff').first();
       await expect.poll(() => difference.locator('summary').textContent()).toContain('1 difference(s)');
@@ -78,6 +82,9 @@ describe.skipIf(!runBrowserTests)('shadow mode in the browser', () => {
       expect(await difference.getAttribute('open')).toBeNull();
       await difference.locator('summary').click();
       await expectSideBySide(difference);
+      // The dev page's own strict policy lets its nonce'd stylesheet and its script through, nothing else needed.
+      await page.waitForFunction(() => document.documentElement.dataset.mfeDevLive === 'on');
+      expect(violations).toEqual([]);
 
       // Without JavaScript the dev page shows the same (server-rendered HTML and CSS only).
       const noScript = await browser.newContext({ javaScriptEnabled: false });
