@@ -43,6 +43,11 @@ export interface CspContext {
   /** Origins of local fragments' absolute `assets` prefixes (e.g. `https://cdn.example.com`): the gateway serves those files in local mode. */
   assetOrigins?: readonly string[];
   secureGateway: boolean;
+  /**
+   * A nonce of the gateway's for this response, added to script directives that production
+   * locks with hashes or `'strict-dynamic'` but no nonce (see {@link needsScriptNonce}).
+   */
+  addScriptNonce?: string;
 }
 
 const MIXED_CONTENT_DIRECTIVES = new Set(['upgrade-insecure-requests', 'block-all-mixed-content']);
@@ -82,7 +87,8 @@ function widenOne(single: string, context: CspContext, own: OwnOrigins): string 
     .split(';')
     .map((text) => ({ name: nameOf(text), text }))
     .filter((d) => context.secureGateway || !MIXED_CONTENT_DIRECTIVES.has(d.name))
-    .map((d) => (SOURCE_LISTS.has(d.name) ? { ...d, text: translate(d, context, own) } : d));
+    .map((d) => (SOURCE_LISTS.has(d.name) ? { ...d, text: translate(d, context, own) } : d))
+    .map((d) => (context.addScriptNonce && SCRIPT_ELEMENT_DIRECTIVES.includes(d.name) && locksWithoutNonce(d.text) ? { ...d, text: append(d.text, [`'nonce-${context.addScriptNonce}'`]) } : d));
   if (context.localOrigins.length === 0) return directives.map((d) => d.text).join(';');
 
   const local = localAdditions(context);
@@ -200,6 +206,26 @@ function localAdditions(context: CspContext): { http: string[]; ws: string[] } {
     if (other) http.add(other);
   }
   return { http: [...http], ws: [...http].map(toWs) };
+}
+
+const SCRIPT_ELEMENT_DIRECTIVES = ['script-src-elem', 'script-src'];
+
+/** Hashes or `'strict-dynamic'` and no nonce: `'unsafe-inline'` is already off, so a nonce of ours changes nothing for production's scripts. */
+function locksWithoutNonce(directive: string): boolean {
+  const tokens = sources(directive);
+  return !tokens.some((t) => t.startsWith("'nonce-")) && tokens.some((t) => t === "'strict-dynamic'" || /^'sha(256|384|512)-/.test(t));
+}
+
+/**
+ * Whether the page's enforced policy locks scripts with hashes or `'strict-dynamic'` and no
+ * nonce: then the overlay and the local fragments' scripts could not run, and the gateway adds a
+ * nonce of its own to `script-src`/`script-src-elem` (`CspContext.addScriptNonce`) and gives them
+ * that. A policy with `'unsafe-inline'` and no hash is left alone: a nonce would turn
+ * `'unsafe-inline'` off for production's own inline scripts.
+ */
+export function needsScriptNonce(policy: string | undefined): boolean {
+  if (!policy || scriptNonce(policy)) return false;
+  return policy.split(',').some((single) => single.split(';').some((d) => SCRIPT_ELEMENT_DIRECTIVES.includes(nameOf(d)) && locksWithoutNonce(d)));
 }
 
 /**

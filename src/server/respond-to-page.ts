@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAssetRewriter } from '../compose/asset-rewrite.js';
 import { composePage } from '../compose/compose-page.js';
@@ -11,7 +12,7 @@ import { badTargetMessage, upstreamUrlFor } from '../http/request-target.js';
 import { createDebugger, type Logger } from '../logger.js';
 import { BODY_AND_VALIDATORS_CHANGE, BODY_CHANGES, gatewayResponseHeaders, passThrough } from '../proxy/pass-through.js';
 import { fragmentRequestHeaders } from '../proxy/request-headers.js';
-import { scriptNonce } from '../proxy/csp.js';
+import { needsScriptNonce, scriptNonce } from '../proxy/csp.js';
 import { rewriteResponseHeaders } from '../proxy/response-headers.js';
 import { overlayTag } from '../ui/overlay-tag.js';
 import { activeLocalFragments, looksLikeModuleRequest, moduleMissHint, suggestedPrefix } from './dev-server-hints.js';
@@ -64,7 +65,13 @@ export function createPageResponder(options: PageResponderOptions) {
     }
     const { state, selection } = context;
     const status = upstream.statusCode ?? 502;
+    // The nonce page scripts run by: production's, or one of the gateway's where production locks
+    // scripts by hash or 'strict-dynamic' alone (proxy/csp.ts); the overlay and local fragments' scripts carry it.
+    const enforced = rawHeader(upstream.rawHeaders, 'content-security-policy');
+    const addScriptNonce = needsScriptNonce(enforced) ? randomBytes(16).toString('base64') : undefined;
+    const nonce = scriptNonce(enforced) ?? addScriptNonce;
     const headerContext = {
+      addScriptNonce,
       upstreamOrigin: state.upstreamOrigin,
       gatewayOrigin: context.gatewayOrigin,
       localOrigins: state.localOrigins,
@@ -111,7 +118,6 @@ export function createPageResponder(options: PageResponderOptions) {
     const rewriter = createAssetRewriter(state.config, selection.modes);
     // The overlay is for pages with a `local` or `shadow` fragment (a preview alone is production-like).
     const showOverlay = state.config.overlay && [...selection.modes.values()].some((mode) => mode === 'local' || mode === 'shadow');
-    const nonce = scriptNonce(rawHeader(upstream.rawHeaders, 'content-security-policy'));
     const page: PageInfo = { id: options.nextPageId(), url: context.originalUrl, method: req.method ?? 'GET' };
     options.onUpstreamAnswer?.(res, page);
     void composePage({

@@ -2,13 +2,14 @@
  * Production's Content-Security-Policy on the gateway, in headless Chromium (issue 20 item 15):
  * widened only for what a local fragment needs (its scripts, its dev server's sockets), never for
  * images, styles, `base-uri`, `form-action`, `object-src`.
- * - A strict nonce policy (`'strict-dynamic'`, a fresh nonce per response): a real Vite fragment
- *   runs (its scripts get the page's nonce), its HMR websocket connects and hot-updates the page,
- *   the overlay runs; the policy's other directives reach the browser exactly as production sent them.
+ * - A strict nonce policy (`'strict-dynamic'`, a fresh nonce per response), and a strict hash
+ *   policy (no nonce at all): a real Vite fragment runs (its scripts get the page's nonce, or one
+ *   the gateway adds beside the hash), its HMR websocket connects and hot-updates the page, the
+ *   overlay runs; the policy's other directives reach the browser exactly as production sent them.
  * - A fragment whose script and socket point straight at its dev server's origin: both work,
  *   and an image from that origin is refused, as `img-src 'self'` says.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { WebSocketServer } from 'ws';
@@ -17,8 +18,13 @@ import { copyExample, launchChromium, openWatchedPage, runBrowserTests, type Wat
 import { startGateway } from '../helpers/gateway.js';
 import { listen, type TestServer } from '../helpers/servers.js';
 
-const STRICT = (nonce: string) =>
-  `default-src 'self'; script-src 'nonce-${nonce}' 'strict-dynamic'; connect-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'; frame-ancestors 'self'`;
+const PAGE_SCRIPT = 'window.pageScript = true;';
+const REST = "connect-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; object-src 'none'; frame-ancestors 'self'";
+/** Strict CSPs as Google's guide writes them: by nonce, or by hash for pages that cannot have one. */
+const STRICT = {
+  nonce: (nonce: string) => `default-src 'self'; script-src 'nonce-${nonce}' 'strict-dynamic'; ${REST}`,
+  hash: () => `default-src 'self'; script-src 'sha256-${createHash('sha256').update(PAGE_SCRIPT).digest('base64')}' 'strict-dynamic'; ${REST}`,
+};
 
 let browser: Browser;
 const cleanups: Array<() => unknown> = [];
@@ -44,7 +50,7 @@ async function production(policy: (nonce: string) => string): Promise<TestServer
     }
     const nonce = randomBytes(12).toString('base64');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': policy(nonce) });
-    res.end(`<!doctype html><html><head><title>strict</title></head><body><!--# include virtual="/fragments/header" --><main>page</main><script nonce="${nonce}">window.pageScript = true;</script></body></html>`);
+    res.end(`<!doctype html><html><head><title>strict</title></head><body><!--# include virtual="/fragments/header" --><main>page</main><script nonce="${nonce}">${PAGE_SCRIPT}</script></body></html>`);
   });
   cleanups.push(() => server.close());
   return server;
@@ -62,12 +68,12 @@ const directive = (csp: string, name: string) => csp.split(';').map((d) => d.tri
 const violations = (watched: WatchedPage) => watched.consoleErrors.filter((e) => /Content.Security.Policy|Refused to|violates/i.test(e));
 
 describe.runIf(runBrowserTests)("production's CSP with local fragments, in Chromium", { timeout: 90_000 }, () => {
-  it("a strict nonce + 'strict-dynamic' policy: the Vite fragment runs with the page's nonce, its HMR socket hot-updates, and the rest of the policy is production's", async () => {
+  it.each(['nonce', 'hash'] as const)("a strict %s + 'strict-dynamic' policy: the Vite fragment runs with the page's (or the gateway's) nonce, its HMR socket hot-updates, and the rest of the policy is production's", async (kind) => {
     const project = copyExample('header-service');
     cleanups.push(() => project.remove());
     const vite = await startHeaderService({ root: project.root });
     cleanups.push(() => vite.close());
-    const shop = await production(STRICT);
+    const shop = await production(STRICT[kind]);
     const gateway = await startGateway({ upstream: shop.url, fragments: { header: { src: '/fragments/header', local: vite.url, assets: ['/assets/header/'] } }, local: ['header'] });
     cleanups.push(() => gateway.close());
 
@@ -83,8 +89,10 @@ describe.runIf(runBrowserTests)("production's CSP with local fragments, in Chrom
 
     // What the browser enforced: production's directives, untouched but for the sockets.
     const nonce = /'nonce-([^']+)'/.exec(csp)![1];
-    const sent = STRICT(nonce);
-    for (const name of ['default-src', 'script-src', 'style-src', 'img-src', 'base-uri', 'form-action', 'object-src', 'frame-ancestors']) {
+    const sent = STRICT[kind](nonce);
+    // A hash policy gets a nonce of the gateway's beside production's hash, nothing else.
+    expect(directive(csp, 'script-src')).toBe(kind === 'nonce' ? directive(sent, 'script-src') : `${directive(sent, 'script-src')} 'nonce-${nonce}'`);
+    for (const name of ['default-src', 'style-src', 'img-src', 'base-uri', 'form-action', 'object-src', 'frame-ancestors']) {
       expect(directive(csp, name), name).toBe(directive(sent, name));
     }
     expect(directive(csp, 'connect-src')).toContain(vite.url);

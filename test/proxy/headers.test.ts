@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scriptNonce, widenCsp } from '../../src/proxy/csp.js';
+import { needsScriptNonce, scriptNonce, widenCsp } from '../../src/proxy/csp.js';
 import { stampScriptNonce } from '../../src/compose/script-nonce.js';
 import { rewriteLocation, rewriteResponseHeaders } from '../../src/proxy/response-headers.js';
 import { keepsSecureCookies, rewriteSetCookie } from '../../src/proxy/set-cookie.js';
@@ -126,6 +126,35 @@ describe('widenCsp', () => {
   it('without local services only production is renamed: nothing is added to a policy of \'self\'', () => {
     expect(widenCsp("default-src 'self'", { ...context, localOrigins: [] })).toBe("default-src 'self'");
     expect(widenCsp('default-src https://www.shop.example', { ...context, localOrigins: [] })).toBe('default-src https://www.shop.example http://127.0.0.1:4400 ws://127.0.0.1:4400');
+  });
+});
+
+describe("a nonce of the gateway's where production locks scripts by hash or 'strict-dynamic' alone", () => {
+  const context = { upstreamOrigin: 'https://www.shop.example', gatewayOrigin: 'http://127.0.0.1:4400', localOrigins: ['http://127.0.0.1:3001'], secureGateway: false, addScriptNonce: 'gw' };
+  it.each([
+    ["script-src 'sha256-abc=' 'strict-dynamic'", true],
+    ["script-src 'self' 'sha384-abc='", true],
+    ["script-src-elem 'strict-dynamic'", true],
+    ["script-src 'nonce-n' 'strict-dynamic'", false],
+    ["script-src 'self' 'unsafe-inline'", false],
+    ["default-src 'self' 'sha256-abc='", false],
+    [undefined, false],
+  ])('%s needs one: %s', (policy, needed) => {
+    expect(needsScriptNonce(policy)).toBe(needed);
+  });
+
+  it("adds it to the script directives only, and leaves 'unsafe-inline' policies alone", () => {
+    expect(widenCsp("script-src 'sha256-abc=' 'strict-dynamic'; style-src 'sha256-def='", context)).toBe("script-src 'sha256-abc=' 'strict-dynamic' 'nonce-gw'; style-src 'sha256-def='");
+    expect(widenCsp("script-src 'self' 'unsafe-inline'", context)).not.toContain('nonce');
+  });
+});
+
+describe('Content-Security-Policy-Report-Only', () => {
+  it('is rewritten by the same narrow rules as the enforced policy', () => {
+    const raw = ['Content-Security-Policy-Report-Only', "default-src 'self'; img-src 'self'; base-uri 'self'"];
+    const out = rewriteResponseHeaders(raw, { upstreamOrigin: 'https://www.shop.example', gatewayOrigin: 'http://127.0.0.1:4400', localOrigins: ['http://127.0.0.1:3001'], secureGateway: false });
+    expect(out[1]).toBe(widenCsp(raw[1], { upstreamOrigin: 'https://www.shop.example', gatewayOrigin: 'http://127.0.0.1:4400', localOrigins: ['http://127.0.0.1:3001'], secureGateway: false }));
+    expect(out[1]).toMatch(/^default-src 'self'; img-src 'self'; base-uri 'self'; script-src 'self' http:\/\/127\.0\.0\.1:3001/);
   });
 });
 
