@@ -61,7 +61,7 @@ export function diffDocuments(prod: readonly DocumentLine[], local: readonly Doc
 
   if (!changes) {
     // Too different to align line by line: show both from the start.
-    push({ path: prod[0]?.path ?? local[0]?.path ?? '(document)', prod: prodText, local: localText });
+    push({ path: prod[0]?.path ?? local[0]?.path ?? '(document)', prod: prodText, local: localText, before: [], after: [], prodLine: 1, localLine: 1 });
     return { hunks, omitted };
   }
 
