@@ -16,15 +16,17 @@
  *    sockets, Vite's ping), and to `worker-src` with `blob:` (Vite's client watches for a restart
  *    from a `blob:` shared worker). Styles, images and fonts are not widened to the dev server:
  *    the fragment's files reach the browser through the gateway (its `assets` prefixes), which
- *    `'self'` or rule 1 already allows; a dev server's CSS arrives as a script module (Vite,
- *    style-loader). A dev server that writes its own origin into image, font or stylesheet URLs
+ *    `'self'` or rule 1 already allows; CSS a dev server turns into JavaScript (Vite,
+ *    style-loader) is a script, whose inline `<style>` production's `style-src` judges as it
+ *    would in production. A dev server that writes its own origin into image, font or stylesheet URLs
  *    (Vite's `server.origin`, an absolute webpack `publicPath`) needs its `base`/`publicPath`
  *    under an `assets` prefix instead, as production's files are.
  *
  * A directive is widened only where production opened it to its own files (`'self'`, its origin,
  * a local fragment's asset origin): a `'none'` or nonce-only directive stays exactly as sent. A
  * script directive with `'strict-dynamic'` ignores host sources, so none are added: the overlay
- * and the local fragment's scripts carry the page's nonce instead (see `scriptNonce`). Where a
+ * and the local fragment's scripts carry the page's nonce instead (see `scriptNonce`), or one the
+ * gateway adds where production locks scripts by hash alone (see `needsScriptNonce`). Where a
  * needed directive is absent, browsers fall back to another (`script-src` → `default-src`,
  * `worker-src` → `child-src` → `script-src` → `default-src`); the fallback itself is never
  * widened, a directive of the needed name is added instead, a copy of the fallback's sources plus
