@@ -219,14 +219,14 @@ function locksWithoutNonce(directive: string): boolean {
 }
 
 /**
- * Whether the page's enforced policy locks scripts with hashes or `'strict-dynamic'` and no
- * nonce: then the overlay and the local fragments' scripts could not run, and the gateway adds a
- * nonce of its own to `script-src`/`script-src-elem` (`CspContext.addScriptNonce`) and gives them
- * that. A policy with `'unsafe-inline'` and no hash is left alone: a nonce would turn
+ * Whether one of the page's enforced policies locks scripts with hashes or `'strict-dynamic'` and
+ * no nonce: then the overlay and the local fragments' scripts could not run, and the gateway adds
+ * a nonce to `script-src`/`script-src-elem` there (`CspContext.addScriptNonce`: the page's own
+ * nonce when another of its policies has one, else one of the gateway's) and gives them that. A policy with `'unsafe-inline'` and no hash is left alone: a nonce would turn
  * `'unsafe-inline'` off for production's own inline scripts.
  */
 export function needsScriptNonce(policy: string | undefined): boolean {
-  if (!policy || scriptNonce(policy)) return false;
+  if (!policy) return false;
   return policy.split(',').some((single) => single.split(';').some((d) => SCRIPT_ELEMENT_DIRECTIVES.includes(nameOf(d)) && locksWithoutNonce(d)));
 }
 

@@ -7,7 +7,6 @@ import type { ShadowFragment } from '../compose/page-context.js';
 import { withoutSsiHeaders } from '../compose/ssi/headers.js';
 import type { Agents } from '../http/agents.js';
 import { canDecode } from '../http/encodings.js';
-import { rawHeader } from '../http/raw-headers.js';
 import { badTargetMessage, upstreamUrlFor } from '../http/request-target.js';
 import { createDebugger, type Logger } from '../logger.js';
 import { BODY_AND_VALIDATORS_CHANGE, BODY_CHANGES, gatewayResponseHeaders, passThrough } from '../proxy/pass-through.js';
@@ -67,9 +66,12 @@ export function createPageResponder(options: PageResponderOptions) {
     const status = upstream.statusCode ?? 502;
     // The nonce page scripts run by: production's, or one of the gateway's where production locks
     // scripts by hash or 'strict-dynamic' alone (proxy/csp.ts); the overlay and local fragments' scripts carry it.
-    const enforced = rawHeader(upstream.rawHeaders, 'content-security-policy');
-    const addScriptNonce = needsScriptNonce(enforced) ? randomBytes(16).toString('base64') : undefined;
-    const nonce = scriptNonce(enforced) ?? addScriptNonce;
+    // Node joins repeated policy headers with ',', as one header of several policies is written.
+    const policies = upstream.headers['content-security-policy'];
+    const enforced = Array.isArray(policies) ? policies.join(', ') : policies;
+    const existing = scriptNonce(enforced);
+    const addScriptNonce = needsScriptNonce(enforced) ? (existing ?? randomBytes(16).toString('base64')) : undefined;
+    const nonce = existing ?? addScriptNonce;
     const headerContext = {
       addScriptNonce,
       upstreamOrigin: state.upstreamOrigin,

@@ -42,14 +42,15 @@ afterEach(async () => {
 });
 
 /** Production: one page (with its own nonce'd script) that includes the header by SSI, under `policy`. */
-async function production(policy: (nonce: string) => string): Promise<TestServer> {
+async function production(policy: (nonce: string) => string | string[]): Promise<TestServer> {
   const server = await listen((req, res) => {
     if (req.url?.startsWith('/fragments/header')) {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<header data-fragment="header">production header</header>');
       return;
     }
     const nonce = randomBytes(12).toString('base64');
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': policy(nonce) });
+    res.setHeader('content-security-policy', policy(nonce));
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(`<!doctype html><html><head><title>strict</title></head><body><!--# include virtual="/fragments/header" --><main>page</main><script nonce="${nonce}">${PAGE_SCRIPT}</script></body></html>`);
   });
   cleanups.push(() => server.close());
@@ -98,6 +99,24 @@ describe.runIf(runBrowserTests)("production's CSP with local fragments, in Chrom
     expect(directive(csp, 'connect-src')).toContain(vite.url);
     expect(directive(csp, 'img-src')).not.toContain(String(vite.port));
     expect(violations(watched).filter((e) => /script|connect/i.test(e))).toEqual([]);
+  });
+
+  it("two policies (a nonce one and a hash-only one): the page's nonce joins the hash-only policy, and the local fragment's script runs under both", async () => {
+    const hash = `'sha256-${createHash('sha256').update(PAGE_SCRIPT).digest('base64')}'`;
+    const service = await listen((req, res) => {
+      if (req.url === '/assets/two/run.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end("document.querySelector('[data-two]').dataset.ran = 'yes';");
+      else res.writeHead(200, { 'content-type': 'text/html' }).end('<header data-fragment="header" data-two><script src="/assets/two/run.js"></script></header>');
+    });
+    cleanups.push(() => service.close());
+    const shop = await production((nonce) => [`script-src 'nonce-${nonce}' 'strict-dynamic'`, `script-src ${hash} 'strict-dynamic'`]);
+    const gateway = await startGateway({ upstream: shop.url, fragments: { header: { src: '/fragments/header', local: service.url, assets: ['/assets/two/'] } }, local: ['header'] });
+    cleanups.push(() => gateway.close());
+
+    const { watched } = await open(`${gateway.url}/`);
+    await watched.page.waitForSelector('[data-two][data-ran="yes"]', { state: 'attached' });
+    await watched.page.waitForFunction(() => document.querySelector('mfe-dev-overlay') !== null);
+    expect(await watched.page.evaluate(() => (window as unknown as { pageScript?: boolean }).pageScript)).toBe(true);
+    expect(violations(watched)).toEqual([]);
   });
 
   it("a fragment whose script and socket name its dev server's origin: both allowed; an image from that origin refused (img-src is not widened)", async () => {

@@ -138,6 +138,8 @@ describe("a nonce of the gateway's where production locks scripts by hash or 'st
     ["script-src 'nonce-n' 'strict-dynamic'", false],
     ["script-src 'self' 'unsafe-inline'", false],
     ["default-src 'self' 'sha256-abc='", false],
+    // Two policies (two headers, joined by Node): the nonce of the one goes to the other too.
+    ["script-src 'nonce-n' 'strict-dynamic', script-src 'sha256-abc='", true],
     [undefined, false],
   ])('%s needs one: %s', (policy, needed) => {
     expect(needsScriptNonce(policy)).toBe(needed);
