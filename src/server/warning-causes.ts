@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
  * |   none answered (connection refused)                 |                            |                                                      |
  * | a dev-server socket a local service refused (404)    | `socket:miss:PATH`         | a socket at that path is taken by a local service    |
  * | a module or style 404 while a fragment is local      | `assets:PREFIX`            | a request under PREFIX is answered (< 400)           |
+ * | a websocket production could not take (refused…)     | `upstream:socket:PATH`     | production takes a socket at that path (proxy/upstream-proxy.ts) |
  * | the config's own warnings, the hints above           | `config`, `assets:*`, …    | the config reloads (re-judged under the new config)  |
  *
  * "That local service answers anything": a local fragment fetched without failure, a local
@@ -68,7 +69,7 @@ export function createWarningCauses(logger: Logger): WarningCauses {
     },
     configReloaded() {
       hinted.clear();
-      for (const key of ['config', 'assets:*', 'socket:*', 'local:*']) logger.resolveWarnings(key);
+      for (const key of ['config', 'assets:*', 'socket:*', 'local:*', 'upstream:*']) logger.resolveWarnings(key);
     },
   };
 }

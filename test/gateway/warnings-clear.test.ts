@@ -5,13 +5,17 @@
  *   stopped, withdrawn once it runs again on the same port and answers the page's fragment;
  * - the config's own warning, withdrawn by the reload that fixes it; the module-404 hint,
  *   withdrawn by the reload that adds the prefix, and back after a reload that does not fix it;
+ * - a production websocket that failed while production was down, withdrawn once production
+ *   takes one at that path again;
  * - the module-404 hint, withdrawn when a request under its prefix is served.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { startHeaderService } from '../../examples/header-service/server.js';
 import { startShop } from '../../examples/shop/server.js';
 import { createDevServer } from '../../src/server/index.js';
@@ -163,6 +167,28 @@ describe('warnings whose cause is gone leave the dev state', { timeout: 60_000 }
     await eventually(async () => expect((await state(url)).configError).not.toBeNull(), 30_000);
     write(config(['/assets/header/', '/src/'], local.url));
     await eventually(async () => expect((await state(url)).configError).toBeNull(), 30_000);
+  });
+
+  it("a websocket production could not take while it was down: the warning goes once production takes one at that path again", async () => {
+    const startProduction = async (port = 0) => {
+      const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'));
+      const wss = new WebSocketServer({ server, path: '/live' });
+      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+      return { port: (server.address() as AddressInfo).port, close: () => new Promise<void>((resolve) => { wss.close(); server.closeAllConnections(); server.close(() => resolve()); }) };
+    };
+    const production = await startProduction();
+    const gateway = await startGateway({ upstream: `http://127.0.0.1:${production.port}`, fragments: { header: { src: '/fragments/header' } } });
+    cleanups.push(() => gateway.close());
+    const ws = gateway.url.replace('http', 'ws');
+    expect(await socket(`${ws}/live?t=1`, 'chat')).toBe('open');
+    await production.close();
+    expect(await socket(`${ws}/live?t=2`, 'chat')).toMatch(/error/);
+    expect((await warnings(gateway.url)).filter((w) => w.startsWith('websocket /live'))).toEqual([expect.stringContaining('connection refused')]);
+
+    const back = await restartOnSamePort(() => startProduction(production.port));
+    cleanups.push(() => back.close());
+    expect(await socket(`${ws}/live?t=3`, 'chat')).toBe('open');
+    await eventually(async () => expect((await warnings(gateway.url)).filter((w) => w.startsWith('websocket /live'))).toEqual([]));
   });
 
   it('the module-404 hint goes once a file under its prefix is served', async () => {
