@@ -28,7 +28,7 @@ table.shadow{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}.shadow t
 .same{color:#0a7}.differs{color:#c22}.failed{color:#a60}.hint{background:#fff8e1;border-left:3px solid #e0a000;padding:.2rem .6rem;margin:.3rem 0}
 details.diff{border:1px solid #e5e5e5;border-radius:6px;margin:.5rem 0;padding:.3rem .7rem}details.diff summary{cursor:pointer}
 table.sbs{border-collapse:collapse;width:100%;table-layout:fixed;margin:.4rem 0}table.sbs td,table.sbs th{vertical-align:top;padding:.2rem .5rem;border:1px solid #eee}
-table.sbs pre{margin:0;white-space:pre-wrap;word-break:break-all}td.prod{background:#fff0f0}td.local{background:#effbf3}
+td.prod{background:#fff0f0}td.local{background:#effbf3}
 ${SIDE_BY_SIDE_CSS}`;
 
 /** Figures and recent differences, without page chrome. */
