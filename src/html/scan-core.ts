@@ -171,6 +171,7 @@ export class ScanCore implements TokenizerCallbacks {
    */
   private giveUp(limit: number): Resume | null {
     if (this.capture !== NONE) {
+      if (this.captureMarker) this.sink.gaveUp?.(this.captureMarker, this.window.end - this.captureStart);
       this.capture = NONE;
       this.captureMarker = null;
       this.captureStack = null;

@@ -61,6 +61,7 @@ export class VarnishPageScanner implements Stage {
       },
     };
     this.inner = makeInner({
+      gaveUp: given.gaveUp?.bind(given),
       bytes: (chunk) => this.handOn(chunk, sink),
       marker: (marker, raw, start, end) => {
         if (NOT_VARNISH.has(marker.type)) return this.handOn(raw, sink);

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PageScanner, type ScanOptions } from '../../src/html/scan-page.js';
 import type { Edge } from '../../src/config/types.js';
 import { startGateway } from '../helpers/gateway.js';
-import { listen, type TestServer } from '../helpers/servers.js';
+import { listen, request, type TestServer } from '../helpers/servers.js';
 import { riskyPage, scanChecked, splitAt } from '../html/scan-harness.js';
 
 const CAP = 128 * 1024;
@@ -57,6 +57,11 @@ beforeAll(async () => {
   upstream = await listen((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname.startsWith('/f/')) return res.end(`[${url.pathname}]`);
+    if (url.pathname === '/element') {
+      // A selected element of the given size, closed.
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end(`<body><header data-fragment="header">${'x'.repeat(Number(url.searchParams.get('size')))}</header><p>after</p></body>`);
+    }
     const opener = OPENERS[url.searchParams.get('opener') as Opener];
     const gzip = url.searchParams.has('gzip');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
@@ -93,9 +98,10 @@ afterAll(async () => {
  * A gateway whose pages run through the tokenizer: the header fragment has a selector and the
  * cart fragment absolute `assets` (a CDN, so asset URLs are rewritten), both local.
  */
-async function gatewayFor(edge: Edge | undefined) {
+async function gatewayFor(edge: Edge | undefined, overlay = true) {
   return startGateway({
     upstream: upstream.url,
+    overlay,
     maxMarkerSize: CAP,
     ...(edge ? { edge } : {}),
     fragments: {
@@ -162,6 +168,22 @@ describe('the browser keeps receiving a page past an unclosed marker (tokenizer 
       });
     });
   }
+});
+
+describe('a selected element larger than maxMarkerSize', () => {
+  it("is left as production's, the page whole, and the developer is told which fragment and key", { timeout: 60_000 }, async () => {
+    const gateway = await gatewayFor(undefined, false);
+    try {
+      const small = await request(`${gateway.url}/element?size=1000`);
+      expect(small.text).toBe('<body><header data-fragment="header">local header</header><p>after</p></body>');
+      const big = await request(`${gateway.url}/element?size=${4 * CAP}`);
+      expect(big.text).toBe(`<body><header data-fragment="header">${'x'.repeat(4 * CAP)}</header><p>after</p></body>`);
+      const state = JSON.parse((await request(`${gateway.url}/__mfe-dev/api/state`)).text) as { warnings: string[] };
+      expect(state.warnings).toContainEqual(expect.stringMatching(/^The element of fragment 'header' \(selector header\[data-fragment="header"\]\) in a page was larger than maxMarkerSize \(131072 bytes\).*Raise maxMarkerSize/));
+    } finally {
+      await gateway.close();
+    }
+  });
 });
 
 /**
