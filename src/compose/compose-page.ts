@@ -145,7 +145,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       // The bytes before the first fragment leave before any fragment request is even built.
       if (!writer.hasStarted && !start.holdForPrimary) writer.flush();
       if (marker.type === 'ssi-command') {
-        ssi ??= new SsiDocument(ssiEnv(engine, site), ctx.pageUrl, (part) => writer.push(track(part)), true, track);
+        ssi ??= new SsiDocument(ssiEnv(engine, site), ctx.pageUrl, (part, held) => writer.push(track(part), held), true, track);
         ssi.command(marker.command, raw);
       } else if (ssi) {
         ssi.content(raw, () => replacePageMarker(marker, raw));
