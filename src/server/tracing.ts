@@ -24,16 +24,20 @@ interface SpanFactory {
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-/** Random ids from a pool refilled 4 KiB at a time (one `randomBytes` call per ~500 ids, not one per id). */
-let pool = randomBytes(4096);
+/**
+ * Random ids from a pool of 4 KiB, kept as hex text: one `randomBytes` call per ~500 ids, and an
+ * id is a slice of that text (no conversion per id).
+ */
+const POOL_BYTES = 4096;
+let pool = randomBytes(POOL_BYTES).toString('hex');
 let used = 0;
 function hex(bytes: number): string {
-  if (used + bytes > pool.length) {
-    pool = randomBytes(4096);
+  if (used + bytes > POOL_BYTES) {
+    pool = randomBytes(POOL_BYTES).toString('hex');
     used = 0;
   }
   used += bytes;
-  return pool.toString('hex', used - bytes, used);
+  return pool.slice(2 * (used - bytes), 2 * used);
 }
 
 async function otelSpans(): Promise<SpanFactory> {
