@@ -74,7 +74,7 @@ export interface Operations {
   track(req: IncomingMessage, res: ServerResponse): void;
   /** This request composes `page`: its log line waits for the page's fragments. */
   pageOf(res: ServerResponse, page: PageInfo): void;
-  /** Loads prom-client (in `dev` after the ready line; in `serve` before listening). */
+  /** Loads prom-client (in `serve` at start; in `dev` at the first scrape of the metrics). */
   start(): Promise<void>;
   /** Upstream answered a request: no need to probe it for readiness. */
   upstreamAnswered(): void;
@@ -112,6 +112,8 @@ export function createOperations(options: OperationsOptions): Operations {
     });
   };
 
+  const start = () => (starting ??= createInstruments(options.events).then((created) => void (instruments = created)));
+
   const writeLog = (req: IncomingMessage, entry: Pending, status: number, ms: number) => {
     if (entry.logged) return;
     entry.logged = true;
@@ -146,17 +148,18 @@ export function createOperations(options: OperationsOptions): Operations {
         return true;
       }
       if (path === METRICS_PATH) {
-        if (!instruments) return send(res, 503, 'metrics are starting\n'), true;
-        const registry = instruments.registry;
-        void registry.metrics().then(
-          (text) => send(res, 200, text, registry.contentType),
+        // In dev the metrics start with the first scrape: a gateway nobody scrapes pays nothing for them.
+        void start().then(
+          () => instruments!.registry.metrics().then((text) => send(res, 200, text, instruments!.registry.contentType)),
           () => send(res, 500, 'metrics failed\n'),
-        );
+        ).catch(() => send(res, 500, 'metrics failed\n'));
         return true;
       }
       return false;
     },
     track(req, res) {
+      // Nothing to count or log (dev before any scrape): no listener, no record per request.
+      if (!instruments && !options.jsonLogs) return;
       const entry: Pending = { started: performance.now() };
       if (options.jsonLogs) pending.set(res, entry);
       res.once('close', () => {
@@ -180,9 +183,8 @@ export function createOperations(options: OperationsOptions): Operations {
       byPage.set(page, res);
     },
     start() {
-      starting ??= createInstruments(options.events).then((created) => void (instruments = created));
       if (options.probeAtStart) probeUpstream();
-      return starting;
+      return start();
     },
     upstreamAnswered() {
       upstreamUp = true;
