@@ -85,5 +85,6 @@ try {
   }
 } finally {
   await fixture.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  if (!process.env.KEEP_GC_LOGS) fs.rmSync(dir, { recursive: true, force: true });
+  else console.log(`logs in ${dir}`);
 }
