@@ -51,7 +51,7 @@ export async function runReplay(options: ReplayCommandOptions): Promise<number> 
 
   const agents = createAgents();
   // Replay waits for a free slot rather than skip: --concurrency is its bound.
-  const monitor = new ShadowMonitor({ agents, settings: (name) => ({ ...shadowSettingsOf(config.fragments.get(name)), maxInFlight: Infinity }) });
+  const monitor = new ShadowMonitor({ agents, settings: (name) => ({ ...shadowSettingsOf(config.fragments.get(name)), maxInFlight: Infinity }), maxWaitingComparisons: Infinity });
   const progress = progressPrinter(out, () => monitor.report('replay', config.upstream, [...shadowed]));
   try {
     const summary = await replay({ config, requests, shadowed, monitor, agents, rate: options.rate, concurrency: options.concurrency, onProgress: progress.update });
@@ -69,6 +69,7 @@ export async function runReplay(options: ReplayCommandOptions): Promise<number> 
     return 0;
   } finally {
     destroyAgents(agents);
+    await monitor.close();
   }
 }
 

@@ -37,6 +37,8 @@ export interface ComposePageOptions extends PageContextOptions {
   assetPrefixes?: readonly string[];
   /** Bytes held for an open marker before they are sent on as text (`maxMarkerSize`). */
   maxMarkerBytes?: number;
+  /** Told a warning for the terminal and the dev page (printed once per distinct text). */
+  warn?: (message: string) => void;
   /** Whether the client can receive trailers (HTTP/1.1). */
   trailers: boolean;
   /**
@@ -117,6 +119,15 @@ export function composePage(options: ComposePageOptions): Promise<void> {
   }
 
   const scanner = new PageScanner(scanOptions, {
+    gaveUp: (marker) => {
+      // A fragment's element too big to hold: production's stays, and the developer is told why
+      // (in words from the config only, so the warning is given once, whatever the page).
+      const fragment = marker.type === 'element' ? selectorByKey.get(marker.selector) : undefined;
+      if (!fragment) return;
+      options.warn?.(
+        `The element of fragment '${fragment.name}' (selector ${fragment.selector}) in a page was larger than maxMarkerSize (${options.maxMarkerBytes} bytes), so production's element was kept there. Raise maxMarkerSize in the config to replace it.`,
+      );
+    },
     bytes: (chunk) => (ssi ? ssi.content(chunk) : pipePending ? pipeBefore(chunk) : writer.push(chunk)),
     marker: (marker, raw) => {
       if (marker.type === 'tailor' && ctx.rules.tailorPipe) {
@@ -134,7 +145,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       // The bytes before the first fragment leave before any fragment request is even built.
       if (!writer.hasStarted && !start.holdForPrimary) writer.flush();
       if (marker.type === 'ssi-command') {
-        ssi ??= new SsiDocument(ssiEnv(engine, site), ctx.pageUrl, (part) => writer.push(track(part)), true, track);
+        ssi ??= new SsiDocument(ssiEnv(engine, site), ctx.pageUrl, (part, held) => writer.push(track(part), held), true, track);
         ssi.command(marker.command, raw);
       } else if (ssi) {
         ssi.content(raw, () => replacePageMarker(marker, raw));

@@ -57,7 +57,11 @@ export class OrderedWriter {
     this.hooks.onBackpressure?.(pause);
   }
 
-  push(part: Buffer | Promise<Buffer>): void {
+  /**
+   * `held`, for a promise: bytes of the page it already holds (SSI content queued while an
+   * include is awaited); they count against `maxQueuedBytes` until it resolves.
+   */
+  push(part: Buffer | Promise<Buffer>, held = 0): void {
     if (Buffer.isBuffer(part)) {
       if (part.length > 0) {
         this.queue.push({ ready: true, value: part });
@@ -68,17 +72,23 @@ export class OrderedWriter {
     }
     const slot: Slot = { ready: false, value: undefined };
     this.queue.push(slot);
+    if (held > 0) {
+      this.queuedBytes += held;
+      if (this.queuedBytes > this.maxQueuedBytes) this.updatePause();
+    }
     part.then(
       (value) => {
         if (this.aborted) return;
         slot.value = value;
         slot.ready = true;
-        this.queuedBytes += value.length;
+        this.queuedBytes += value.length - held;
         this.scheduleFlush();
       },
       () => {
         // Resolvers never reject (failures become fallbacks); be safe anyway.
+        if (this.aborted) return;
         slot.ready = true;
+        this.queuedBytes -= held;
         this.scheduleFlush();
       },
     );

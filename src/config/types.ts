@@ -242,9 +242,11 @@ export interface UserConfig {
   maxFragmentSize?: number;
   /**
    * The most bytes of a page held back while a marker in it is still open (an unclosed quote in
-   * a tag, `<div ` without `>`, an unclosed `<esi:remove>`, `<fragment>` or `<!--esi`). Past it the
-   * held bytes are sent on as the text they are and the page keeps streaming, so a stray quote
-   * never holds the rest of a page in memory or keeps it from the browser.
+   * a tag, `<div ` without `>`, an unclosed `<esi:remove>`, `<fragment>` or `<!--esi`, a fragment's
+   * `selector` element not yet closed). Past it the held bytes are sent on as the text they are
+   * and the page keeps streaming, so a stray quote never holds the rest of a page in memory or
+   * keeps it from the browser. A `selector` element larger than this is left as production's (a
+   * warning names the fragment): raise it for fragments whose element is that big.
    * @default 1048576 (1 MiB)
    */
   maxMarkerSize?: number;

@@ -88,6 +88,14 @@ const OPEN_IMPLIES_CLOSE = new Map<string, ReadonlySet<string>>([
 ]);
 
 const FOREIGN_ROOTS = new Set(['svg', 'math']);
+
+/**
+ * How deep the tree gets, as in Chromium's HTML parser (`kMaximumHTMLParserDOMTreeDepth`):
+ * an element opened deeper is a child of the element at this depth. So a selector is tested
+ * against at most this many ancestors, and a page of endlessly nested unclosed tags costs time
+ * in proportion to its length, not its square.
+ */
+export const MAX_TREE_DEPTH = 512;
 const HTML_INTEGRATION = new Set(['foreignobject', 'desc', 'title', 'annotation-xml', 'mi', 'mo', 'mn', 'ms', 'mtext']);
 
 const NO_ATTRIBUTES: readonly (string | null)[] = [];
@@ -154,7 +162,7 @@ export class ElementStack {
     selfClosingSyntax: boolean,
     test: boolean,
   ): { selector: string | null; pushed: boolean } {
-    const parent = this.stack.length > 0 ? this.stack[this.stack.length - 1] : null;
+    const parent = this.stack.length > 0 ? this.stack[Math.min(this.stack.length, MAX_TREE_DEPTH) - 1] : null;
     const inForeign = parent !== null && parent.foreign;
     const foreign = FOREIGN_ROOTS.has(name) || (inForeign && !HTML_INTEGRATION.has(name));
     const element = new ScanElement(name, parent, foreign, attributes ?? NO_ATTRIBUTES);

@@ -37,6 +37,11 @@ export interface ScanSink {
   bytes(chunk: Buffer): void;
   /** A marker; `raw` is exactly the source bytes of its range (empty for body-end). `start`/`end` are absolute byte offsets in the page. */
   marker(marker: Marker, raw: Buffer, start: number, end: number): void;
+  /**
+   * A marker still open held more than `maxHeldBytes` and was given up: its bytes leave as plain
+   * bytes (so an element is left as it is, an include not made). `held`: the bytes it had then.
+   */
+  gaveUp?(marker: Marker, held: number): void;
 }
 
 export type ScanPart = Buffer | { marker: Marker; raw: Buffer; start: number; end: number };

@@ -27,6 +27,8 @@ export interface Settings {
   readonly selectors: readonly CompiledSelector[] | null;
   readonly prefixes: readonly string[] | null;
   readonly bodyEnd: boolean;
+  /** The most bytes held for a marker still open, after a write (Infinity: no limit). */
+  readonly maxHeld: number;
 }
 
 /** Where a scan starts: offset in the page, open elements, whether `</body>` was reported. */
@@ -66,6 +68,7 @@ export class ScanCore implements TokenizerCallbacks {
   private readonly elements: ElementStack | null;
   private readonly prefixes: readonly string[] | null;
   private readonly bodyEnd: boolean;
+  private readonly maxHeld: number;
   private bodyEndDone: boolean;
   private readonly emitBytes: (chunk: Buffer) => void;
 
@@ -115,6 +118,7 @@ export class ScanCore implements TokenizerCallbacks {
     this.elements = settings.selectors ? new ElementStack(settings.selectors, resume.stack ?? []) : null;
     this.prefixes = settings.prefixes;
     this.bodyEnd = settings.bodyEnd;
+    this.maxHeld = settings.maxHeld;
     this.bodyEndDone = resume.bodyEndDone;
     this.neverClosed = resume.neverClosed ?? new Set();
     this.emitBytes = (chunk) => sink.bytes(chunk);
@@ -122,20 +126,66 @@ export class ScanCore implements TokenizerCallbacks {
     this.tokenizer = new Tokenizer({ decodeEntities: false }, this);
   }
 
-  write(chunk: Buffer): void {
-    if (chunk.length === 0) return;
+  /**
+   * Reads `chunk`. Returns where a new core must take over when a token still being read (a tag,
+   * a comment that may be a marker, a close tag's `>`) held more than `maxHeld` bytes: they were
+   * handed on as text, and the page is read afresh after them (see `giveUp`).
+   */
+  write(chunk: Buffer): Resume | null {
+    if (chunk.length === 0) return null;
     this.window.push(chunk);
     this.chunkStart = this.window.end - chunk.length;
     this.chunkText = chunk.toString('latin1');
     this.tokenizer.write(this.chunkText);
     if (this.pendingName !== null) this.resolvePending();
+    this.emitTo(this.safePoint());
+    const restart = this.window.end - this.emitted > this.maxHeld ? this.giveUp(this.maxHeld) : null;
+    this.window.release(this.emitted);
+    return restart;
+  }
+
+  /** Gives up whatever is held now (see `giveUp`); returns where a new core must take over, if it must. */
+  release(): Resume | null {
+    const restart = this.giveUp(0);
+    this.window.release(this.emitted);
+    return restart;
+  }
+
+  /** Where the bytes that may still belong to a marker start: everything before it can leave. */
+  private safePoint(): number {
     let safe = this.capture !== NONE ? this.captureStart : this.tokenStart;
     if (this.capture === NONE && this.tagStart < 0 && this.pendingName === null) {
       // A plain comment still being read leaves as it comes (once released, it stays so).
       if (safe < this.emitted || this.inPlainComment(safe)) safe = this.window.end;
     }
-    this.emitTo(safe);
-    this.window.release(this.emitted);
+    return safe;
+  }
+
+  /**
+   * More than `limit` bytes are held: the open marker is given up, its bytes leave as the
+   * text they are (as an edge treats an unterminated construct), and scanning goes on. A capture
+   * (an element, a paired include or block, an import map) just ends: the tokenizer goes on
+   * where it is (inside a `<script>`, the rest of it stays script). A token still being read
+   * cannot be left half-read, so the tokenizer is replaced: the caller starts a new core at
+   * the returned place, in text, with the open elements as they are.
+   */
+  private giveUp(limit: number): Resume | null {
+    if (this.capture !== NONE) {
+      if (this.captureMarker) this.sink.gaveUp?.(this.captureMarker, this.window.end - this.captureStart);
+      this.capture = NONE;
+      this.captureMarker = null;
+      this.captureStack = null;
+      this.nestedOpens = [];
+      this.emitTo(this.safePoint());
+    }
+    if (this.window.end - this.emitted <= limit) return null;
+    this.emitTo(this.window.end);
+    return {
+      base: this.base + this.window.end,
+      stack: this.elements?.snapshot() ?? null,
+      bodyEndDone: this.bodyEndDone,
+      neverClosed: this.neverClosed,
+    };
   }
 
   /** Ends the scan; returns what must be scanned again after an unclosed paired tag, if anything. */

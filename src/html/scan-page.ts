@@ -3,6 +3,7 @@ import { IncludeScanner } from './include-scanner.js';
 import { NginxSsiScanner } from './nginx-ssi-scan.js';
 import type { ScanPart, ScanSink } from './markers.js';
 import { ScanCore, type Settings } from './scan-core.js';
+import { VarnishEsiScanner } from './varnish-esi.js';
 import { VarnishPageScanner } from './varnish-scan.js';
 
 /**
@@ -15,6 +16,8 @@ import { VarnishPageScanner } from './varnish-scan.js';
  * What is held back: a tag or comment not yet complete at the end of a chunk (it may be a
  * marker), and a marker being captured (an element, `<esi:remove>`, a paired `<esi:include>` or
  * `<fragment>`, an import map's content). Everything else leaves in the `write` call it came in.
+ * With `maxHeldBytes`, never more than that after a write, on every path: past it, what is held
+ * leaves as plain bytes and scanning goes on after it.
  *
  * Not markers: anything inside `<script>`, `<style>`, `<title>`, `<textarea>` and `<xmp>` (the
  * tokenizer's raw-text elements), except an import map's content; anything inside another
@@ -87,11 +90,12 @@ export class PageScanner {
       const { selectors, prefixes, bodyEnd } = this.settings;
       const needsInner = selectors !== null || prefixes !== null || bodyEnd;
       const inner = needsInner ? (stage: ScanSink) => new PageScanner({ ...options, ssi: 'html' }, stage) : undefined;
-      this.varnish = new VarnishPageScanner(sink, inner, (outer) => new NginxSsiScanner(outer, options.maxHeldBytes));
+      this.varnish = new VarnishPageScanner(sink, inner, (outer) => new NginxSsiScanner(outer, options.maxHeldBytes), options.maxHeldBytes);
     } else if (options.esi === 'varnish') {
       const { selectors, prefixes, bodyEnd } = this.settings;
       const needsInner = selectors !== null || prefixes !== null || bodyEnd;
-      this.varnish = new VarnishPageScanner(sink, needsInner ? (inner) => new PageScanner({ ...options, esi: 'html' }, inner) : undefined);
+      const inner = needsInner ? (stage: ScanSink) => new PageScanner({ ...options, esi: 'html' }, stage) : undefined;
+      this.varnish = new VarnishPageScanner(sink, inner, (outer) => new VarnishEsiScanner(outer, options.maxHeldBytes), options.maxHeldBytes);
     } else if (this.settings.selectors === null && this.settings.prefixes === null && !options.forceTokenizer) {
       this.fast = new IncludeScanner(this.settings.bodyEnd, sink, options.maxHeldBytes);
     } else {
@@ -99,11 +103,28 @@ export class PageScanner {
     }
   }
 
+  /** Feeds the tokenizer; a core that gave up a token still being read is replaced by a fresh one. */
+  private feed(chunk: Buffer): void {
+    const restart = this.core!.write(chunk);
+    if (restart !== null) this.core = new ScanCore(this.settings, this.sink, restart);
+  }
+
   write(chunk: Buffer): void {
     if (this.ended) throw new Error('PageScanner.write() was called after end(): create a new scanner for each page.');
     if (this.varnish) this.varnish.write(chunk);
     else if (this.fast) this.fast.write(chunk);
-    else this.core!.write(chunk);
+    else this.feed(chunk);
+  }
+
+  /**
+   * Gives up every marker open now: what is held leaves as plain bytes and scanning goes on, as
+   * past `maxHeldBytes`. For a stage around this scanner whose own held bytes share the cap.
+   */
+  release(): void {
+    if (this.ended || this.varnish) return;
+    if (this.fast) return this.fast.release();
+    const restart = this.core!.release();
+    if (restart !== null) this.core = new ScanCore(this.settings, this.sink, restart);
   }
 
   /** Flushes everything; an unterminated tag or comment at the end is plain bytes. */
@@ -117,7 +138,7 @@ export class PageScanner {
     let rescan = this.core!.finish();
     while (rescan !== null) {
       this.core = new ScanCore(this.settings, this.sink, rescan);
-      this.core.write(rescan.tail);
+      this.feed(rescan.tail);
       rescan = this.core.finish();
     }
   }
@@ -166,6 +187,11 @@ function resolveSettings(options: ScanOptions): Settings {
     });
   }
   const prefixes = (options.assetPrefixes ?? []).filter((prefix) => prefix.length > 0);
-  return { selectors, prefixes: prefixes.length > 0 ? prefixes : null, bodyEnd: options.bodyEnd === true };
+  return {
+    selectors,
+    prefixes: prefixes.length > 0 ? prefixes : null,
+    bodyEnd: options.bodyEnd === true,
+    maxHeld: options.maxHeldBytes ?? Infinity,
+  };
 }
 

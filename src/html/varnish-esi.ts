@@ -26,6 +26,12 @@ import type { Marker, ScanSink } from './markers.js';
  * marker per include (its range: the dropped bytes before it, tag included) and an
  * `esi-remove` marker for every other dropped range, so every byte is in exactly one part.
  * Input may come in any chunking; the result does not depend on it.
+ *
+ * Bounded by `maxHeld` (the gateway's `maxMarkerSize`): dropped bytes waiting for the next
+ * include (an unclosed `<esi:remove>` drops the rest of the page) leave as removals in pieces,
+ * a `src` longer than that gives up its tag as Varnish gives up a tag it cannot parse, and the
+ * bytes held after an `<!--esi` opener while no ESI is found leave as they came (the opener
+ * kept, as in a body without ESI).
  */
 
 type State =
@@ -84,11 +90,16 @@ export class VarnishEsiScanner {
   private src: string | undefined;
   /** Dropped bytes not yet handed on (they become the range of the next include or removal). */
   private skipped: Buffer[] = [];
+  private skippedBytes = 0;
   /** Everything since an `<!--esi` opener while no ESI was found yet (it may have to stay). */
   private held: Held[] | undefined;
+  private heldBytes = 0;
   private offset = 0;
 
-  constructor(sink: ScanSink) {
+  constructor(
+    sink: ScanSink,
+    private readonly maxHeld = Infinity,
+  ) {
     this.sink = sink;
   }
 
@@ -100,6 +111,23 @@ export class VarnishEsiScanner {
     this.parse();
     // What Varnish decides at the end of each piece of input: an ESI tag or removal in progress is dropped.
     if (this.p > this.verP && (this.inEsiTag || this.remove)) this.mark('skip');
+    if (this.heldBytes + this.skippedBytes + this.buf.length - this.verP > this.maxHeld) {
+      this.flushSkipped();
+      if (this.held) this.deliverHeld();
+    }
+    if (this.attrValue !== undefined && this.attrValue.length > this.maxHeld) {
+      this.attrValue = undefined;
+      this.src = undefined;
+      this.state = 'tagError';
+    }
+  }
+
+  /** No ESI found yet and too much held after an `<!--esi` opener: it all leaves as it came. */
+  private deliverHeld(): void {
+    const held = this.held!;
+    this.held = undefined;
+    this.heldBytes = 0;
+    for (const part of held) this.deliver({ bytes: part.bytes, mark: 'verbatim' });
   }
 
   end(): void {
@@ -111,9 +139,10 @@ export class VarnishEsiScanner {
     this.flushSkipped();
     if (this.held) {
       // No ESI after all: the body is delivered as it came, the `<!--esi` opener included.
+      if (!this.esiFound) return this.deliverHeld();
       const held = this.held;
       this.held = undefined;
-      for (const part of held) this.deliver(this.esiFound ? part : { bytes: part.bytes, mark: 'verbatim' });
+      for (const part of held) this.deliver(part);
     }
   }
 
@@ -426,6 +455,7 @@ export class VarnishEsiScanner {
       // Only an `<!--esi` opener is dropped before any ESI is found: hold on, it may have to stay.
       if (!this.esiFound && !this.held) this.held = [];
       this.skipped.push(bytes);
+      this.skippedBytes += bytes.length;
       return;
     }
     this.emit({ bytes, mark });
@@ -434,6 +464,7 @@ export class VarnishEsiScanner {
   private takeSkipped(): Buffer {
     const bytes = this.skipped.length === 1 ? this.skipped[0] : Buffer.concat(this.skipped);
     this.skipped = [];
+    this.skippedBytes = 0;
     return bytes;
   }
 
@@ -446,10 +477,12 @@ export class VarnishEsiScanner {
     if (this.held) {
       if (!this.esiFound) {
         this.held.push(part);
+        this.heldBytes += part.bytes.length;
         return;
       }
       const held = this.held;
       this.held = undefined;
+      this.heldBytes = 0;
       for (const h of held) this.deliver(h);
     }
     this.deliver(part);

@@ -11,6 +11,8 @@ import { VarnishEsiScanner } from './varnish-esi.js';
 export interface Stage {
   write(chunk: Buffer): void;
   end(): void;
+  /** Gives up every marker held open now: its bytes leave as plain bytes (see scan-page.ts). */
+  release?(): void;
 }
 
 const NOT_VARNISH = new Set<Marker['type']>(['ssi', 'ssi-command', 'esi-include', 'esi-remove', 'esi-block', 'esi-comment', 'tailor']);
@@ -23,21 +25,47 @@ export class VarnishPageScanner implements Stage {
   /** Copied bytes given to the inner scanner so far, and handed on by it so far. */
   private copied = 0;
   private handed = 0;
+  /** Bytes written to this stage, and bytes handed to the sink (as bytes or a marker's raw). */
+  private written = 0;
+  private out = 0;
 
   private readonly sink: ScanSink;
 
-  /** `makeOuter`: the edge's reading of the page (Varnish's ESI by default; nginx's SSI for `edge: 'nginx'`). */
-  constructor(sink: ScanSink, makeInner?: (sink: ScanSink) => Stage, makeOuter: (sink: ScanSink) => Stage = (outer) => new VarnishEsiScanner(outer)) {
-    this.sink = sink;
+  /**
+   * `makeOuter`: the edge's reading of the page (Varnish's ESI by default; nginx's SSI for
+   * `edge: 'nginx'`). `maxHeld`: the most bytes of the page held after a write, by both readings
+   * and the edge's parts waiting between them together; past it the inner reading gives up what
+   * it holds (the outer one keeps to the cap by itself).
+   */
+  constructor(
+    sink: ScanSink,
+    makeInner?: (sink: ScanSink) => Stage,
+    makeOuter: (sink: ScanSink) => Stage = (outer) => new VarnishEsiScanner(outer),
+    private readonly maxHeld = Infinity,
+  ) {
     if (!makeInner) {
+      this.sink = sink;
       this.esi = makeOuter(sink);
       return;
     }
+    const given = sink;
+    // What leaves is counted, for the cap.
+    sink = this.sink = {
+      bytes: (chunk) => {
+        this.out += chunk.length;
+        given.bytes(chunk);
+      },
+      marker: (marker, raw, start, end) => {
+        this.out += raw.length;
+        given.marker(marker, raw, start, end);
+      },
+    };
     this.inner = makeInner({
+      gaveUp: given.gaveUp?.bind(given),
       bytes: (chunk) => this.handOn(chunk, sink),
       marker: (marker, raw, start, end) => {
         if (NOT_VARNISH.has(marker.type)) return this.handOn(raw, sink);
-        this.release(start, sink);
+        this.releaseWaiting(start, sink);
         sink.marker(marker, raw, start, end);
         // What Varnish put inside a selected element goes with the element.
         while (this.waiting.length > 0 && this.waiting[0].at < end) this.waiting.shift();
@@ -51,20 +79,23 @@ export class VarnishPageScanner implements Stage {
       },
       marker: (marker, raw, start, end) => {
         this.waiting.push({ at: this.copied, marker, raw, start, end });
-        this.release(this.handed, sink);
+        this.releaseWaiting(this.handed, sink);
       },
     });
   }
 
   write(chunk: Buffer): void {
     this.esi.write(chunk);
+    if (!this.inner) return;
+    this.written += chunk.length;
+    if (this.written - this.out > this.maxHeld) this.inner.release?.();
   }
 
   end(): void {
     this.esi.end();
     if (!this.inner) return;
     this.inner.end();
-    this.release(Infinity, this.sink);
+    this.releaseWaiting(Infinity, this.sink);
   }
 
   /** Bytes from the inner scanner, with Varnish's parts put back where they were. */
@@ -75,14 +106,14 @@ export class VarnishPageScanner implements Stage {
       if (cut > 0) sink.bytes(rest.subarray(0, cut));
       rest = rest.subarray(cut);
       this.handed += cut;
-      this.release(this.handed, sink);
+      this.releaseWaiting(this.handed, sink);
     }
     if (rest.length > 0) sink.bytes(rest);
     this.handed += rest.length;
   }
 
   /** Varnish's parts whose place is at or before `at`. */
-  private release(at: number, sink: ScanSink): void {
+  private releaseWaiting(at: number, sink: ScanSink): void {
     while (this.waiting.length > 0 && this.waiting[0].at <= at) {
       const part = this.waiting.shift()!;
       sink.marker(part.marker, part.raw, part.start, part.end);

@@ -125,6 +125,7 @@ export function createPageResponder(options: PageResponderOptions) {
       includePolicy: state.includePolicy,
       maxFragmentBytes: state.config.maxFragmentSize,
       maxMarkerBytes: state.config.maxMarkerSize,
+      warn: (message) => options.logger.warnOnce(message, { key: 'maxMarkerSize' }),
       edge: state.config.edge,
       diagnostics: state.config.diagnostics,
       // Prepared in place before the page request left: what production received.

@@ -24,7 +24,7 @@ export interface ShadowService {
   report(): ShadowReportJson;
   /** Resolves once every comparison started so far has finished. */
   idle(): Promise<void>;
-  /** Waits for the request log's pending lines. */
+  /** Waits for the request log's pending lines; lets go of the comparison worker. */
   close(): Promise<void>;
 }
 
@@ -72,7 +72,7 @@ export function createShadowService({ config, events, logger, agents, terminal =
     },
     idle: () => monitor.idle(),
     async close() {
-      await Promise.all(logs.map((l) => l.close()));
+      await Promise.all([...logs.map((l) => l.close()), monitor.close()]);
     },
   };
 }

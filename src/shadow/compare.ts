@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { factsOf, parseForComparison, withoutNoise, type DocumentIgnores } from '../html/comparable-document.js';
 import type { NoiseBook } from './noise.js';
+import { extractElement } from './page-fragments.js';
 import { diffDocuments, type StructuralDiff } from './structural-diff.js';
 
 /**
@@ -68,9 +69,18 @@ export interface CompareInput {
    * page (its headers are the page's, not the fragment's). @default true
    */
   headers?: boolean;
+  /**
+   * Production's sides are composed pages: what is compared is the first element this CSS
+   * selector matches in them (none: an empty document). Done here, so that scanning a big page
+   * is part of the comparison (and off the request thread with it).
+   */
+  extract?: string;
 }
 
-export function compareResponses({ fragment, path, prod, calibration, local, ignores, ignoredHeaders = [], noise, headers = true }: CompareInput): Comparison {
+export function compareResponses(input: CompareInput): Comparison {
+  const { fragment, path, calibration: asked, local, ignores, ignoredHeaders = [], noise, headers = true, extract } = input;
+  const prod = extract === undefined ? input.prod : extracted(input.prod, extract);
+  const calibration = extract === undefined || !asked ? asked : extracted(asked, extract);
   const prodLines = parseForComparison(prod.body, ignores);
   const localLines = parseForComparison(local.body, ignores);
   const prodFacts = responseFacts(prod);
@@ -96,6 +106,11 @@ export function compareResponses({ fragment, path, prod, calibration, local, ign
   }
   const diff = diffDocuments(withoutNoise(prodLines, known), withoutNoise(localLines, known));
   return { identical: fields.length === 0 && diff.hunks.length === 0, fields, diff };
+}
+
+/** A composed page's answer narrowed to the fragment's element (none found: an empty document). */
+function extracted(response: SideResponse, selector: string): SideResponse {
+  return { ...response, body: extractElement(response.body, selector) ?? '' };
 }
 
 /** Directives only a "never cache this" answer has (`no-store`, `no-cache`, `max-age=0`…). */

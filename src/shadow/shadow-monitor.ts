@@ -6,7 +6,6 @@ import type { SideResponse } from './compare.js';
 import type { DocumentIgnores } from '../html/comparable-document.js';
 import { fetchSide, SideFailure } from './fetch-side.js';
 import { NoiseBook } from './noise.js';
-import { extractElement } from './page-fragments.js';
 import { ShadowStats, type ShadowOutcome, type ShadowRecord, type ShadowReportJson } from './stats.js';
 
 /** The comparison (HTML parser, css-select, jsdiff) loads with the first shadowed fragment, not at start-up. */
@@ -78,6 +77,11 @@ export interface ShadowMonitorOptions {
   calibrate?: boolean;
   /** Differences and failures kept. @default 50 */
   keepRecent?: number;
+  /**
+   * Big comparisons that may wait for the comparison worker; past it one is skipped (`busy`).
+   * Replay passes Infinity: its `--concurrency` bounds it. @default 16
+   */
+  maxWaitingComparisons?: number;
 }
 
 /** Largest production page read for a pre-composed fragment's element. */
@@ -94,6 +98,9 @@ export class ShadowMonitor {
   private readonly stats: ShadowStats;
   private readonly inFlight = new Map<string, number>();
   private readonly running = new Set<Promise<unknown>>();
+  /** Lets go of the comparison worker (taken with the first comparison). */
+  private releaseWorker: (() => Promise<void>) | undefined;
+  private closed = false;
 
   constructor(private readonly options: ShadowMonitorOptions) {
     this.stats = new ShadowStats(options.keepRecent);
@@ -133,6 +140,12 @@ export class ShadowMonitor {
     return done;
   }
 
+  /** Lets go of the comparison worker: the last user's close terminates it (comparisons still running there fail). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.releaseWorker?.();
+  }
+
   /** Comparisons running now, per fragment. */
   inFlightCount(fragment: string): number {
     return this.inFlight.get(fragment) ?? 0;
@@ -147,13 +160,14 @@ export class ShadowMonitor {
     return this.stats.report(source, upstream, (name) => this.noise.countFor(name), names);
   }
 
-  private async compare(job: ShadowJob, settings: ShadowSettings): Promise<ShadowOutcome> {
+  private async compare(job: ShadowJob, settings: ShadowSettings): Promise<ShadowOutcome | 'skipped'> {
     const { agents, calibrate = true } = this.options;
     const localHeaders = { ...job.headers };
     if (!settings.cookies) delete localHeaders.cookie;
     const ask = (url: URL, headers: http.OutgoingHttpHeaders, maxBytes?: number) => fetchSide({ url, headers, timeoutMs: job.timeoutMs, agents, maxBytes });
-    // A whole page is only scanned for the element (fast); the element alone is parsed.
-    const askProd = () => ask(job.prodUrl, job.headers, job.extract ? PAGE_MAX_BYTES : undefined).then((response) => (job.extract ? extracted(response, job.extract) : response));
+    // A whole page is only scanned for the element, as part of the comparison (off the request
+    // thread when big); the element alone is parsed.
+    const askProd = () => ask(job.prodUrl, job.headers, job.extract ? PAGE_MAX_BYTES : undefined);
     const [prod, calibration, local] = await Promise.allSettled([
       askProd(),
       calibrate ? askProd() : Promise.resolve(undefined),
@@ -182,20 +196,32 @@ export class ShadowMonitor {
       this.finish(job, 'failed', prodMs, localMs, record('failed', { error }), error);
       return 'failed';
     }
-    const [{ compareOffThread }, { diffAsText }] = await loadComparison();
+    const [{ compareOffThread, useComparisonWorker, ComparisonBusy }, { diffAsText }] = await loadComparison();
+    if (!this.closed) this.releaseWorker ??= useComparisonWorker();
     const compareWith = (calibrationAnswer: SideResponse | undefined) =>
-      compareOffThread({
-        fragment: job.fragment,
-        path: job.prodUrl.pathname,
-        prod: prod.value,
-        calibration: calibrationAnswer,
-        local: local.value,
-        ignores: settings.ignores,
-        ignoredHeaders: settings.headers,
-        noise: this.noise,
-        headers: !job.extract,
-      });
-    let comparison = await compareWith(calibration.status === 'fulfilled' ? (calibration.value as SideResponse | undefined) : undefined);
+      compareOffThread(
+        {
+          fragment: job.fragment,
+          path: job.prodUrl.pathname,
+          prod: prod.value,
+          calibration: calibrationAnswer,
+          local: local.value,
+          ignores: settings.ignores,
+          ignoredHeaders: settings.headers,
+          noise: this.noise,
+          headers: !job.extract,
+          ...(job.extract !== undefined && { extract: job.extract }),
+        },
+        this.options.maxWaitingComparisons,
+      );
+    let comparison;
+    try {
+      comparison = await compareWith(calibration.status === 'fulfilled' ? (calibration.value as SideResponse | undefined) : undefined);
+    } catch (error) {
+      if (!(error instanceof ComparisonBusy)) throw error;
+      this.stats.skipped(job.fragment, 'busy');
+      return 'skipped';
+    }
     // One pair of production answers can agree by chance on a value that changes on every render
     // ("rendered in 3 ms" twice): while a path has few calibrations, a difference is only
     // reported after production was asked again and the difference held.
@@ -241,11 +267,6 @@ export class ShadowMonitor {
 /** Said beside a difference when the page's request had cookies the local service was not sent. */
 export function cookieHint(fragment: string): string {
   return `the local service was asked without the browser's cookies (shadow requests send none to it unless \`compare.cookies\` is true for '${fragment}'), so a difference that depends on the session (a greeting, a cart) may come from that`;
-}
-
-/** A composed page's answer narrowed to the fragment's element (none found: an empty document). */
-function extracted(response: SideResponse, selector: string): SideResponse {
-  return { ...response, body: extractElement(response.body, selector) ?? '' };
 }
 
 function reasonOf(error: unknown): string {

@@ -9,8 +9,8 @@ import type { StructuralDiff } from './structural-diff.js';
  */
 export type ShadowOutcome = 'identical' | 'different' | 'failed';
 
-/** Why a shadow request was not made. */
-export type SkipReason = 'in-flight' | 'method';
+/** Why a shadow request was not made (`busy`: too many big comparisons already waited for the comparison worker). */
+export type SkipReason = 'in-flight' | 'method' | 'busy';
 
 export interface LatencyJson {
   /** Milliseconds, or null before the first sample. */
@@ -27,7 +27,7 @@ export interface FragmentShadowJson {
   different: number;
   /** Comparisons where a side gave no answer (refused, timed out, too large). */
   failed: number;
-  /** Shadow requests not made: more than `maxInFlight` in flight, or an unsafe method. */
+  /** Shadow requests not made or not compared: more than `maxInFlight` in flight, an unsafe method, or the comparison worker busy. */
   skipped: number;
   skippedBy: Record<SkipReason, number>;
   latency: { prod: LatencyJson; local: LatencyJson };
@@ -97,7 +97,7 @@ class FragmentStats {
   identical = 0;
   different = 0;
   failed = 0;
-  readonly skippedBy: Record<SkipReason, number> = { 'in-flight': 0, method: 0 };
+  readonly skippedBy: Record<SkipReason, number> = { 'in-flight': 0, method: 0, busy: 0 };
   readonly prod = new Samples();
   readonly local = new Samples();
   last: ShadowOutcome | null = null;
@@ -143,7 +143,7 @@ export class ShadowStats {
         identical: s.identical,
         different: s.different,
         failed: s.failed,
-        skipped: s.skippedBy['in-flight'] + s.skippedBy.method,
+        skipped: s.skippedBy['in-flight'] + s.skippedBy.method + s.skippedBy.busy,
         skippedBy: { ...s.skippedBy },
         latency: { prod: s.prod.json(), local: s.local.json() },
         noise: noiseCount(name),

@@ -39,7 +39,7 @@ export function renderShadowSection(report: ShadowReportJson): string {
 }
 
 function renderFragmentRow(f: FragmentShadowJson): string {
-  const skipped = f.skipped ? `${f.skipped}<br><small>${f.skippedBy['in-flight']} over the in-flight limit, ${f.skippedBy.method} unsafe method</small>` : '0';
+  const skipped = f.skipped ? `${f.skipped}<br><small>${f.skippedBy['in-flight']} over the in-flight limit, ${f.skippedBy.method} unsafe method${f.skippedBy.busy ? `, ${f.skippedBy.busy} with the comparison worker busy` : ''}</small>` : '0';
   return `<tr><td><code>${e(f.name)}</code></td><td class="n">${f.compared}</td><td class="n same">${f.identical}</td><td class="n ${f.different ? 'differs' : ''}">${f.different}</td><td class="n ${f.failed ? 'failed' : ''}">${f.failed}</td><td class="n">${skipped}</td><td class="n">${latency(f.latency.prod)}</td><td class="n">${latency(f.latency.local)}</td><td class="n">${f.noise}</td></tr>`;
 }
 

@@ -75,3 +75,18 @@ describe('scanners are linear in the page size', () => {
     }
   }
 });
+
+describe('selectors on endlessly nested elements', () => {
+  it('60,000 unclosed nested <div>s with a descendant selector: each tested against at most 512 ancestors (as Chromium builds the tree)', () => {
+    const n = 60_000;
+    const input = Buffer.from(`<body><section>${'<div class="b">'.repeat(n)}<div class="x">the one</div>${'</div>'.repeat(n)}</section></body>`);
+    const started = process.cpuUsage();
+    const { bytes, markers } = scanInChunks(input, { selectors: ['section div.x', '.a .b'] });
+    const used = process.cpuUsage(started);
+    expect(bytes).toBe(input.length);
+    // The element deep down is still inside the section (the tree's top is kept).
+    expect(markers).toEqual(['element']);
+    // Testing every ancestor of every element: 1.8 billion steps, minutes of CPU; capped, about a second.
+    expect((used.user + used.system) / 1e6).toBeLessThan(20);
+  }, 240_000);
+});

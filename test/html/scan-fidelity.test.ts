@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ScanOptions } from '../../src/html/scan-page.js';
-import { markersOf, scanChecked, show, splitAt, splitEvery, plantedPages, type Planted, includePlantables } from './scan-harness.js';
+import { markersOf, scanChecked, show, splitAt, splitEvery, plantedPages, type Planted, includePlantables, riskyPage } from './scan-harness.js';
 
 /**
  * The scanner must give back every byte it was given, in order, whatever the page and however
@@ -65,21 +65,6 @@ describe('real-world corpus (htmlparser-benchmark)', { timeout: 240_000 }, () =>
 
 // ---- generated input -----------------------------------------------------------------------
 
-const risky = [
-  '<', '>', '</', '/>', '<!', '<!-', '<!--', '-->', '--->', '--!>', '<?', '<![CDATA[', ']]>', '"', "'", '=', ' ', '\n', '&', '&amp;', '&#', '&#x',
-  '<!--#include virtual="/s" -->', '<!--# include file=\'/f\'-->', '<!--#include ', 'virtual="', '<!--esi ', '<!--esi<esi:include src=/e/>-->',
-  '<esi:include src="/a"/>', '<esi:include src=/b>', '</esi:include>', '<ESI:INCLUDE SRC="/c?x=1&amp;y=2" alt="/d"/>', '<esi:include ',
-  '<esi:remove>', '</esi:remove>', '<fragment src="/t" primary timeout=5>', '</fragment>', '<fragment src=/u/>', '<Fragment ',
-  '<script>', '</script>', '<script type="importmap">', '<style>', '</style>', '<textarea>', '</textarea>', '<title>', '</title>',
-  '<header id="h">', '</header>', '<div id=x>', '<div>', '</div>', '<p>', '</p>', '<li class=active>', '<ul>', '</ul>', '<br/>', '<img src="/i.png" srcset="/a 1x, https://b 2x">',
-  '<svg>', '</svg>', '<a href="https://x/">', '</a>', '</body>', '<body>', '</ body >', 'é', '日本', '\u{1f600}', 'plain text ',
-  '</div ', '</esi:remove x', '</fragment\n', '</esi:include ', '</script ', '<!--esi', '#include', 'esi ', '<!-- ', '--',
-];
-const riskyPiece = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom(...risky).map((s) => Buffer.from(s, 'utf8')) },
-  { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 6 }).map((a) => Buffer.from(a)) },
-);
-const riskyPage = fc.array(riskyPiece, { maxLength: 60 }).map((pieces) => Buffer.concat(pieces));
 const cuts = fc.array(fc.nat({ max: 2000 }), { maxLength: 25 });
 /** `SCAN_FUZZ=50 npx vitest run test/html/scan-fidelity` runs the properties 50 times longer. */
 const fuzz = Math.max(1, Number(process.env.SCAN_FUZZ) || 1);

@@ -28,8 +28,9 @@ export function splitEvery(input: Buffer, size: number): Buffer[] {
  * Scans `chunks` and checks the hard invariants on the way: every byte run and marker `raw`,
  * in call order, rebuilds the input; markers are in order, don't overlap, and `raw` is the
  * input at [start, end). Throws a descriptive error (cheaper than `expect` in big loops).
+ * `afterWrite` is told, after each write, how many bytes were written and handed on so far.
  */
-export function scanChecked(chunks: readonly Buffer[], options: ScanOptions = {}): Event[] {
+export function scanChecked(chunks: readonly Buffer[], options: ScanOptions = {}, afterWrite?: (written: number, handed: number) => void): Event[] {
   const input = Buffer.concat(chunks as Buffer[]);
   const events: Event[] = [];
   let offset = 0;
@@ -51,7 +52,12 @@ export function scanChecked(chunks: readonly Buffer[], options: ScanOptions = {}
       events.push({ marker, raw, start, end });
     },
   });
-  for (const chunk of chunks) scanner.write(chunk);
+  let written = 0;
+  for (const chunk of chunks) {
+    scanner.write(chunk);
+    written += chunk.length;
+    afterWrite?.(written, offset);
+  }
   scanner.end();
   if (offset !== input.length) fail(`output ends at ${offset}`);
   return events;
@@ -130,3 +136,21 @@ export function includePlantables(filler: fc.Arbitrary<string>): fc.Arbitrary<Pl
     })),
   ];
 }
+
+/** Pieces that open, close and half-write every construct the scanners read. */
+const risky = [
+  '<', '>', '</', '/>', '<!', '<!-', '<!--', '-->', '--->', '--!>', '<?', '<![CDATA[', ']]>', '"', "'", '=', ' ', '\n', '&', '&amp;', '&#', '&#x',
+  '<!--#include virtual="/s" -->', '<!--# include file=\'/f\'-->', '<!--#include ', 'virtual="', '<!--esi ', '<!--esi<esi:include src=/e/>-->',
+  '<esi:include src="/a"/>', '<esi:include src=/b>', '</esi:include>', '<ESI:INCLUDE SRC="/c?x=1&amp;y=2" alt="/d"/>', '<esi:include ',
+  '<esi:remove>', '</esi:remove>', '<fragment src="/t" primary timeout=5>', '</fragment>', '<fragment src=/u/>', '<Fragment ',
+  '<script>', '</script>', '<script type="importmap">', '<style>', '</style>', '<textarea>', '</textarea>', '<title>', '</title>',
+  '<header id="h">', '</header>', '<div id=x>', '<div>', '</div>', '<p>', '</p>', '<li class=active>', '<ul>', '</ul>', '<br/>', '<img src="/i.png" srcset="/a 1x, https://b 2x">',
+  '<svg>', '</svg>', '<a href="https://x/">', '</a>', '</body>', '<body>', '</ body >', 'é', '日本', '\u{1f600}', 'plain text ',
+  '</div ', '</esi:remove x', '</fragment\n', '</esi:include ', '</script ', '<!--esi', '#include', 'esi ', '<!-- ', '--',
+];
+const riskyPiece = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...risky).map((s) => Buffer.from(s, 'utf8')) },
+  { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 6 }).map((a) => Buffer.from(a)) },
+);
+/** Hostile input: risky pieces and random bytes. */
+export const riskyPage = fc.array(riskyPiece, { maxLength: 60 }).map((pieces) => Buffer.concat(pieces));

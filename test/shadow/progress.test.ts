@@ -15,7 +15,7 @@ const report = (identical: number, name = 'header'): ShadowReportJson => ({
       different: 1,
       failed: 0,
       skipped: 0,
-      skippedBy: { 'in-flight': 0, method: 0 },
+      skippedBy: { 'in-flight': 0, method: 0, busy: 0 },
       latency: { prod: { p50: 12.5, p95: 40, samples: identical + 1 }, local: { p50: null, p95: null, samples: 0 } },
       noise: 2,
       last: 'different',

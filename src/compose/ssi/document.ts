@@ -36,7 +36,11 @@ export class SsiDocument implements SsiDocumentState {
   constructor(
     readonly env: SsiEnv,
     readonly base: URL,
-    private readonly emit: (part: Part) => void,
+    /**
+     * Where output goes. `held`: for a place kept while evaluation waits, the bytes of the
+     * document it holds (so the page's reader can apply backpressure to them).
+     */
+    private readonly emit: (part: Part, held?: number) => void,
     main = false,
     /** Told of every part output while evaluation waits (they go into a kept place, not to `emit`). */
     private readonly observe?: (part: Part) => void,
@@ -47,14 +51,14 @@ export class SsiDocument implements SsiDocumentState {
   /** Bytes of the document, or a non-SSI marker: `replace` gives its output, only if it is output. */
   content(raw: Buffer, replace?: () => Part): void {
     if (raw.length === 0 && !replace) return;
-    this.run((out) => {
+    this.run(raw.length, (out) => {
       if (this.output) out(replace ? replace() : raw);
       else if (this.inBlock && this.block && raw.length > 0) this.block.items.push(raw);
     });
   }
 
   command(command: SsiCommand, raw: Buffer): void {
-    this.run((out) => runCommand(this.context(out), command, raw));
+    this.run(raw.length, (out) => runCommand(this.context(out), command, raw));
   }
 
   /**
@@ -89,7 +93,7 @@ export class SsiDocument implements SsiDocumentState {
     }
   }
 
-  private run(job: (out: (part: Part) => void) => void): void {
+  private run(size: number, job: (out: (part: Part) => void) => void): void {
     if (!this.waiting && this.queue.length === 0) {
       job(this.emit);
       return;
@@ -97,7 +101,7 @@ export class SsiDocument implements SsiDocumentState {
     let fill!: (value: Part) => void;
     const slot = new Promise<Buffer>((resolve) => (fill = (value) => void Promise.resolve(value).then(resolve, () => resolve(EMPTY))));
     this.slots.add(slot);
-    this.emit(slot);
+    this.emit(slot, size);
     this.queue.push(() => {
       const parts: Part[] = [];
       job((part) => {
