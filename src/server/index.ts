@@ -310,8 +310,9 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           const realPort = typeof address === 'object' && address ? address.port : port;
           url = `${secure ? 'https' : 'http'}://${openableHost(host)}:${realPort}`;
           watcher = startWatching();
-          // Metrics' library loads after the ready line in dev (start-up), before it in serve (already awaited).
-          void operations.start();
+          // serve: metrics from the start. dev: prom-client loads at the first scrape of
+          // /__mfe-dev/metrics (its default metrics and a histogram per fragment cost every page).
+          if (serving) void operations.start();
           // Websockets and local assets go through http-proxy-middleware: loaded once the
           // gateway is ready (not before the ready line), so the first HMR socket does not wait for it.
           setImmediate(() => void import('http-proxy-middleware').catch(() => undefined));

@@ -93,7 +93,7 @@ export interface Operations {
   track(req: IncomingMessage, res: ServerResponse): void;
   /** This request composes `page`: its log line waits for the page's fragments. */
   pageOf(res: ServerResponse, page: PageInfo): void;
-  /** Loads prom-client (in `dev` after the ready line; in `serve` before listening). */
+  /** Loads prom-client (in `serve` at start; in `dev` at the first scrape of the metrics). */
   start(): Promise<void>;
   /** Upstream answered a request: no need to probe it for readiness. */
   upstreamAnswered(): void;
@@ -137,6 +137,8 @@ export function createOperations(options: OperationsOptions): Operations {
     });
   };
 
+  const start = () => (starting ??= createInstruments(options.events).then((created) => void (instruments = created)));
+
   const writeLog = (entry: Pending, status: number, ms: number) => {
     if (entry.page) pagesInFlight.delete(entry.page);
     requestLog!(requestLogLine(entry.req.method, entry.req.url, status, ms, entry.pageEnd?.fragments));
@@ -166,24 +168,24 @@ export function createOperations(options: OperationsOptions): Operations {
         return true;
       }
       if (path === METRICS_PATH) {
-        if (!instruments) return send(res, 503, 'metrics are starting\n'), true;
-        const registry = instruments.registry;
-        void registry.metrics().then(
-          (text) => send(res, 200, text, registry.contentType),
+        // In dev the metrics start with the first scrape: a gateway nobody scrapes pays nothing for them.
+        void start().then(
+          () => instruments!.registry.metrics().then((text) => send(res, 200, text, instruments!.registry.contentType)),
           () => send(res, 500, 'metrics failed\n'),
-        );
+        ).catch(() => send(res, 500, 'metrics failed\n'));
         return true;
       }
       return false;
     },
     track(req, res) {
       if (!requestLog) {
-        res.on('close', () => instruments?.request(res.headersSent ? res.statusCode : 0));
+        // Nothing to count (dev before any scrape of the metrics): no listener per request.
+        if (instruments) res.once('close', () => instruments?.request(res.headersSent ? res.statusCode : 0));
         return;
       }
       const entry: Pending = { req, started: performance.now() };
       (res as Logged)[LOG] = entry;
-      res.on('close', () => {
+      res.once('close', () => {
         const status = res.headersSent ? res.statusCode : 0;
         instruments?.request(status);
         const ms = performance.now() - entry.started;
@@ -204,9 +206,8 @@ export function createOperations(options: OperationsOptions): Operations {
       pagesInFlight.set(page, entry);
     },
     start() {
-      starting ??= createInstruments(options.events).then((created) => void (instruments = created));
       if (options.probeAtStart) probeUpstream();
-      return starting;
+      return start();
     },
     upstreamAnswered() {
       upstreamUp = true;
