@@ -15,12 +15,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startFixture } from './children.js';
+import { getMany } from './load.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -40,27 +40,6 @@ const fixture = await startFixture(crypto.randomBytes(4).toString('hex'));
 const upstream = args.origin === 'node' ? fixture.productionNode : fixture.production;
 const local = args.origin === 'node' ? fixture.localNode : fixture.local;
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mfe-callgrind-'));
-
-/** GET `url` `count` times, `concurrency` at a time on kept-alive connections; every answer must be a 200. */
-async function load(url, count, concurrency) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  let next = 0;
-  const one = () =>
-    new Promise((resolve, reject) => {
-      http
-        .get(url, { agent }, (res) => {
-          res.resume();
-          res.on('end', () => (res.statusCode === 200 ? resolve(undefined) : reject(new Error(`${url}: ${res.statusCode}`))));
-        })
-        .on('error', reject);
-    });
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next++ < count) await one();
-    }),
-  );
-  agent.destroy();
-}
 
 const control = (pid, ...flags) => execFileSync('callgrind_control', [...flags, String(pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -89,12 +68,12 @@ try {
         child.on('message', (m) => m?.type === 'ready' && resolve(m));
         child.once('exit', (code) => reject(new Error(`${tree}: gateway exited (${code}): ${stderr}`)));
       });
-      await load(url + page, Number(args.warmup), Number(args.concurrency));
+      await getMany(url + page, Number(args.warmup), Number(args.concurrency));
       control(child.pid, '-i', 'on');
       // Instrumentation on discards translated code: a few requests to re-translate before counting.
-      await load(url + page, 20, Number(args.concurrency));
+      await getMany(url + page, 20, Number(args.concurrency));
       control(child.pid, '-z');
-      await load(url + page, Number(args.requests), Number(args.concurrency));
+      await getMany(url + page, Number(args.requests), Number(args.concurrency));
       control(child.pid, '--dump');
       control(child.pid, '-i', 'off');
       const dumps = fs.readdirSync(outDir).filter((f) => f.startsWith(path.basename(outFile)) && /\.\d+\.\d+$/.test(f));

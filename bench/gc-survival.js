@@ -13,12 +13,12 @@
 import { fork } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startFixture } from './children.js';
+import { getMany } from './load.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -39,23 +39,6 @@ const local = args.origin === 'node' ? fixture.localNode : fixture.local;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mfe-gc-survival-'));
 const MARK = '=====measured=====';
 
-/** GET `url` `count` times, `concurrency` at a time on kept-alive connections. */
-async function load(url, count, concurrency) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  let next = 0;
-  const one = () =>
-    new Promise((resolve, reject) => {
-      http
-        .get(url, { agent }, (res) => {
-          res.resume();
-          res.on('end', () => (res.statusCode === 200 ? resolve(undefined) : reject(new Error(`${url}: ${res.statusCode}`))));
-        })
-        .on('error', reject);
-    });
-  await Promise.all(Array.from({ length: concurrency }, async () => { while (next++ < count) await one(); }));
-  agent.destroy();
-}
-
 /** Averages of the `--trace-gc-nvp` lines after the mark. */
 function summarise(file) {
   const lines = fs.readFileSync(file, 'utf8').split(MARK)[1].split('\n');
@@ -73,9 +56,9 @@ try {
       const child = fork(path.join(tree, 'bench/gateway-child.js'), [JSON.stringify({ upstream, local, fragments: 10 })], { execArgv: ['--trace-gc-nvp'], stdio: ['ignore', out, 'inherit', 'ipc'] });
       const exited = new Promise((resolve) => child.once('exit', resolve));
       const { url } = await new Promise((resolve) => child.on('message', (m) => m?.type === 'ready' && resolve(m)));
-      await load(url + args.page, Number(args.warmup), Number(args.concurrency));
+      await getMany(url + args.page, Number(args.warmup), Number(args.concurrency));
       fs.writeSync(out, `\n${MARK}\n`);
-      await load(url + args.page, Number(args.pages), Number(args.concurrency));
+      await getMany(url + args.page, Number(args.pages), Number(args.concurrency));
       child.send('exit');
       await exited;
       fs.closeSync(out);
