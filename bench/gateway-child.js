@@ -1,16 +1,24 @@
 /**
  * mfe-dev under test, alone in its process (forked by run.js) so its CPU time and RSS are its
  * own: the library from dist/ with an inline config, silent, no watcher. Argument: JSON
- * `{ upstream, local, fragments }`. Reports `{ type: 'ready', url }` over IPC; on the message
+ * `{ upstream, local, fragments, fragmentTimeoutMs? }`. Reports `{ type: 'ready', url }` over IPC; on the message
  * 'exit' it closes the server and exits (which also writes a --cpu-prof profile).
  */
 import { createDevServer } from '../dist/index.js';
 
-const { upstream, local, fragments } = JSON.parse(process.argv[2] ?? '{}');
+const { upstream, local, fragments, fragmentTimeoutMs } = JSON.parse(process.argv[2] ?? '{}');
 
-/** @type {Record<string, { src: string, local: string }>} */
+/**
+ * `fragments` fragments f0… with a local service. With `fragmentTimeoutMs` (the smoke run, whose
+ * machine may be loaded far past what a fragment's default 3 s allows), every fixture fragment
+ * (f0…f99, the 100-fragment page's too) is configured with that deadline.
+ * @type {Record<string, { src: string, local?: string, timeout?: number }>}
+ */
 const fragmentConfig = {};
 for (let i = 0; i < fragments; i++) fragmentConfig[`f${i}`] = { src: `/fragments/f${i}`, local };
+if (fragmentTimeoutMs) {
+  for (let i = 0; i < 100; i++) fragmentConfig[`f${i}`] = { ...fragmentConfig[`f${i}`], src: `/fragments/f${i}`, timeout: fragmentTimeoutMs };
+}
 
 const server = await createDevServer({
   upstream,

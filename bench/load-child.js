@@ -11,7 +11,8 @@ import autocannon from 'autocannon';
 
 /**
  * `amount`, when given, runs until that many responses came back instead of for `durationS`
- * (the smoke run: a row on a loaded machine still completes requests to judge).
+ * (the smoke run: a row on a loaded machine still completes requests to judge), and a response
+ * may take 60 s instead of 10 (a 100-fragment page on a machine at load 30).
  * @param {{ url: string, connections: number, durationS: number, amount?: number, headers?: Record<string, string> }} options
  */
 function load({ url, connections, durationS, amount, headers }) {
@@ -23,7 +24,7 @@ function load({ url, connections, durationS, amount, headers }) {
     const started = performance.now();
     // autocannon ends a run on its sampling tick (1 s by default): tick every 100 ms so that
     // sub-second runs end on time.
-    const instance = autocannon({ url, connections, duration: durationS, ...(amount ? { amount } : {}), sampleInt: 100, headers: headers ?? {}, pipelining: 1, timeout: 10 }, (error, result) => {
+    const instance = autocannon({ url, connections, duration: durationS, ...(amount ? { amount } : {}), sampleInt: 100, headers: headers ?? {}, pipelining: 1, timeout: amount ? 60 : 10 }, (error, result) => {
       const elapsedS = (performance.now() - started) / 1000;
       if (error) return resolve({ error: String(error) });
       latencies.sort((a, b) => a - b);

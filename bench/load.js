@@ -3,6 +3,7 @@
  * time and peak RSS of the server's processes read from /proc before and after.
  */
 import { fork } from 'node:child_process';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { peakRss, resetPeak, totalCpuSeconds } from './proc.js';
 
@@ -107,4 +108,33 @@ export async function measuredLoad({ serverPids, fixturePid, ...options }) {
     peakReset,
     bytesPerResponse: load.requests > 0 ? load.bytes / load.requests : 0,
   };
+}
+
+/**
+ * GET `url` `count` times, `concurrency` at a time on kept-alive connections, in this process
+ * (for runs that count the server's work per page, not a load generator's); every answer must
+ * be a 200.
+ * @param {string} url @param {number} count @param {number} concurrency
+ */
+export async function getMany(url, count, concurrency) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  let next = 0;
+  const one = () =>
+    new Promise((resolve, reject) => {
+      http
+        .get(url, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 200 ? resolve(undefined) : reject(new Error(`${url}: ${res.statusCode}`))));
+        })
+        .on('error', reject);
+    });
+  try {
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next++ < count) await one();
+      }),
+    );
+  } finally {
+    agent.destroy();
+  }
 }

@@ -128,7 +128,9 @@ async function bench(fixture) {
   for (const origin of origins) {
     const upstream = origin.id === 'node' ? fixture.productionNode : fixture.production;
     const local = origin.id === 'node' ? fixture.localNode : fixture.local;
-    const mfe = await startMfeDev({ upstream, local, fragments: 10 });
+    // Smoke: fragments get 30 s, not 3 s (a machine at load 30 took longer on the 100-fragment page);
+    // every response is still checked for every fragment's token, so a late fragment still fails.
+    const mfe = await startMfeDev({ upstream, local, fragments: 10, ...(mode === 'smoke' && { fragmentTimeoutMs: 30_000 }) });
     cleanups.push(mfe.stop);
     log(`mfe-dev on the ${origin.name}: ${mfe.url} (pid ${mfe.pid})`);
     let nginx;

@@ -1,7 +1,8 @@
 /**
  * The team preview gateway as Kubernetes would run it, with real parts on loopback:
  *
- *   node bench/serve-cluster.js [--short] [--seconds N] [--concurrency N]
+ *   node bench/serve-cluster.js [--short] [--seconds N] [--concurrency N] [--cpu-only] [--cpu-rounds N]
+ *     [--cpu-pages N] [--callgrind [--cg-warmup N] [--cg-pages N]]
  *
  * - 3 `mfe-dev serve` replicas (child processes, config from a ConfigMap-style folder) behind a
  *   real nginx as the load balancer (our own process, own prefix, free port);
@@ -12,7 +13,9 @@
  * - Prometheus' `promtool check metrics` on each replica's /__mfe-dev/metrics, and a real
  *   Prometheus scraping the three (its `up` series must be 1 for each);
  * - the time for every replica to pick up a ConfigMap change (an atomic `..data` swap);
- * - CPU per page of `serve` (metrics, JSON logs, traces) vs `dev`, alternating runs.
+ * - CPU per page of `serve` (metrics, JSON logs, traces) vs `dev`, alternating runs; with
+ *   `--callgrind`, instructions per page of each under valgrind's callgrind as well (the same
+ *   whatever else loads the machine; a few minutes). `--cpu-only` skips 1–4.
  *
  * Exit 1 when a request failed, promtool or Prometheus disagree, or a replica missed the change.
  * `.ci/run` runs the short form. Needs the build (`npm run build`).
@@ -76,9 +79,10 @@ writeVolume(configText('config-v1'));
 const configFile = path.join(volume, 'mfe-dev.config.json');
 
 // ── processes ────────────────────────────────────────────────────────────────────────────────
-function startGateway(command, extraEnv = {}, port = 0) {
+function startGateway(command, extraEnv = {}, port = 0, wrapper = []) {
   const argv = command === 'serve' ? [BIN, 'serve', '--config', configFile, '--port', String(port), '--host', '127.0.0.1'] : [BIN, '--config', configFile, '--port', String(port), '--no-overlay'];
-  const child = spawn(process.execPath, argv, { cwd: work, env: { ...process.env, NO_COLOR: '1', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [program, ...programArgs] = [...wrapper, process.execPath, ...argv];
+  const child = spawn(program, programArgs, { cwd: work, env: { ...process.env, NO_COLOR: '1', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.on('close', () => children.delete(child));
   let out = '';
@@ -90,7 +94,7 @@ function startGateway(command, extraEnv = {}, port = 0) {
   });
   child.stderr.on('data', () => {});
   const url = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${command} did not start:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${command} did not start:\n${out}`)), wrapper.length ? 300_000 : 30_000);
     const check = () => {
       const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
       if (match) (clearTimeout(timer), child.stdout.off('data', check), resolve(match[0]));
@@ -315,6 +319,48 @@ log(
   `CPU per page (median of ${cpuRounds} alternating rounds of ${cpuPages} pages): dev ${median(perPage.dev).toFixed(0)} µs, serve ${median(perPage.serve).toFixed(0)} µs, ` +
     `serve/dev ${median(ratios).toFixed(3)} (${((median(ratios) - 1) * 100).toFixed(1)}%)`,
 );
+}
+
+if (args.includes('--callgrind')) {
+// ── 6. Instructions per page, serve vs dev, under callgrind (the same whatever the load) ──────
+// Each gateway runs under `valgrind --tool=callgrind` with counting off while it warms up (the
+// JIT compiles the hot path), then on for exactly `pages` GETs; all threads (JIT, GC) count.
+const warmup = option('--cg-warmup', 400);
+const pages = option('--cg-pages', 300);
+const outDir = path.join(work, 'callgrind');
+fs.mkdirSync(outDir);
+const control = (pid, ...flags) => spawnSync('callgrind_control', [...flags, String(pid)], { stdio: 'ignore' });
+const load = async (url, count) => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  let next = 0;
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    while (next++ < count) {
+      const { status } = await get(`${url}/`, agent);
+      if (status !== 200) throw new Error(`${url}/: ${status}`);
+    }
+  }));
+  agent.destroy();
+};
+const counted = {};
+for (const which of ['dev', 'serve']) {
+  const prefix = path.join(outDir, which);
+  const gateway = startGateway(which, {}, 0, ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${prefix}.%p`]);
+  const url = await gateway.url;
+  await waitReady(url);
+  await load(url, warmup);
+  control(gateway.child.pid, '-i', 'on');
+  // Switching instrumentation on drops translated code: a few pages to translate it again.
+  await load(url, 20);
+  control(gateway.child.pid, '-z');
+  await load(url, pages);
+  control(gateway.child.pid, '--dump');
+  const dumps = fs.readdirSync(outDir).filter((f) => f.startsWith(`${which}.`) && /\.\d+\.\d+$/.test(f));
+  const ir = Math.max(...dumps.map((f) => Number(/^summary:\s*(\d+)/m.exec(fs.readFileSync(path.join(outDir, f), 'utf8'))?.[1] ?? 0)));
+  counted[which] = ir / pages;
+  gateway.child.kill('SIGKILL');
+  await gateway.exited;
+}
+log(`Instructions per page (callgrind, ${pages} pages after ${warmup}): dev ${(counted.dev / 1000).toFixed(0)}k, serve ${(counted.serve / 1000).toFixed(0)}k, serve/dev ${(counted.serve / counted.dev).toFixed(3)} (${((counted.serve / counted.dev - 1) * 100).toFixed(1)}%)`);
 }
 
 await cleanUp();

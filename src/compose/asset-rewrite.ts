@@ -1,5 +1,5 @@
-import type { FragmentMode, ResolvedConfig, ResolvedFragment } from '../config/types.js';
-import { LOCAL_ASSET_ROUTE } from '../http/routes.js';
+import { previewIdOf, type FragmentMode, type ResolvedConfig, type ResolvedFragment } from '../config/types.js';
+import { LOCAL_ASSET_ROUTE, PREVIEW_ASSET_ROUTE } from '../http/routes.js';
 import type { Marker } from '../html/scan-page.js';
 
 /**
@@ -10,8 +10,13 @@ import type { Marker } from '../html/scan-page.js';
  *   https://cdn.example.com/header/app.js  →  /__mfe-dev/local/header/header/app.js
  *                                             (proxied to LOCAL + /header/app.js)
  *
+ * A fragment shown from a preview (`preview:482`) gets the same for its branch build:
+ *
+ *   https://cdn.example.com/header/app.js  →  /__mfe-dev/preview/header/482/header/app.js
+ *                                             (proxied to the `previews` URL for 482 + /header/app.js)
+ *
  * Prefixes that are paths on the site (`/assets/header/`) need no rewriting: the browser already
- * asks the gateway, which routes them. Only the prefix of a matching value changes; the rest of
+ * asks the gateway, which routes them (overrides/local-asset-target.ts). Only the prefix of a matching value changes; the rest of
  * the attribute (entities, query, fragment) stays as production wrote it. The local service's
  * files themselves are proxied by proxy/local-asset-proxy.ts.
  */
@@ -27,14 +32,16 @@ interface Rule {
   replacement: string;
 }
 
-/** The rewriter for one request's modes, or undefined when no local fragment has absolute assets. */
+/** The rewriter for one request's modes, or undefined when no local or preview fragment has absolute assets. */
 export function createAssetRewriter(config: ResolvedConfig, modes: ReadonlyMap<string, FragmentMode>): AssetRewriter | undefined {
   const rules: Rule[] = [];
   for (const fragment of config.fragments.values()) {
-    if (modes.get(fragment.name) !== 'local' || !fragment.local) continue;
+    const mode = modes.get(fragment.name);
+    const preview = previewIdOf(mode);
+    if (mode === 'local' ? !fragment.local : preview === undefined || !fragment.previews) continue;
     for (const asset of fragment.assets) {
       if (!/^https?:\/\//i.test(asset)) continue;
-      const replacement = gatewayPathFor(fragment, asset);
+      const replacement = gatewayPathFor(fragment, asset, preview);
       rules.push({ prefix: asset, replacement });
       rules.push({ prefix: asset.replace(/^https?:/i, ''), replacement });
     }
@@ -57,10 +64,14 @@ export function createAssetRewriter(config: ResolvedConfig, modes: ReadonlyMap<s
   };
 }
 
-/** `/__mfe-dev/local/NAME` + the asset URL's path: what the gateway serves from the local service. */
-export function gatewayPathFor(fragment: ResolvedFragment, assetPrefix: string): string {
+/**
+ * `/__mfe-dev/local/NAME` + the asset URL's path: what the gateway serves from the local service;
+ * `/__mfe-dev/preview/NAME/ID` + the path for the preview `ID` (a validated id).
+ */
+export function gatewayPathFor(fragment: ResolvedFragment, assetPrefix: string, previewId?: string): string {
   const path = new URL(assetPrefix).pathname;
-  return `${LOCAL_ASSET_ROUTE}${encodeURIComponent(fragment.name)}${path}`;
+  const name = encodeURIComponent(fragment.name);
+  return previewId === undefined ? `${LOCAL_ASSET_ROUTE}${name}${path}` : `${PREVIEW_ASSET_ROUTE}${name}/${previewId}${path}`;
 }
 
 function rewriteStart(value: string, rules: readonly Rule[]): string {

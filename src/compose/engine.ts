@@ -4,6 +4,7 @@ import { localUrlFor, overrideUrlFor } from '../config/fragment-match.js';
 import { transcode } from '../html/charset.js';
 import { scanBuffer, type Marker } from '../html/scan-page.js';
 import { escapeControlChars } from '../http/control-chars.js';
+import { withHeaderValue } from '../http/raw-headers.js';
 import { createDebugger } from '../logger.js';
 import type { Dialect, Engine, FetchPolicy, IncludeOutcome, IncludeRequest, Part } from './dialect.js';
 import { failureComment, localErrorBox } from './error-box.js';
@@ -186,7 +187,7 @@ function fragmentRequest(ctx: PageContext, { info, url, timeoutMs, policy = { he
   // Another site never gets the browser's cookies, credentials or baggage.
   if (!decision.cookies && (headers.cookie !== undefined || headers.authorization !== undefined || headers.baggage !== undefined)) headers = withoutCredentials(headers);
   // A traced page: each fragment request is a span of its own.
-  if (ctx.traceFragment && headers.traceparent !== undefined) headers = { ...headers, traceparent: ctx.traceFragment(ctx.page, url.href, info.name) };
+  if (ctx.traceFragment && headers.traceparent !== undefined) headers = withHeaderValue(headers, 'traceparent', ctx.traceFragment(ctx.page, url.href, info.name));
   return { url, headers, timeoutMs, agents: ctx.agents, maxBytes: ctx.maxFragmentBytes, signal: ctx.cancel.signal, acceptStatus: policy.acceptStatus };
 }
 

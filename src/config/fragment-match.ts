@@ -27,9 +27,14 @@ export function localUrlFor(fragment: ResolvedFragment, includeUrl: URL): URL {
   return serviceUrlFor(fragment.local!, includeUrl);
 }
 
+/** Where a fragment's preview `id` runs: its `previews` template with the id put in (a validated id). */
+export function previewServiceOf(fragment: ResolvedFragment, id: string): string {
+  return fragment.previews!.split(PREVIEW_PLACEHOLDER).join(id);
+}
+
 /** A preview's URL for an include: the `previews` template with the id, then the include's path and query. */
 export function previewUrlFor(fragment: ResolvedFragment, id: string, includeUrl: URL): URL {
-  return serviceUrlFor(fragment.previews!.split(PREVIEW_PLACEHOLDER).join(id), includeUrl);
+  return serviceUrlFor(previewServiceOf(fragment, id), includeUrl);
 }
 
 /**

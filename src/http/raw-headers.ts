@@ -50,6 +50,11 @@ const requestLists = new WeakMap<OutgoingHttpHeaders, { list: string[]; hasHost:
  * header object that the object form costs per request.
  */
 export function requestHeaderList(headers: OutgoingHttpHeaders, host: string): string[] {
+  const cached = listOf(headers);
+  return cached.hasHost ? cached.list.slice() : [...cached.list, 'Host', host];
+}
+
+function listOf(headers: OutgoingHttpHeaders): { list: string[]; hasHost: boolean } {
   let cached = requestLists.get(headers);
   if (!cached) {
     const list: string[] = [];
@@ -61,6 +66,23 @@ export function requestHeaderList(headers: OutgoingHttpHeaders, host: string): s
     cached = { list, hasHost: 'host' in headers || Object.keys(headers).some((name) => name.toLowerCase() === 'host') };
     requestLists.set(headers, cached);
   }
-  return cached.hasHost ? cached.list.slice() : [...cached.list, 'Host', host];
+  return cached;
+}
+
+/**
+ * `headers` with the value of `name` (a lower-case name it has once, e.g. a traced fragment's
+ * `traceparent`) replaced: a copy whose flat list is the original's with that one value changed,
+ * not rebuilt from the object.
+ */
+export function withHeaderValue(headers: OutgoingHttpHeaders, name: string, value: string): OutgoingHttpHeaders {
+  const copy = { ...headers, [name]: value };
+  const base = listOf(headers);
+  const at = base.list.indexOf(name);
+  if (at !== -1 && at % 2 === 0 && base.list.indexOf(name, at + 2) === -1) {
+    const list = base.list.slice();
+    list[at + 1] = value;
+    requestLists.set(copy, { list, hasHost: base.hasHost });
+  }
+  return copy;
 }
 

@@ -11,8 +11,8 @@ import type { LocalAssetTarget } from '../overrides/local-asset-target.js';
 import { ClientGoneError, PageTimeoutError, requestLifetime } from './request-lifetime.js';
 
 /**
- * A local client-side fragment's own files (and its dev server's websockets), proxied to the
- * local service. Which requests go here, and where, is decided by
+ * A client-side fragment's own files (and its dev server's websockets), proxied to the local
+ * service, or to the preview the browser chose. Which requests go here, and where, is decided by
  * overrides/local-asset-target.ts from the config alone.
  */
 const TARGET = Symbol('mfe-dev.local-asset');
@@ -32,6 +32,15 @@ export interface LocalAssetProxyOptions {
 const INSPECT_BYTES = 256 * 1024;
 const SCRIPT_TYPE = /^\s*(?:text|application)\/(?:javascript|ecmascript|x-javascript)\b/i;
 
+/** "local asset of fragment 'header'", "preview 482 asset of fragment 'header'". */
+const assetOf = (t: LocalAssetTarget | undefined) => `${t && t.mode !== 'local' ? t.mode.replace(':', ' ') : 'local'} asset of fragment '${t?.fragment}'`;
+
+/** Whose files a target's are, for messages: "the local service of fragment 'header'", "preview 482 of fragment 'header'". */
+function serviceOf(t: LocalAssetTarget | undefined): string {
+  if (!t) return 'the service';
+  return t.mode === 'local' ? `the local service of fragment '${t.fragment}'` : `${t.mode.replace(':', ' ')} of fragment '${t.fragment}'`;
+}
+
 /** Proxy a request (or websocket, e.g. a dev server's HMR) to its local asset target. */
 export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeoutMs: () => number, options: LocalAssetProxyOptions = {}): {
   handle(req: IncomingMessage, res: ServerResponse, target: LocalAssetTarget): void;
@@ -43,11 +52,11 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
       const t = (req as WithTarget)[TARGET];
       const url = t ? t.origin + t.path : req.url;
       const reason = error instanceof PageTimeoutError ? `${error.message} (\`pageTimeout\`)` : describeNetworkError(error);
-      logger.warnOnce(`local asset of fragment '${t?.fragment}' failed: ${url}: ${reason}`, { key: `local:${t?.origin}:asset` });
+      logger.warnOnce(`${assetOf(t)} failed: ${url}: ${reason}`, { key: `local:${t?.origin}:asset` });
       const res = resOrSocket as ServerResponse;
       if (typeof res.writeHead === 'function' && !res.headersSent) {
         res.writeHead(error instanceof PageTimeoutError ? 504 : 502, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end(`mfe-dev: the local service of fragment '${t?.fragment}' did not answer ${url}: ${reason}\n`);
+        res.end(`mfe-dev: ${serviceOf(t)} did not answer ${url}: ${reason}\n`);
       } else {
         (resOrSocket as Socket).destroy();
       }
@@ -61,10 +70,10 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
       if (!unwritable || res.headersSent) return;
       const t = (req as WithTarget)[TARGET];
       const url = t ? t.origin + t.path : req.url;
-      logger.warnOnce(`local asset of fragment '${t?.fragment}' failed: ${url}: its answer has ${unwritable}`);
+      logger.warnOnce(`${assetOf(t)} failed: ${url}: its answer has ${unwritable}`);
       proxyRes.destroy();
       res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`mfe-dev: the local service of fragment '${t?.fragment}' answered ${url} with ${unwritable}\n`);
+      res.end(`mfe-dev: ${serviceOf(t)} answered ${url} with ${unwritable}\n`);
     });
   };
   const reportAnswers: Plugin = (proxyServer) => {
@@ -81,7 +90,8 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
     proxyServer.on('proxyRes', (proxyRes, req) => {
       const t = (req as WithTarget)[TARGET];
       const encoding = proxyRes.headers['content-encoding'];
-      if (!t || proxyRes.statusCode !== 200 || !SCRIPT_TYPE.test(proxyRes.headers['content-type'] ?? '') || !canDecode(encoding)) return;
+      // What a dev server serves is inspected; a preview is a build (and not the developer's to fix).
+      if (!t || t.mode !== 'local' || proxyRes.statusCode !== 200 || !SCRIPT_TYPE.test(proxyRes.headers['content-type'] ?? '') || !canDecode(encoding)) return;
       // The browser gets the bytes as they are; this reads a copy (decompressed when needed).
       const decoder = createDecoder(encoding);
       const chunks: Buffer[] = [];
@@ -114,24 +124,27 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
     });
   };
   // http-proxy-middleware is not loaded before the gateway is ready (server/index.ts loads it
-  // right after the ready line): start-up does not wait for it.
-  let proxy: RequestHandler | undefined;
-  let loading: Promise<RequestHandler> | undefined;
-  const withProxy = (use: (proxy: RequestHandler) => void) => {
-    if (proxy) return use(proxy);
-    loading ??= import('http-proxy-middleware').then(({ createProxyMiddleware }) =>
-      (proxy = createProxyMiddleware({
-        target: 'http://127.0.0.1',
-        router: (req) => (req as WithTarget)[TARGET]!.origin,
-        changeOrigin: true,
-        ejectPlugins: true,
-        // Accept responses with bare `\n` line endings, as nginx and Varnish do (see backend-parser.ts).
-        ...PROXY_BACKEND_OPTIONS,
-        plugins: [reportErrors, refuseUnwritable, requestLifetime(pageTimeoutMs), reportAnswers, inspectScripts],
-        agent: agents.http,
-      })),
-    );
-    void loading.then(use);
+  // right after the ready line): start-up does not wait for it. One proxy per protocol (a
+  // preview, or a local service, may be https): each with its keep-alive agent.
+  const proxies: Partial<Record<'http' | 'https', RequestHandler>> = {};
+  let loading: Promise<typeof import('http-proxy-middleware')> | undefined;
+  const proxyFor = (createProxyMiddleware: (typeof import('http-proxy-middleware'))['createProxyMiddleware'], protocol: 'http' | 'https') =>
+    (proxies[protocol] ??= createProxyMiddleware({
+      target: `${protocol}://127.0.0.1`,
+      router: (req) => (req as WithTarget)[TARGET]!.origin,
+      changeOrigin: true,
+      ejectPlugins: true,
+      // Accept responses with bare `\n` line endings, as nginx and Varnish do (see backend-parser.ts).
+      ...PROXY_BACKEND_OPTIONS,
+      plugins: [reportErrors, refuseUnwritable, requestLifetime(pageTimeoutMs), reportAnswers, inspectScripts],
+      agent: agents[protocol],
+    }));
+  const withProxy = (t: LocalAssetTarget, use: (proxy: RequestHandler) => void) => {
+    const protocol = t.origin.startsWith('https:') ? 'https' : 'http';
+    const ready = proxies[protocol];
+    if (ready) return use(ready);
+    loading ??= import('http-proxy-middleware');
+    void loading.then(({ createProxyMiddleware }) => use(proxyFor(createProxyMiddleware, protocol)));
   };
   const prepare = (req: IncomingMessage, t: LocalAssetTarget) => {
     (req as WithTarget)[TARGET] = t;
@@ -140,11 +153,11 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
   return {
     handle(req, res, t) {
       prepare(req, t);
-      withProxy((p) => void p(req as never, res as never, () => undefined));
+      withProxy(t, (p) => void p(req as never, res as never, () => undefined));
     },
     upgrade(req, socket, head, t) {
       prepare(req, t);
-      withProxy((p) => p.upgrade(req, socket, head));
+      withProxy(t, (p) => p.upgrade(req, socket, head));
     },
   };
 }

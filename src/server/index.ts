@@ -84,7 +84,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   // W3C trace context (and OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set) in serve.
   const tracing = serving ? await createTracing(events) : undefined;
   // Probes, metrics and (in serve) JSON request logs (server/operations.ts).
-  const operations = createOperations({ events, jsonLogs: serving && logLevel === 'info', upstream: () => current.gateway.config.upstream, probeAtStart: serving });
+  const operations = createOperations({ events, requestLog: serving && logLevel === 'info' ? (line) => logger.styled(line) : undefined, upstream: () => current.gateway.config.upstream, probeAtStart: serving });
   // Warnings that go away with their cause: a local service answering again, a hinted prefix served.
   const warningCauses = createWarningCauses(logger);
   events.on('fragment:end', (f) => {
@@ -191,10 +191,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
       }
       // 5. Everything else goes to production; HTML pages come back composed. In serve, the
       //    request's trace continues into production and every fragment request.
-      if (tracing) {
-        context.trace = tracing.begin(req);
-        res.once('close', () => tracing.end(req, res.statusCode));
-      }
+      if (tracing) context.trace = tracing.begin(req, res);
       prepareUpstreamRequest(req, context, false);
       current.proxy(req, res);
     } catch (error) {
@@ -329,13 +326,14 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
           const realPort = typeof address === 'object' && address ? address.port : port;
           url = `${secure ? 'https' : 'http'}://${openableHost(host)}:${realPort}`;
           watcher = startWatching();
-          // Metrics' library loads after the ready line in dev (start-up), before it in serve (already awaited).
-          void operations.start();
+          // serve: metrics from the start. dev: prom-client loads at the first scrape of
+          // /__mfe-dev/metrics (its default metrics and a histogram per fragment cost every page).
+          if (serving) void operations.start();
           // Websockets and local assets go through http-proxy-middleware: loaded once the
           // gateway is ready (not before the ready line), so the first HMR socket does not wait for it.
           setImmediate(() => void import('http-proxy-middleware').catch(() => undefined));
           if (serving && logLevel === 'info') {
-            process.stdout.write(JSON.stringify({ time: new Date().toISOString(), msg: `mfe-dev serve listening on ${url}`, url, upstream: server.config.upstream, fragments: [...server.config.fragments.keys()] }) + '\n');
+            logger.styled(JSON.stringify({ time: new Date().toISOString(), msg: `mfe-dev serve listening on ${url}`, url, upstream: server.config.upstream, fragments: [...server.config.fragments.keys()] }));
           } else if (!serving) {
             if (logLevel === 'info') printReady(logger, server.config, url, performance.now() - startedAt);
             // After the banner, never before it: a down service must not delay the start.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ComposeEvents, PageInfo } from '../compose/events.js';
+import { pathOf } from './request-log.js';
 
 /**
  * W3C Trace Context in `serve` (contract, "Traces"): an incoming `traceparent` is continued (else
@@ -23,23 +24,21 @@ interface SpanFactory {
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-/** Random ids from a pool refilled 4 KiB at a time (one `randomBytes` call per ~500 ids, not one per id). */
-let pool = randomBytes(4096);
+/**
+ * Random ids from a pool of 4 KiB, kept as hex text: one `randomBytes` call per ~500 ids, and an
+ * id is a slice of that text (no conversion per id).
+ */
+const POOL_BYTES = 4096;
+let pool = randomBytes(POOL_BYTES).toString('hex');
 let used = 0;
 function hex(bytes: number): string {
-  if (used + bytes > pool.length) {
-    pool = randomBytes(4096);
+  if (used + bytes > POOL_BYTES) {
+    pool = randomBytes(POOL_BYTES).toString('hex');
     used = 0;
   }
   used += bytes;
-  return pool.toString('hex', used - bytes, used);
+  return pool.slice(2 * (used - bytes), 2 * used);
 }
-
-/** Without an exporter: ids only (what the headers need), nothing recorded. */
-const idsOnly: SpanFactory = {
-  start: () => ({ spanId: hex(8), end() {} }),
-  shutdown: async () => {},
-};
 
 async function otelSpans(): Promise<SpanFactory> {
   const api = await import('@opentelemetry/api');
@@ -79,18 +78,43 @@ export interface RequestTrace {
 }
 
 export interface Tracing {
-  /** Continues (or starts) the request's trace: sets the production request's `traceparent`. */
-  begin(req: IncomingMessage): RequestTrace;
-  /** The response ended. */
-  end(req: IncomingMessage, status: number): void;
+  /**
+   * Continues (or starts) the request's trace: sets the production request's `traceparent`.
+   * Its spans end when `res` closes.
+   */
+  begin(req: IncomingMessage, res: ServerResponse): RequestTrace;
   shutdown(): Promise<void>;
 }
 
-const TRACE = Symbol('mfe-dev.trace');
-type Traced = IncomingMessage & { [TRACE]?: { server: SpanHandle; upstream: SpanHandle } };
+/** The incoming `traceparent`'s trace id and flags, when it is a valid version-00 one. */
+function continued(header: string | string[] | undefined): { traceId: string; parentId: string; flags: string } | undefined {
+  if (typeof header !== 'string') return undefined;
+  const incoming = TRACEPARENT.exec(header.trim().toLowerCase());
+  if (!incoming || /^0+$/.test(incoming[1]) || /^0+$/.test(incoming[2])) return undefined;
+  return { traceId: incoming[1], parentId: incoming[2], flags: incoming[3] };
+}
 
 export async function createTracing(events: ComposeEvents): Promise<Tracing> {
-  const spans = process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? await otelSpans() : idsOnly;
+  return process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? exportedTracing(events, await otelSpans()) : idsOnly;
+}
+
+/**
+ * Without an exporter: the ids the headers need, nothing recorded, nothing to end. A fragment's
+ * span id is all that differs between its `traceparent` and the page's.
+ */
+const idsOnly: Tracing = {
+  begin(req) {
+    const parent = continued(req.headers.traceparent);
+    const start = `00-${parent?.traceId ?? hex(16)}-`;
+    const end = `-${parent?.flags ?? '01'}`;
+    req.headers.traceparent = start + hex(8) + end;
+    return { fragmentTraceparent: () => start + hex(8) + end };
+  },
+  shutdown: async () => {},
+};
+
+/** With an exporter: a server span per request, a client span for production and for each fragment. */
+function exportedTracing(events: ComposeEvents, spans: SpanFactory): Tracing {
   // Fragment spans end on `fragment:end`, matched by page and URL.
   const open = new Map<string, SpanHandle[]>();
   const key = (page: PageInfo, url: string) => `${page.id} ${url}`;
@@ -107,31 +131,30 @@ export async function createTracing(events: ComposeEvents): Promise<Tracing> {
   });
 
   return {
-    begin(req) {
-      const incoming = TRACEPARENT.exec(String(req.headers.traceparent ?? '').trim().toLowerCase());
-      const valid = incoming && !/^0+$/.test(incoming[1]) && !/^0+$/.test(incoming[2]);
-      const traceId = valid ? incoming[1] : hex(16);
-      const flags = valid ? incoming[3] : '01';
+    begin(req, res) {
+      const parent = continued(req.headers.traceparent);
+      const traceId = parent?.traceId ?? hex(16);
+      const flags = parent?.flags ?? '01';
       const sampled = (parseInt(flags, 16) & 1) === 1;
-      const path = (req.url ?? '/').split('?')[0];
-      const server = spans.start(`${req.method} ${path}`, 'server', traceId, valid ? incoming[2] : undefined, sampled, { 'http.request.method': req.method ?? 'GET', 'url.path': path });
-      const upstream = spans.start(`${req.method} production`, 'client', traceId, server.spanId, sampled, { 'http.request.method': req.method ?? 'GET', 'url.path': path });
-      (req as Traced)[TRACE] = { server, upstream };
+      const path = pathOf(req.url);
+      const method = req.method ?? 'GET';
+      const server = spans.start(`${method} ${path}`, 'server', traceId, parent?.parentId, sampled, { 'http.request.method': method, 'url.path': path });
+      const upstream = spans.start(`${method} production`, 'client', traceId, server.spanId, sampled, { 'http.request.method': method, 'url.path': path });
       req.headers.traceparent = `00-${traceId}-${upstream.spanId}-${flags}`;
+      res.once('close', () => {
+        upstream.end({ 'http.response.status_code': res.statusCode });
+        server.end({ 'http.response.status_code': res.statusCode }, res.statusCode >= 500);
+      });
       return {
         fragmentTraceparent(page, url, name) {
           const span = spans.start(`fragment ${name ?? new URL(url).pathname}`, 'client', traceId, server.spanId, sampled, { 'url.full': url, 'mfe_dev.fragment': name ?? '' });
           const k = key(page, url);
-          open.set(k, [...(open.get(k) ?? []), span]);
+          const list = open.get(k);
+          if (list) list.push(span);
+          else open.set(k, [span]);
           return `00-${traceId}-${span.spanId}-${flags}`;
         },
       };
-    },
-    end(req, status) {
-      const trace = (req as Traced)[TRACE];
-      if (!trace) return;
-      trace.upstream.end({ 'http.response.status_code': status });
-      trace.server.end({ 'http.response.status_code': status }, status >= 500);
     },
     shutdown: () => spans.shutdown(),
   };

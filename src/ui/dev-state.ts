@@ -73,8 +73,8 @@ const HEALTH_TTL_MS = 2000;
 
 export class DevStateStore {
   private readonly pages: Array<PageEnd & { starts: number[] }> = [];
-  /** Pages being composed: when each started, and when each of its fragment requests did (ms from the page's start). */
-  private readonly open = new Map<number, { at: number; starts: Map<string, number[]> }>();
+  /** Pages being composed: when each started (`performance.now()`). */
+  private readonly open = new Map<number, number>();
   private readonly shadows = new Map<string, ShadowResult>();
   private readonly health = new Map<string, { at: number; value: Promise<boolean> }>();
   private configError: ConfigErrorJson | null = null;
@@ -87,23 +87,17 @@ export class DevStateStore {
   constructor(events: ComposeEvents, private readonly logger: Logger, private readonly shared = false) {
     if (shared) return;
     events.on('page:start', (page) => {
-      this.open.set(page.id, { at: performance.now(), starts: new Map() });
+      this.open.set(page.id, performance.now());
       // Bounded whatever happens: a page whose end never comes is forgotten.
       if (this.open.size > 200) this.open.delete(this.open.keys().next().value!);
     });
-    events.on('fragment:start', (f) => {
-      const open = this.open.get(f.page.id);
-      if (!open) return;
-      const key = `${f.depth} ${f.url}`;
-      open.starts.set(key, [...(open.starts.get(key) ?? []), performance.now() - open.at]);
-    });
     events.on('page:end', (page) => {
-      const open = this.open.get(page.page.id);
+      const at = this.open.get(page.page.id);
       this.open.delete(page.page.id);
       if (!looksLikeADocument(page.page.url)) return;
-      // Each fragment's start, matched in order to its start event (same depth and URL); else
-      // from its end and duration.
-      const starts = page.fragments.map((f) => open?.starts.get(`${f.depth} ${f.url}`)?.shift() ?? Math.max(0, page.durationMs - f.durationMs));
+      // Each fragment's start from when its request left (nothing kept per fragment while the
+      // page is composed); else from its end and duration.
+      const starts = page.fragments.map((f) => (at !== undefined && f.startedAt !== undefined ? Math.max(0, f.startedAt - at) : Math.max(0, page.durationMs - f.durationMs)));
       this.pages.push({ ...page, starts });
       if (this.pages.length > KEEP) this.pages.shift();
     });

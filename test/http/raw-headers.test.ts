@@ -1,7 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { requestHeaderList } from '../../src/http/raw-headers.js';
+import { requestHeaderList, withHeaderValue } from '../../src/http/raw-headers.js';
 
 describe('requestHeaderList: request headers as the flat list http.request writes as it is', () => {
   it.each([
@@ -21,6 +21,17 @@ describe('requestHeaderList: request headers as the flat list http.request write
     expect(b).toEqual(['accept', 'text/html', 'Host', 'two:2']);
     a.push('x', 'y');
     expect(requestHeaderList(headers, 'one:1')).toEqual(['accept', 'text/html', 'Host', 'one:1']);
+  });
+
+  it('withHeaderValue: a copy with one value replaced, listed as the copy says, the original untouched', () => {
+    const page = { accept: 'text/html', traceparent: '00-a-b-01', cookie: 'c=1' };
+    requestHeaderList(page, 'h:1'); // the page's list is made first, as for its first fragment
+    const fragment = withHeaderValue(page, 'traceparent', '00-a-c-01');
+    expect(fragment).toEqual({ accept: 'text/html', traceparent: '00-a-c-01', cookie: 'c=1' });
+    expect(requestHeaderList(fragment, 'h:1')).toEqual(['accept', 'text/html', 'traceparent', '00-a-c-01', 'cookie', 'c=1', 'Host', 'h:1']);
+    expect(requestHeaderList(page, 'h:1')).toEqual(['accept', 'text/html', 'traceparent', '00-a-b-01', 'cookie', 'c=1', 'Host', 'h:1']);
+    // A name the headers do not have: added, the list built from the copy.
+    expect(requestHeaderList(withHeaderValue({ accept: '*/*' }, 'traceparent', 'x'), 'h:1')).toEqual(['accept', '*/*', 'traceparent', 'x', 'Host', 'h:1']);
   });
 
   it('produces the same request head as the object form', async () => {

@@ -31,11 +31,19 @@ export function tempDir(prefix = 'mfe-dev-serve-'): string {
   return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
 }
 
+/**
+ * What runs `node ARGV…`: by default node itself; a launcher puts something around it (a mount
+ * namespace, another user) that ends by exec'ing it, so the child's PID stays node's.
+ */
+export type Launcher = (node: string, argv: string[]) => { command: string; args: string[] };
+
 /** Starts `serve` with `args` (config path etc.); resolves once it listens, rejects if it exits first. */
-export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}, cwd = os.tmpdir()): Promise<ServeProcess> {
+export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}, cwd = os.tmpdir(), launch?: Launcher): Promise<ServeProcess> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
   delete childEnv.FORCE_COLOR;
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args];
+  const { command, args: launched } = launch ? launch(process.execPath, argv) : { command: process.execPath, args: argv };
+  const child = spawn(command, launched, { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const listeners = new Set<() => void>();
