@@ -13,6 +13,7 @@ import type { FragmentEnd, FragmentInfo } from './events.js';
 import { DEFAULT_FRAGMENT_TIMEOUT_MS, fetchFragment, FragmentFetchError, type FetchedFragment, type FetchFragmentOptions } from './fetch-fragment.js';
 import { insideFragment, onUpstream, type IncludeSite } from './include-site.js';
 import type { PageContext } from './page-context.js';
+import { stampScriptNonce } from './script-nonce.js';
 import { selectorDialect } from './selector/dialect.js';
 import { composeSsiDocument, ssiDialect } from './ssi/dialect.js';
 import { tailorDialect } from './tailor/dialect.js';
@@ -227,7 +228,7 @@ async function fetchAndCompose(engine: Engine, fetch: FragmentFetch): Promise<Bu
  * page's status is never touched by a local failure.
  */
 function fetchLocal(engine: Engine, fetch: FragmentFetch): Promise<Buffer> {
-  return fetchAndCompose(engine, fetch).catch((error: unknown) => {
+  return fetchAndCompose(engine, fetch).then((body) => stampScriptNonce(body, engine.ctx.scriptNonce), (error: unknown) => {
     emitFallback(engine.ctx, fetch.info, 'error-box');
     return toBuffer(localErrorBox(fetch.info.name!, fetch.url.href, reasonOf(error), error instanceof FragmentFetchError ? error.body : undefined));
   });

@@ -57,6 +57,8 @@ export interface PageContext {
   presetHeaderNames?: readonly string[];
   /** Non-prod fragments with a `selector`, by selector: their elements are found in composed pages. */
   selectorFragments?: ReadonlyMap<string, ResolvedFragment>;
+  /** The nonce production's policy lets page scripts run by: local fragments' scripts carry it (`script-nonce.ts`). */
+  scriptNonce?: string;
 }
 
 export type TraceFragment = (page: PageInfo, url: string, name: string | undefined) => string;
@@ -83,6 +85,8 @@ export interface PageContextOptions {
   presetCookieNames?: readonly string[];
   traceFragment?: TraceFragment;
   presetHeaderNames?: readonly string[];
+  /** See {@link PageContext.scriptNonce}. */
+  scriptNonce?: string;
 }
 
 /** A shadowed fragment, as production's edge would request it. */
@@ -156,5 +160,6 @@ export function createPageContext(options: PageContextOptions): PageContext {
     presetCookieNames: options.presetCookieNames,
     traceFragment: options.traceFragment,
     presetHeaderNames: options.presetHeaderNames,
+    scriptNonce: options.scriptNonce,
   };
 }

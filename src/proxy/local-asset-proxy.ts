@@ -24,6 +24,8 @@ export interface LocalAssetProxyOptions {
    * gateway can say when a dev server's output cannot run in the page (e.g. `eval` source maps).
    */
   inspectScript?: (fragment: string, url: string, code: string) => void;
+  /** Called with each answer of a local service (its status), e.g. to withdraw warnings its silence caused. */
+  onAnswer?: (target: LocalAssetTarget, status: number) => void;
 }
 
 /** How much of a script `inspectScript` sees. */
@@ -50,7 +52,7 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
       const t = (req as WithTarget)[TARGET];
       const url = t ? t.origin + t.path : req.url;
       const reason = error instanceof PageTimeoutError ? `${error.message} (\`pageTimeout\`)` : describeNetworkError(error);
-      logger.warnOnce(`${assetOf(t)} failed: ${url}: ${reason}`, { key: `local-asset:${t?.fragment}` });
+      logger.warnOnce(`${assetOf(t)} failed: ${url}: ${reason}`, { key: `local:${t?.origin}:asset` });
       const res = resOrSocket as ServerResponse;
       if (typeof res.writeHead === 'function' && !res.headersSent) {
         res.writeHead(error instanceof PageTimeoutError ? 504 : 502, { 'content-type': 'text/plain; charset=utf-8' });
@@ -74,13 +76,19 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
       res.end(`mfe-dev: ${serviceOf(t)} answered ${url} with ${unwritable}\n`);
     });
   };
+  const reportAnswers: Plugin = (proxyServer) => {
+    const onAnswer = options.onAnswer;
+    if (!onAnswer) return;
+    proxyServer.on('proxyRes', (proxyRes, req) => {
+      const t = (req as WithTarget)[TARGET];
+      if (t) onAnswer(t, proxyRes.statusCode ?? 0);
+    });
+  };
   const inspectScripts: Plugin = (proxyServer) => {
     const inspect = options.inspectScript;
     if (!inspect) return;
     proxyServer.on('proxyRes', (proxyRes, req) => {
       const t = (req as WithTarget)[TARGET];
-      // The fragment's service answers again: an earlier failure's warning is withdrawn.
-      if (t && (proxyRes.statusCode ?? 500) < 500) logger.resolveWarnings(`local-asset:${t.fragment}`);
       const encoding = proxyRes.headers['content-encoding'];
       // What a dev server serves is inspected; a preview is a build (and not the developer's to fix).
       if (!t || t.mode !== 'local' || proxyRes.statusCode !== 200 || !SCRIPT_TYPE.test(proxyRes.headers['content-type'] ?? '') || !canDecode(encoding)) return;
@@ -128,7 +136,7 @@ export function createLocalAssetProxy(agents: Agents, logger: Logger, pageTimeou
       ejectPlugins: true,
       // Accept responses with bare `\n` line endings, as nginx and Varnish do (see backend-parser.ts).
       ...PROXY_BACKEND_OPTIONS,
-      plugins: [reportErrors, refuseUnwritable, requestLifetime(pageTimeoutMs), inspectScripts],
+      plugins: [reportErrors, refuseUnwritable, requestLifetime(pageTimeoutMs), reportAnswers, inspectScripts],
       agent: agents[protocol],
     }));
   const withProxy = (t: LocalAssetTarget, use: (proxy: RequestHandler) => void) => {

@@ -144,11 +144,13 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
       if (error instanceof ClientGoneError) return;
       const url = upstreamUrlFor(target.origin, req.url ?? '/')?.href ?? target.origin;
       const reason = error instanceof PageTimeoutError ? timeoutReason(error) : `could not reach ${url}: ${toHttpFailure(error).reason}`;
-      options.logger.warnOnce(`websocket ${req.url}: ${error instanceof PageTimeoutError ? `${url}: ` : ''}${reason}`);
+      options.logger.warnOnce(`websocket ${req.url}: ${error instanceof PageTimeoutError ? `${url}: ` : ''}${reason}`, { key: `upstream:socket:${socketPath(req)}` });
       (socket as Socket).destroy();
     });
     proxyServer.on('proxyReqWs', (proxyReq, req) => {
       proxyReq.on('response', (response) => options.onUpgradeRefused?.(req, response.statusCode ?? 0));
+      // Production took a socket at this path: an earlier failure's warning there is withdrawn.
+      proxyReq.on('upgrade', () => options.logger.resolveWarnings(`upstream:socket:${socketPath(req)}`));
     });
   };
   let websockets: Promise<RequestHandler> | undefined;
@@ -168,4 +170,9 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
     void websockets.then((handler) => handler.upgrade(req, socket, head));
   };
   return proxy;
+}
+
+/** A websocket request's path, without its query (a token or a timestamp that changes every time). */
+function socketPath(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?')[0];
 }

@@ -12,6 +12,8 @@ export interface GatewayState {
   matchFragment: FragmentMatcher;
   /** Origins of every configured local service (for CSP and safety checks). */
   localOrigins: string[];
+  /** Origins of the absolute `assets` prefixes of fragments with a local service (for CSP: the gateway serves them in local mode). */
+  assetOrigins: string[];
   /** Fragments that have a selector (pre-composed pages). */
   selectorFragments: ResolvedFragment[];
   /** Where includes may be fetched from: upstream, local services, `includeHosts`. */
@@ -33,6 +35,7 @@ export function createGatewayState(config: ResolvedConfig, options: { secure: bo
     upstreamOrigin,
     matchFragment: createFragmentMatcher(config),
     localOrigins,
+    assetOrigins: [...new Set(fragments.flatMap((f) => (f.local ? f.assets.filter((a) => /^https?:\/\//i.test(a)).map((a) => new URL(a).origin) : [])))],
     selectorFragments: fragments.filter((f) => f.selector),
     includePolicy: createIncludePolicy({ upstreamOrigin, localOrigins, includeHosts: config.includeHosts, previewTemplates: fragments.flatMap((f) => (f.previews ? [f.previews] : [])) }),
   };

@@ -27,6 +27,7 @@ import { createPageResponder } from './respond-to-page.js';
 import { createShadowService, type ShadowService } from './shadow-service.js';
 import { sendText } from './send-text.js';
 import { printPageLine, printReady, warnAboutDownLocalServices } from './terminal-lines.js';
+import { createWarningCauses } from './warning-causes.js';
 import { createTlsServerOptions } from './tls-setup.js';
 import { createAccessCheck } from './access.js';
 import { createOperations } from './operations.js';
@@ -84,7 +85,15 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
   const tracing = serving ? await createTracing(events) : undefined;
   // Probes, metrics and (in serve) JSON request logs (server/operations.ts).
   const operations = createOperations({ events, requestLog: serving && logLevel === 'info' ? (line) => logger.styled(line) : undefined, upstream: () => current.gateway.config.upstream, probeAtStart: serving });
+  // Warnings that go away with their cause: a local service answering again, a hinted prefix served.
+  const warningCauses = createWarningCauses(logger);
+  events.on('fragment:end', (f) => {
+    if (f.mode === 'local' && !f.failed && f.name !== undefined) warningCauses.localAnswered(new URL(f.url).origin);
+  });
   const localAssetProxy = createLocalAssetProxy(fragmentAgents, logger, () => current.gateway.config.pageTimeout, {
+    onAnswer(target, status) {
+      if (status < 500) warningCauses.localAnswered(target.origin);
+    },
     inspectScript(fragment, url, code) {
       // Keyed by the file: the same file served without eval (devtool changed) withdraws it.
       const key = `eval:${fragment}:${url.split('?')[0]}`;
@@ -119,6 +128,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     logger,
     fragmentAgents,
     nextPageId: () => ++pageIds,
+    warningCauses,
     shadowFragment: shadow.shadowFragment,
     onPage: shadow.recordPage,
     onUpstreamAnswer(res, page) {
@@ -166,6 +176,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
       // 1. Refuse other hosts and anything but a path (the gateway is no forward proxy).
       const refused = refusal(req, current.gateway);
       if (refused) return sendText(res, req, refused.status, refused.message);
+      warningCauses.watchServed(req, res);
       // 2. Decide this request's modes and presets (query > header > cookie > CLI > config).
       const context = attachContext(req, current.gateway, logger);
       // 3. Files of client-side fragments in local mode go to their local service.
@@ -221,9 +232,14 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
     const candidates = devServerSockets(context, req);
     if (candidates.length) {
       const refusals: string[] = [];
+      const path = context.selection.upstreamUrl.split('?')[0];
+      /** A candidate that did not answer at all (its dev server is down). */
+      let down: string | undefined;
       for (const candidate of candidates) {
         const result = await offerUpgrade(req, socket, head, { ...candidate, gatewayOrigin: context.gatewayOrigin });
-        if (result.accepted) return;
+        if (result.accepted) return warningCauses.socketAccepted(path, candidate.origin);
+        if (result.status === undefined) down ??= candidate.origin;
+        else warningCauses.localAnswered(candidate.origin);
         refusals.push(`${candidate.fragment} at ${candidate.origin}: ${result.reason}`);
       }
       if (socket.destroyed) return;
@@ -231,7 +247,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
       // Vite pings while its server restarts: refusals are expected then, and not production's business.
       if (protocol !== 'vite-ping') {
         const locals = activeLocalFragments(context.state.config, context.selection.modes);
-        logger.warnOnce(socketMissHint(context.selection.upstreamUrl.split('?')[0], locals, refusals, protocol !== undefined), { key: 'socket:miss' });
+        logger.warnOnce(socketMissHint(path, locals, refusals, protocol !== undefined), { key: warningCauses.socketMissKey(path, down) });
       }
       if (protocol) return void socket.destroy();
     }
@@ -257,7 +273,7 @@ export async function createDevServer(inline: InlineConfig = {}): Promise<DevSer
             stateEvents.changed('config');
             logger.info([`config reloaded${changes.length ? ':' : ' (no changes)'}`, ...changes.map((c) => `  ${c}`)].join('\n'));
             // What the previous config caused is re-judged under the new one.
-            for (const key of ['config', 'assets:*', 'socket:*']) logger.resolveWarnings(key);
+            warningCauses.configReloaded();
             for (const warning of next.warnings) logger.warnOnce(warning, { key: 'config' });
             if (next.port !== previous.port || next.host !== previous.host) {
               logger.warn(`port/host changed in the config; restart mfe-dev to listen on ${next.host}:${next.port}`);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAssetRewriter } from '../compose/asset-rewrite.js';
 import { composePage } from '../compose/compose-page.js';
@@ -6,15 +7,16 @@ import type { ShadowFragment } from '../compose/page-context.js';
 import { withoutSsiHeaders } from '../compose/ssi/headers.js';
 import type { Agents } from '../http/agents.js';
 import { canDecode } from '../http/encodings.js';
-import { rawHeader } from '../http/raw-headers.js';
 import { badTargetMessage, upstreamUrlFor } from '../http/request-target.js';
 import { createDebugger, type Logger } from '../logger.js';
 import { BODY_AND_VALIDATORS_CHANGE, BODY_CHANGES, gatewayResponseHeaders, passThrough } from '../proxy/pass-through.js';
 import { fragmentRequestHeaders } from '../proxy/request-headers.js';
+import { needsScriptNonce, scriptNonce } from '../proxy/csp.js';
 import { rewriteResponseHeaders } from '../proxy/response-headers.js';
 import { overlayTag } from '../ui/overlay-tag.js';
 import { activeLocalFragments, looksLikeModuleRequest, moduleMissHint, suggestedPrefix } from './dev-server-hints.js';
 import { getRequestContext } from './request-context.js';
+import type { WarningCauses } from './warning-causes.js';
 
 /**
  * The product's main decision, made once production has answered: is this a page to compose,
@@ -33,6 +35,8 @@ export interface PageResponderOptions {
   onPage?: (method: string, url: string, headers: IncomingMessage['headers']) => void;
   /** Told production answered (readiness) and which page a response composes (the request log). */
   onUpstreamAnswer?: (res: ServerResponse, page: PageInfo | undefined) => void;
+  /** Warnings that go away with their cause (the module-404 hint). */
+  warningCauses: WarningCauses;
 }
 
 const COMPOSABLE_TYPE = /^\s*(text\/html|application\/xhtml\+xml)\b/i;
@@ -41,18 +45,15 @@ const debug = createDebugger('mfe-dev:proxy');
 
 export function createPageResponder(options: PageResponderOptions) {
   // A module or stylesheet production does not have, while a fragment is local: most likely a
-  // file of the local dev server that `assets` does not route. Said once per path prefix.
-  const missedPrefixes = new Set<string>();
+  // file of the local dev server that `assets` does not route. Said once per path prefix, until
+  // a request under that prefix is answered (server/warning-causes.ts).
   const hintMissingModule = (req: IncomingMessage, status: number) => {
     const url = req.url ?? '/';
     const context = getRequestContext(req)!;
-    if (missedPrefixes.size >= 100 || !looksLikeModuleRequest(url, req.headers)) return;
+    if (!looksLikeModuleRequest(url, req.headers)) return;
     const locals = activeLocalFragments(context.state.config, context.selection.modes);
     if (locals.length === 0) return;
-    const prefix = suggestedPrefix(url, locals);
-    if (missedPrefixes.has(prefix)) return;
-    missedPrefixes.add(prefix);
-    options.logger.warnOnce(moduleMissHint(req.method ?? 'GET', url, status, locals), { key: `assets:${prefix}` });
+    options.warningCauses.assetMissing(suggestedPrefix(url, locals), moduleMissHint(req.method ?? 'GET', url, status, locals));
   };
   return function respondToPage(upstream: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
     const context = getRequestContext(req);
@@ -63,10 +64,20 @@ export function createPageResponder(options: PageResponderOptions) {
     }
     const { state, selection } = context;
     const status = upstream.statusCode ?? 502;
+    // The nonce page scripts run by: production's, or one of the gateway's where production locks
+    // scripts by hash or 'strict-dynamic' alone (proxy/csp.ts); the overlay and local fragments' scripts carry it.
+    // Node joins repeated policy headers with ',', as one header of several policies is written.
+    const policies = upstream.headers['content-security-policy'];
+    const enforced = Array.isArray(policies) ? policies.join(', ') : policies;
+    const existing = scriptNonce(enforced);
+    const addScriptNonce = needsScriptNonce(enforced) ? (existing ?? randomBytes(16).toString('base64')) : undefined;
+    const nonce = existing ?? addScriptNonce;
     const headerContext = {
+      addScriptNonce,
       upstreamOrigin: state.upstreamOrigin,
       gatewayOrigin: context.gatewayOrigin,
       localOrigins: state.localOrigins,
+      assetOrigins: state.assetOrigins,
       secureGateway: state.secure,
     };
     const contentType = upstream.headers['content-type'];
@@ -137,7 +148,8 @@ export function createPageResponder(options: PageResponderOptions) {
       presetHeaderNames: Object.keys(selection.headers).map((name) => name.toLowerCase()),
       headers,
       selectorFragments: state.selectorFragments.filter((f) => (selection.modes.get(f.name) ?? 'prod') !== 'prod'),
-      overlayTag: showOverlay ? overlayTag(rawHeader(upstream.rawHeaders, 'content-security-policy')) : undefined,
+      overlayTag: showOverlay ? overlayTag(nonce) : undefined,
+      scriptNonce: nonce,
       rewriteAsset: rewriter?.rewrite,
       assetPrefixes: rewriter?.prefixes,
       trailers: req.httpVersionMajor === 1 && req.httpVersionMinor >= 1,

@@ -14,6 +14,13 @@ export interface DiffHunk {
   prod: string[];
   /** What the local service has instead (empty when it left something out). */
   local: string[];
+  /** Unchanged lines just before the change (the same on both sides; at most `context`). */
+  before?: string[];
+  /** Unchanged lines just after it. */
+  after?: string[];
+  /** 1-based number of the hunk's first changed line in production's and the local normalised document (the `before` lines come just above). */
+  prodLine?: number;
+  localLine?: number;
 }
 
 export interface StructuralDiff {
@@ -31,53 +38,75 @@ export interface DiffLimits {
   maxEditLength?: number;
   /** Milliseconds of diffing after which the same happens (the gateway's event loop comes first). @default 50 */
   timeoutMs?: number;
+  /** Unchanged lines kept around each change, so the dev page can show where it is. @default 3 */
+  context?: number;
 }
 
 export function diffDocuments(prod: readonly DocumentLine[], local: readonly DocumentLine[], limits: DiffLimits = {}): StructuralDiff {
-  const { maxHunks = 20, maxLines = 30, maxEditLength = 500, timeoutMs = 50 } = limits;
+  const { maxHunks = 20, maxLines = 30, maxEditLength = 500, timeoutMs = 50, context = 3 } = limits;
   const prodText = prod.map((line) => renderLine(line));
   const localText = local.map((line) => renderLine(line));
   const changes = diffArrays(prodText, localText, { maxEditLength, timeout: timeoutMs });
 
   const hunks: DiffHunk[] = [];
   let omitted = 0;
-  const push = (hunk: DiffHunk) => {
+  const push = (hunk: DiffHunk): DiffHunk | undefined => {
     if (hunks.length >= maxHunks) return void omitted++;
     const cut = Math.max(0, hunk.prod.length - maxLines) + Math.max(0, hunk.local.length - maxLines);
     omitted += cut;
-    hunks.push({ path: hunk.path, prod: hunk.prod.slice(0, maxLines), local: hunk.local.slice(0, maxLines) });
+    const kept = { ...hunk, prod: hunk.prod.slice(0, maxLines), local: hunk.local.slice(0, maxLines) };
+    hunks.push(kept);
+    return kept;
   };
 
   if (!changes) {
     // Too different to align line by line: show both from the start.
-    push({ path: prod[0]?.path ?? local[0]?.path ?? '(document)', prod: prodText, local: localText });
+    push({ path: prod[0]?.path ?? local[0]?.path ?? '(document)', prod: prodText, local: localText, before: [], after: [], prodLine: 1, localLine: 1 });
     return { hunks, omitted };
   }
 
   let prodIndex = 0;
   let localIndex = 0;
   let open: DiffHunk | undefined;
+  /** The last hunk pushed, while the unchanged run after it is read (its `after` lines). */
+  let previous: DiffHunk | undefined;
+  /** The tail of the current unchanged run not given to `previous.after` (the next hunk's `before`). */
+  let unchanged: string[] = [];
   const close = () => {
-    if (open) push(open);
+    previous = open && push(open);
     open = undefined;
   };
+  const start = (path: string): DiffHunk => ({
+    path,
+    prod: [],
+    local: [],
+    before: unchanged.slice(Math.max(0, unchanged.length - context)),
+    after: [],
+    prodLine: prodIndex + 1,
+    localLine: localIndex + 1,
+  });
   for (const change of changes) {
     const count = change.value.length;
     if (!change.added && !change.removed) {
       close();
+      const after = previous ? change.value.slice(0, context) : [];
+      if (previous) previous.after = after;
+      unchanged = change.value.slice(after.length);
+      previous = undefined;
       prodIndex += count;
       localIndex += count;
       continue;
     }
     if (change.removed) {
-      open ??= { path: pathAt(prod, prodIndex, local, localIndex), prod: [], local: [] };
+      open ??= start(pathAt(prod, prodIndex, local, localIndex));
       open.prod.push(...change.value);
       prodIndex += count;
     } else {
-      open ??= { path: pathAt(local, localIndex, prod, prodIndex), prod: [], local: [] };
+      open ??= start(pathAt(local, localIndex, prod, prodIndex));
       open.local.push(...change.value);
       localIndex += count;
     }
+    unchanged = [];
   }
   close();
   return { hunks, omitted };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERROR_BOX_CSS } from '../compose/error-box.js';
 import { DEV_PAGE_PATH, DEV_PAGE_SCRIPT_PATH, DEV_PREFIX, ERROR_BOX_CSS_PATH, OVERLAY_SCRIPT_PATH, SHADOW_API_PATH, SHADOW_REPORT_PATH, STATE_API_PATH } from '../http/routes.js';
@@ -43,7 +44,9 @@ export function createDevPageHandler(store: DevStateStore, shadowReport: () => S
     }
     if (path === DEV_PREFIX || path === DEV_PAGE_PATH) {
       const state = await store.snapshot(context.state, context.selection, context.gatewayOrigin);
-      return send(res, 200, 'text/html; charset=utf-8', renderDevPage(state, shadowReport()), context.selection.setCookies);
+      // Its own strict policy: its one stylesheet by nonce, its script from the gateway, nothing inline.
+      const nonce = randomBytes(16).toString('base64');
+      return send(res, 200, 'text/html; charset=utf-8', renderDevPage(state, shadowReport(), nonce), context.selection.setCookies, { 'content-security-policy': devPagePolicy(nonce) });
     }
     send(res, 404, 'text/plain; charset=utf-8', `mfe-dev has no page at ${path}. The dev page is ${DEV_PAGE_PATH}\n`, context.selection.setCookies);
   };
@@ -85,7 +88,16 @@ function pairsWith(pairs: Record<string, string>, name: string, mode: string): s
     .join('|');
 }
 
-function renderDevPage(state: DevStateJson, shadow: ShadowReportJson): string {
+/**
+ * The dev page's Content-Security-Policy: it shows text that production and local services
+ * wrote (diffs, URLs, reasons), all escaped; should an escape ever be missed, nothing in it can
+ * run or load. Its `<style>` carries the nonce, its script and data come from the gateway.
+ */
+export function devPagePolicy(nonce: string): string {
+  return `default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'nonce-${nonce}'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'`;
+}
+
+function renderDevPage(state: DevStateJson, shadow: ShadowReportJson, nonce: string): string {
   const e = escapeHtml;
   const fragmentRows = state.fragments
     .map((f) => {
@@ -127,7 +139,7 @@ function renderDevPage(state: DevStateJson, shadow: ShadowReportJson): string {
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mfe-dev</title><meta name="viewport" content="width=device-width">
-<style>
+<style nonce="${e(nonce)}">
 :root{color-scheme:light}
 body{font:13px/1.45 system-ui,sans-serif;margin:0;color:#1d1d1f;background:#f5f6f8}
 header.bar{display:flex;gap:1rem;align-items:baseline;flex-wrap:wrap;background:#111;color:#fff;padding:.55rem 1.2rem}

@@ -5,12 +5,11 @@ import { escapeHtml } from '../html/escape-html.js';
 /**
  * The one tag mfe-dev adds to a page: the dev overlay's script, before `</body>`, on pages where
  * some fragment is `local` or `shadow`. When production's CSP allows scripts by nonce, the tag
- * carries that nonce so the policy that protects the page still lets the overlay run. It also
+ * carries that nonce (`scriptNonce` of proxy/csp.ts: the one of the directive governing scripts) so the policy that protects the page still lets the overlay run. It also
  * carries the page's fragment timings (`data-timings`), which the overlay turns into User Timing
  * measures (`mfe-NAME`).
  */
-export function overlayTag(contentSecurityPolicy: string | undefined): (timings: FragmentTiming[]) => string {
-  const nonce = contentSecurityPolicy?.match(/'nonce-([^']+)'/)?.[1];
+export function overlayTag(nonce: string | undefined): (timings: FragmentTiming[]) => string {
   const nonceAttribute = nonce ? ` nonce="${escapeHtml(nonce)}"` : '';
   return (timings) => {
     // ASCII only, whatever the page's charset: other characters as JSON escapes.

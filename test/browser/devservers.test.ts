@@ -18,7 +18,7 @@ import { startGateway } from '../helpers/gateway.js';
 import { listen } from '../helpers/servers.js';
 import type { FragmentConfig } from '../../src/config/types.js';
 
-const CSP_VIOLATION = /Content.Security.Policy|Refused to/i;
+const CSP_VIOLATION = /Content.Security.Policy|Refused to|violates/i;
 const VITE_ASSETS = ['/@vite/', '/src/', '/node_modules/', '/@id/', '/@fs/'];
 
 let browser: Browser;

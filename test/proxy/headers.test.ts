@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { widenCsp } from '../../src/proxy/csp.js';
+import { needsScriptNonce, scriptNonce, widenCsp } from '../../src/proxy/csp.js';
+import { stampScriptNonce } from '../../src/compose/script-nonce.js';
 import { rewriteLocation, rewriteResponseHeaders } from '../../src/proxy/response-headers.js';
 import { keepsSecureCookies, rewriteSetCookie } from '../../src/proxy/set-cookie.js';
 
@@ -67,36 +68,143 @@ describe('widenCsp', () => {
     localOrigins: ['http://127.0.0.1:3001'],
     secureGateway: false,
   };
-  // The gateway, and the local service in both loopback spellings, for http and websockets.
-  const widened = 'http://127.0.0.1:4400 ws://127.0.0.1:4400 http://127.0.0.1:3001 ws://127.0.0.1:3001 http://localhost:3001 ws://localhost:3001';
-  const workers = (sources: string) => `worker-src ${sources} ${widened} blob:`;
+  // The local service in both loopback spellings; for sockets also as ws:, and the gateway's socket.
+  const local = 'http://127.0.0.1:3001 http://localhost:3001';
+  const sockets = `${local} ws://127.0.0.1:3001 ws://localhost:3001 ws://127.0.0.1:4400`;
+  const workers = (sources: string) => `worker-src ${sources} ${local} blob:`;
   it.each([
-    ["default-src 'self'", `default-src 'self' ${widened}; ${workers("'self'")}`],
-    ["default-src 'self';", `default-src 'self' ${widened}; ${workers("'self'")};`],
-    ["script-src https://www.shop.example https://cdn.example; img-src *", `script-src https://www.shop.example https://cdn.example ${widened}; img-src *; ${workers('https://www.shop.example https://cdn.example')}`],
-    // The shop's policy: workers fall back to script-src, which gets its own worker-src copy.
-    ["default-src 'self'; script-src 'self' https://cdn.nordwind.example; connect-src 'self'", `default-src 'self' ${widened}; script-src 'self' https://cdn.nordwind.example ${widened}; connect-src 'self' ${widened}; ${workers("'self' https://cdn.nordwind.example")}`],
-    // child-src comes before script-src in the fallback order.
-    ["child-src 'self'; script-src 'self'", `child-src 'self' ${widened}; script-src 'self' ${widened}; ${workers("'self'")}`],
-    ["worker-src 'self'; script-src 'self'", `worker-src 'self' ${widened} blob:; script-src 'self' ${widened}`],
+    // Only default-src: it stays as sent; script-src, connect-src and worker-src are added as copies plus what the local service needs.
+    ["default-src 'self'", `default-src 'self'; script-src 'self' ${local}; connect-src 'self' ${sockets}; ${workers("'self'")}`],
+    ["default-src 'self';", `default-src 'self'; script-src 'self' ${local}; connect-src 'self' ${sockets}; ${workers("'self'")};`],
+    // Production's origin named instead of 'self': the gateway stands beside it, in every directive (img-src too); local origins only where scripts, sockets and workers need them.
+    ["script-src https://www.shop.example https://cdn.example; img-src https://www.shop.example", `script-src https://www.shop.example https://cdn.example http://127.0.0.1:4400 ${local}; img-src https://www.shop.example http://127.0.0.1:4400; ${workers('https://www.shop.example https://cdn.example http://127.0.0.1:4400')}`],
+    // The shop's policy.
+    ["default-src 'self'; script-src 'self' https://cdn.nordwind.example; connect-src 'self'; img-src 'self' data:", `default-src 'self'; script-src 'self' https://cdn.nordwind.example ${local}; connect-src 'self' ${sockets}; img-src 'self' data:; ${workers("'self' https://cdn.nordwind.example")}`],
+    // Never widened for local services: styles, images, fonts, base-uri, form-action, frame-ancestors, object-src.
+    ["default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'; object-src 'self'", "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'; object-src 'self'"],
+    // script-src-elem is what script elements obey: widened beside script-src.
+    ["script-src 'self'; script-src-elem 'self' https://cdn.example", `script-src 'self' ${local}; script-src-elem 'self' https://cdn.example ${local}; ${workers("'self'")}`],
+    ["default-src 'self'; script-src-elem 'self'", `default-src 'self'; script-src-elem 'self' ${local}; connect-src 'self' ${sockets}; ${workers("'self'")}`],
+    // child-src comes before script-src in the worker fallback order.
+    ["child-src 'self'; script-src 'self'", `child-src 'self'; script-src 'self' ${local}; ${workers("'self'")}`],
+    ["worker-src 'self'; script-src 'self'", `worker-src 'self' ${local} blob:; script-src 'self' ${local}`],
+    // Nonces and 'strict-dynamic': host sources would be ignored, so none are added (the scripts carry the nonce).
     ["script-src 'nonce-abc' 'strict-dynamic'", "script-src 'nonce-abc' 'strict-dynamic'"],
-    ["worker-src 'none'; default-src 'self'", `worker-src 'none'; default-src 'self' ${widened}`],
+    ["script-src 'nonce-abc' 'strict-dynamic' 'self' https:; connect-src 'self'", `script-src 'nonce-abc' 'strict-dynamic' 'self' https:; connect-src 'self' ${sockets}; ${workers("'nonce-abc' 'strict-dynamic' 'self' https:")}`],
+    ["script-src 'self' 'nonce-abc'", `script-src 'self' 'nonce-abc' ${local}; ${workers("'self' 'nonce-abc'")}`],
+    ["worker-src 'none'; default-src 'self'", `worker-src 'none'; default-src 'self'; script-src 'self' ${local}; connect-src 'self' ${sockets}`],
     ["object-src 'none'", "object-src 'none'"],
     // 'unsafe-eval' is never added (webpack's eval source maps get a terminal hint instead).
-    ["script-src 'self'", `script-src 'self' ${widened}; ${workers("'self'")}`],
-    ["default-src 'self'; upgrade-insecure-requests; block-all-mixed-content", `default-src 'self' ${widened}; ${workers("'self'")}`],
-    ["default-src 'self', frame-ancestors 'self'", `default-src 'self' ${widened}; ${workers("'self'")}, frame-ancestors 'self' ${widened}`],
+    ["script-src 'self'", `script-src 'self' ${local}; ${workers("'self'")}`],
+    ["default-src 'self'; upgrade-insecure-requests; block-all-mixed-content", `default-src 'self'; script-src 'self' ${local}; connect-src 'self' ${sockets}; ${workers("'self'")}`],
+    // Several policies in one header: each is widened on its own.
+    ["connect-src 'self', frame-ancestors 'self'", `connect-src 'self' ${sockets}, frame-ancestors 'self'`],
+    // report-uri is no source list: production's reporting endpoint stays production's.
+    ["connect-src 'self'; report-uri https://www.shop.example/", `connect-src 'self' ${sockets}; report-uri https://www.shop.example/`],
   ])('%s', (policy, expected) => {
     expect(widenCsp(policy, context)).toBe(expected);
   });
 
-  it("allows a local service configured as localhost under 127.0.0.1 too; other hosts keep their one spelling", () => {
-    const out = widenCsp("connect-src 'self'", { ...context, localOrigins: ['http://localhost:5173', 'http://dev.internal:8080'] });
-    expect(out).toBe("connect-src 'self' http://127.0.0.1:4400 ws://127.0.0.1:4400 http://localhost:5173 ws://localhost:5173 http://127.0.0.1:5173 ws://127.0.0.1:5173 http://dev.internal:8080 ws://dev.internal:8080");
+  it('production named with a path: the gateway with the same path; base-uri and form-action get the gateway (production renamed), never a local service', () => {
+    expect(widenCsp('img-src https://www.shop.example/static/; base-uri https://www.shop.example; form-action www.shop.example', context)).toBe(
+      'img-src https://www.shop.example/static/ http://127.0.0.1:4400/static/; base-uri https://www.shop.example http://127.0.0.1:4400; form-action www.shop.example http://127.0.0.1:4400',
+    );
   });
 
-  it('adds no blob: workers when no local service is configured', () => {
-    expect(widenCsp("default-src 'self'", { ...context, localOrigins: [] })).toBe("default-src 'self' http://127.0.0.1:4400 ws://127.0.0.1:4400");
+  it("a local fragment's CDN asset origin (served by the gateway in local mode) gets the gateway where production allows the CDN", () => {
+    const out = widenCsp("default-src 'self'; style-src https://cdn.example.com; img-src https://cdn.example.com https://img.example", { ...context, assetOrigins: ['https://cdn.example.com'] });
+    expect(out).toContain('style-src https://cdn.example.com http://127.0.0.1:4400;');
+    expect(out).toContain('img-src https://cdn.example.com https://img.example http://127.0.0.1:4400;');
+    expect(out).not.toMatch(/(style|img)-src[^;]*3001/);
+  });
+
+  it("allows a local service configured as localhost under 127.0.0.1 too; other hosts keep their one spelling", () => {
+    const out = widenCsp("connect-src 'self'", { ...context, localOrigins: ['http://localhost:5173', 'http://dev.internal:8080'] });
+    expect(out).toBe("connect-src 'self' http://localhost:5173 http://127.0.0.1:5173 http://dev.internal:8080 ws://localhost:5173 ws://127.0.0.1:5173 ws://dev.internal:8080 ws://127.0.0.1:4400");
+  });
+
+  it('without local services only production is renamed: nothing is added to a policy of \'self\'', () => {
+    expect(widenCsp("default-src 'self'", { ...context, localOrigins: [] })).toBe("default-src 'self'");
+    expect(widenCsp('default-src https://www.shop.example', { ...context, localOrigins: [] })).toBe('default-src https://www.shop.example http://127.0.0.1:4400 ws://127.0.0.1:4400');
+  });
+});
+
+describe("a nonce of the gateway's where production locks scripts by hash or 'strict-dynamic' alone", () => {
+  const context = { upstreamOrigin: 'https://www.shop.example', gatewayOrigin: 'http://127.0.0.1:4400', localOrigins: ['http://127.0.0.1:3001'], secureGateway: false, addScriptNonce: 'gw' };
+  it.each([
+    ["script-src 'sha256-abc=' 'strict-dynamic'", true],
+    ["script-src 'self' 'sha384-abc='", true],
+    ["script-src-elem 'strict-dynamic'", true],
+    ["script-src 'nonce-n' 'strict-dynamic'", false],
+    ["script-src 'self' 'unsafe-inline'", false],
+    ["default-src 'self' 'sha256-abc='", false],
+    // Two policies (two headers, joined by Node): the nonce of the one goes to the other too.
+    ["script-src 'nonce-n' 'strict-dynamic', script-src 'sha256-abc='", true],
+    [undefined, false],
+  ])('%s needs one: %s', (policy, needed) => {
+    expect(needsScriptNonce(policy)).toBe(needed);
+  });
+
+  it("adds it to the script directives only, and leaves 'unsafe-inline' policies alone", () => {
+    expect(widenCsp("script-src 'sha256-abc=' 'strict-dynamic'; style-src 'sha256-def='", context)).toBe("script-src 'sha256-abc=' 'strict-dynamic' 'nonce-gw'; style-src 'sha256-def='");
+    expect(widenCsp("script-src 'self' 'unsafe-inline'", context)).not.toContain('nonce');
+  });
+});
+
+describe('Content-Security-Policy-Report-Only', () => {
+  it('is rewritten by the same narrow rules as the enforced policy', () => {
+    const raw = ['Content-Security-Policy-Report-Only', "default-src 'self'; img-src 'self'; base-uri 'self'"];
+    const out = rewriteResponseHeaders(raw, { upstreamOrigin: 'https://www.shop.example', gatewayOrigin: 'http://127.0.0.1:4400', localOrigins: ['http://127.0.0.1:3001'], secureGateway: false });
+    expect(out[1]).toBe(widenCsp(raw[1], { upstreamOrigin: 'https://www.shop.example', gatewayOrigin: 'http://127.0.0.1:4400', localOrigins: ['http://127.0.0.1:3001'], secureGateway: false }));
+    expect(out[1]).toMatch(/^default-src 'self'; img-src 'self'; base-uri 'self'; script-src 'self' http:\/\/127\.0\.0\.1:3001/);
+  });
+});
+
+describe('scriptNonce', () => {
+  it.each([
+    ["script-src 'nonce-abc' 'strict-dynamic'", 'abc'],
+    ["style-src 'nonce-style'; script-src 'nonce-script'", 'script'],
+    ["script-src-elem 'nonce-elem'; script-src 'nonce-other'", 'elem'],
+    ["default-src 'nonce-d'", 'd'],
+    ["script-src 'self'; default-src 'nonce-d'", undefined],
+    ["style-src 'nonce-style'", undefined],
+    ["img-src 'self', script-src 'nonce-second'", 'second'],
+  ])('%s → %s', (policy, nonce) => {
+    expect(scriptNonce(policy)).toBe(nonce);
+  });
+});
+
+describe('stampScriptNonce', () => {
+  it.each([
+    ['<script type="module" src="/a.js"></script>', '<script type="module" src="/a.js" nonce="n0nce"></script>'],
+    ['<SCRIPT>x()</SCRIPT><p>', '<SCRIPT nonce="n0nce">x()</SCRIPT><p>'],
+    ['<script nonce="dev-server" src=a.js></script>', '<script src=a.js nonce="n0nce"></script>'],
+    ['<script data-x="a>b" nonce></script>', '<script data-x="a>b" nonce="n0nce"></script>'],
+    ['<scripts><noscript>x</noscript><style>a{}</style>', '<scripts><noscript>x</noscript><style>a{}</style>'],
+  ])('%s', (body, expected) => {
+    expect(stampScriptNonce(Buffer.from(body), 'n0nce').toString()).toBe(expected);
+  });
+
+  it.each([
+    // A `<script` inside a script's own text is JavaScript, not a tag.
+    ['<script>document.write("<script src=x></" + "script>")</script><script src=b.js></script>', '<script nonce="n0nce">document.write("<script src=x></" + "script>")</script><script src=b.js nonce="n0nce"></script>'],
+    ['<script src="a>b.js" data-x=\'y>z\'></script>', '<script src="a>b.js" data-x=\'y>z\' nonce="n0nce"></script>'],
+    ['<p>text <script', '<p>text <script'],
+  ])('as the HTML tokenizer reads it: %s', (body, expected) => {
+    expect(stampScriptNonce(Buffer.from(body), 'n0nce').toString()).toBe(expected);
+  });
+
+  it('stays linear on hostile input', () => {
+    for (const body of ['<script '.repeat(100_000), '<script a="'.repeat(100_000), `<script>${'<script>'.repeat(100_000)}`]) {
+      const started = performance.now();
+      stampScriptNonce(Buffer.from(body), 'n0nce');
+      // Linear: milliseconds; the old regex took minutes here. A wide margin for a loaded machine.
+      expect(performance.now() - started).toBeLessThan(5000);
+    }
+  });
+
+  it('never lets a nonce break out of its quotes', () => {
+    expect(stampScriptNonce(Buffer.from('<script></script>'), 'a"><img src=x onerror=alert(1)>').toString()).toBe('<script nonce="aimgsrc=xonerror=alert1"></script>');
   });
 });
 
@@ -144,7 +252,7 @@ describe('over https (the gateway serves TLS)', () => {
   });
 
   it.each([
-    ["default-src 'self'; upgrade-insecure-requests", 'default-src', 'upgrade-insecure-requests'],
+    ["default-src https://www.shop.example; upgrade-insecure-requests", 'connect-src', 'upgrade-insecure-requests'],
     ['connect-src https://www.shop.example; block-all-mixed-content', 'connect-src', 'block-all-mixed-content'],
   ])('CSP: websockets follow the gateway (wss:), mixed-content rules stay: %s', (policy, directive, mixedContent) => {
     const directives = widenCsp(policy, context).split(';').map((d) => d.trim());

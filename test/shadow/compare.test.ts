@@ -43,7 +43,16 @@ describe('shadow comparison of two answers', () => {
     const result = compare(prod, local);
     expect(result.identical).toBe(false);
     expect(result.diff.hunks).toEqual([
-      { path: 'header#top > nav.main > a:nth-of-type(2)', prod: ['    <a href="/shop">', '      "Shop"'], local: ['    <a href="/store">', '      "Store"'] },
+      {
+        path: 'header#top > nav.main > a:nth-of-type(2)',
+        prod: ['    <a href="/shop">', '      "Shop"'],
+        local: ['    <a href="/store">', '      "Store"'],
+        // The unchanged lines around it, for the dev page's side-by-side view.
+        before: ['  <nav class="main">', '    <a href="/">', '      "Home"'],
+        after: [],
+        prodLine: 5,
+        localLine: 5,
+      },
     ]);
     expect(diffAsText(result.diff)).toEqual(['@ header#top > nav.main > a:nth-of-type(2)', '- <a href="/shop">', '- "Shop"', '+ <a href="/store">', '+ "Store"']);
   });

@@ -123,10 +123,11 @@ describe('mfe-dev replay', () => {
     expect(result.stderr).toMatch(/header\s+3\s+0\s+3\s+0\s+0/);
     const report = JSON.parse(fs.readFileSync(path.join(dir, 'shadow-report.json'), 'utf8')) as ShadowReportJson;
     expect(report.recent).toHaveLength(3);
-    expect(report.recent[0].diff.hunks).toEqual([{ path: 'header.site-header > nav.main > a:nth-of-type(2)', prod: ['      "Shop"'], local: ['      "Store"'] }]);
+    expect(report.recent[0].diff.hunks).toEqual([expect.objectContaining({ path: 'header.site-header > nav.main > a:nth-of-type(2)', prod: ['      "Shop"'], local: ['      "Store"'] })]);
     const html = fs.readFileSync(path.join(dir, 'shadow-report.html'), 'utf8');
     const decoded = html.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)));
-    expect(decoded).toContain('<td><code>header.site-header > nav.main > a:nth-of-type(2)</code></td><td class="prod"><pre>      "Shop"</pre></td><td class="local"><pre>      "Store"</pre></td>');
+    expect(decoded).toContain('<tr class="path"><td colspan="4">header.site-header > nav.main > a:nth-of-type(2)</td></tr>');
+    expect(decoded).toMatch(/<td class="del">      "<del>Shop<\/del>"<\/td><td class="ln">\d+<\/td><td class="ins">      "<ins>Store<\/ins>"<\/td>/);
   });
 
   it('records page requests through the gateway, writes the shadow report on exit, and replays the log', async () => {
