@@ -14,20 +14,24 @@ import { startServe, tempDir, type Launcher, type ServeProcess } from './serve-p
  * as TMPDIR, then `setpriv` drops to uid/gid 1000 and execs node. HOME, MFE_DEV_HOME, the working
  * directory and the config folder are read-only directories besides.
  *
- * Needs root (to make the namespace). Skipped with the reason where that is not permitted; in CI
- * (`CI` set, root on a Debian machine) it runs and fails instead.
+ * Needs root (to make the namespace). Skipped with the reason printed where the kernel does not
+ * permit it (not root, or a container without the capability: that is the machine, not the
+ * product); where util-linux's `unshare`/`setpriv` are missing it fails in CI (`CI` set).
  */
 const UID = 1000;
 
-function namespaceProblem(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root to create a mount namespace (unshare --mount)';
+/** Why this machine cannot run the test: `missing` (a tool; fails in CI) or `refused` (the kernel; skipped). */
+function namespaceProblem(): { kind: 'missing' | 'refused'; why: string } | undefined {
+  if (process.getuid?.() !== 0) return { kind: 'refused', why: 'needs root to create a mount namespace (unshare --mount)' };
   const probe = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `mount -o remount,ro,bind / && exec setpriv --reuid=${UID} --regid=${UID} --clear-groups true`], { encoding: 'utf8' });
-  if (probe.error) return `unshare/setpriv (util-linux) not usable: ${probe.error.message}`;
-  if (probe.status !== 0) return `a read-only mount namespace is not permitted here: ${probe.stderr.trim()}`;
+  if (probe.error) return { kind: 'missing', why: `unshare/setpriv (util-linux) not usable: ${probe.error.message}` };
+  if (probe.status !== 0) return { kind: 'refused', why: `a read-only mount namespace is not permitted here: ${probe.stderr.trim()}` };
   return undefined;
 }
-const problem = namespaceProblem();
-if (problem && !process.env.CI) console.warn(`Read-only root filesystem test skipped: ${problem}`);
+const found = namespaceProblem();
+const problem = found?.why;
+const skip = found !== undefined && (found.kind === 'refused' || !process.env.CI);
+if (skip) console.warn(`Read-only root filesystem test skipped: ${problem}`);
 
 /** `/` read-only in a namespace of its own, TMPDIR its one writable place, uid 1000: then node. */
 const readOnlyRoot: Launcher = (node, argv) => ({
@@ -35,7 +39,7 @@ const readOnlyRoot: Launcher = (node, argv) => ({
   args: ['--mount', '--propagation', 'private', 'sh', '-c', `mount --bind "$TMPDIR" "$TMPDIR" && mount -o remount,ro,bind / && exec setpriv --reuid=${UID} --regid=${UID} --clear-groups "$0" "$@"`, node, ...argv],
 });
 
-describe.runIf(!problem || process.env.CI)('mfe-dev serve on a read-only root filesystem, as uid 1000', () => {
+describe.runIf(!skip)('mfe-dev serve on a read-only root filesystem, as uid 1000', () => {
   let site: FakeSite | undefined;
   let previews: FakeSite | undefined;
   let serve: ServeProcess | undefined;
