@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watchChild } from '../helpers/child-output.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/mfe-dev.js');
@@ -33,36 +34,11 @@ export async function startCliGateway(config: object, env: NodeJS.ProcessEnv = {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...env };
   delete childEnv.FORCE_COLOR;
   const child: ChildProcess = spawn(process.execPath, [BIN, command, '--config', file, '--port', '0'], { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  const chunks: Buffer[] = [];
-  const listeners = new Set<() => void>();
-  const collect = (chunk: Buffer) => {
-    chunks.push(chunk);
-    for (const listener of listeners) listener();
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  const output = () => Buffer.concat(chunks).toString('utf8');
-  const waitFor = (pattern: RegExp, ms = 15_000) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (pattern.test(output())) done(resolve);
-        else if (child.exitCode !== null) done(() => reject(new Error(`mfe-dev exited before printing ${pattern}:\n${output()}`)));
-      };
-      const timer = setTimeout(() => done(() => reject(new Error(`no ${pattern} within ${ms} ms:\n${output()}`))), ms);
-      const done = (settle: () => void) => {
-        clearTimeout(timer);
-        listeners.delete(check);
-        settle();
-      };
-      listeners.add(check);
-      check();
-    });
+  const watched = watchChild(child, 'mfe-dev');
+  const { output } = watched;
+  const waitFor = (pattern: RegExp, ms = 15_000) => watched.waitUntil(() => pattern.test(output()), `printing ${pattern}`, ms);
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
+    await watched.kill();
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watchChild } from '../helpers/child-output.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin/mfe-dev.js');
@@ -44,40 +45,15 @@ export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}, cw
   const argv = [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', ...args];
   const { command, args: launched } = launch ? launch(process.execPath, argv) : { command: process.execPath, args: argv };
   const child = spawn(command, launched, { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const listeners = new Set<() => void>();
-  child.stdout!.on('data', (c: Buffer) => (out.push(c), listeners.forEach((l) => l())));
-  child.stderr!.on('data', (c: Buffer) => (err.push(c), listeners.forEach((l) => l())));
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => (listeners.forEach((l) => l()), resolve(code))));
-  const stdout = () => Buffer.concat(out).toString('utf8');
-  const stderr = () => Buffer.concat(err).toString('utf8');
+  const watched = watchChild(child, 'mfe-dev serve');
+  const { stdout, stderr, exited } = watched;
   const lines = () =>
     stdout()
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const waitFor = (test: () => boolean, what: string, ms = 20_000) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (test()) return done(resolve);
-        if (child.exitCode !== null || child.signalCode !== null) done(() => reject(new Error(`mfe-dev serve exited before ${what}:\n${stdout()}\n${stderr()}`)));
-      };
-      const timer = setTimeout(() => done(() => reject(new Error(`not ${what} within ${ms} ms:\n${stdout()}\n${stderr()}`))), ms);
-      const done = (settle: () => void) => {
-        clearTimeout(timer);
-        listeners.delete(check);
-        settle();
-      };
-      listeners.add(check);
-      check();
-    });
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  };
+  const waitFor = (test: () => boolean, what: string, ms = 20_000) => watched.waitUntil(test, what, ms);
+  const stop = () => watched.kill();
   try {
     await waitFor(() => lines().some((l) => typeof l.url === 'string'), 'listening');
   } catch (error) {
