@@ -8,38 +8,21 @@
  * Every dev server runs from a temp copy of an example project, on port 0.
  */
 import express from 'express';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { startCartService } from '../../examples/cart-webpack/server.js';
 import { startHeaderService } from '../../examples/header-service/server.js';
-import { startShop } from '../../examples/shop/server.js';
-import { copyExample, launchChromium, openWatchedPage, runBrowserTests, type ProjectCopy, type WatchedPage } from '../helpers/devservers.js';
+import { copyExample, openWatchedPage, runBrowserTests, type ProjectCopy, type WatchedPage } from '../helpers/devservers.js';
 import { startGateway } from '../helpers/gateway.js';
 import { listen } from '../helpers/servers.js';
+import { shopInChromium } from '../helpers/shop-browser.js';
 import type { FragmentConfig } from '../../src/config/types.js';
 
 const CSP_VIOLATION = /Content.Security.Policy|Refused to|violates/i;
 const VITE_ASSETS = ['/@vite/', '/src/', '/node_modules/', '/@id/', '/@fs/'];
 
-let browser: Browser;
-let shop: Awaited<ReturnType<typeof startShop>>;
-const cleanups: Array<() => unknown> = [];
-const pages: WatchedPage[] = [];
-
-beforeAll(async () => {
-  if (!runBrowserTests) return;
-  [browser, shop] = await Promise.all([launchChromium(), startShop()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await shop?.close();
-});
-
-afterEach(async () => {
-  await Promise.all(pages.splice(0).map((watched) => watched.context.close()));
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const suite = shopInChromium();
+const { cleanups, pages } = suite;
 
 function copy(name: string): ProjectCopy {
   const project = copyExample(name);
@@ -48,7 +31,7 @@ function copy(name: string): ProjectCopy {
 }
 
 async function open(url: string): Promise<WatchedPage> {
-  const watched = await openWatchedPage(browser);
+  const watched = await openWatchedPage(suite.browser);
   pages.push(watched);
   const response = await watched.page.goto(url);
   expect(response?.status()).toBe(200);
@@ -79,7 +62,7 @@ async function mark(page: Page): Promise<void> {
 const marked = (page: Page) => page.evaluate(() => (window as unknown as { __mark?: string }).__mark ?? null);
 
 async function gatewayFor(fragments: Record<string, FragmentConfig>, local: string[]) {
-  const gateway = await startGateway({ upstream: shop.url, fragments, local });
+  const gateway = await startGateway({ upstream: suite.shop.url, fragments, local });
   cleanups.push(() => gateway.close());
   return gateway;
 }

@@ -6,39 +6,22 @@
  * is back (the second tab included).
  */
 import express from 'express';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { startHeaderService } from '../../examples/header-service/server.js';
-import { startShop } from '../../examples/shop/server.js';
-import { copyExample, launchChromium, openWatchedPage, runBrowserTests, type WatchedPage } from '../helpers/devservers.js';
+import { copyExample, openWatchedPage, runBrowserTests, type WatchedPage } from '../helpers/devservers.js';
 import { startGateway } from '../helpers/gateway.js';
 import { listen } from '../helpers/servers.js';
+import { shopInChromium } from '../helpers/shop-browser.js';
 
-let browser: Browser;
-let shop: Awaited<ReturnType<typeof startShop>>;
-const cleanups: Array<() => unknown> = [];
-const pages: WatchedPage[] = [];
-
-beforeAll(async () => {
-  if (!runBrowserTests) return;
-  [browser, shop] = await Promise.all([launchChromium(), startShop()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await shop?.close();
-});
-
-afterEach(async () => {
-  await Promise.all(pages.splice(0).map((watched) => watched.context.close()));
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const suite = shopInChromium();
+const { cleanups, pages } = suite;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A page and how often it navigated after it first loaded. */
 async function open(url: string): Promise<WatchedPage & { navigations: () => number }> {
-  const watched = await openWatchedPage(browser);
+  const watched = await openWatchedPage(suite.browser);
   pages.push(watched);
   const response = await watched.page.goto(url);
   expect(response?.status()).toBe(200);
@@ -64,7 +47,7 @@ async function tokenHeader() {
 describe.runIf(runBrowserTests)('live reload with fragments that change on every request, in Chromium', { timeout: 90_000 }, () => {
   it('a CSRF token and a render time never reload two open tabs; an edit of the template reloads each exactly once', async () => {
     const { service, project } = await tokenHeader();
-    const gateway = await startGateway({ upstream: shop.url, fragments: { header: { src: '/fragments/header', local: service.url, assets: ['/assets/header/'] } }, local: ['header'] });
+    const gateway = await startGateway({ upstream: suite.shop.url, fragments: { header: { src: '/fragments/header', local: service.url, assets: ['/assets/header/'] } }, local: ['header'] });
     cleanups.push(() => gateway.close());
     const first = await open(`${gateway.url}/`);
     const second = await open(`${gateway.url}/`);
@@ -98,7 +81,7 @@ describe.runIf(runBrowserTests)('live reload with fragments that change on every
     });
     const service = await listen(app);
     cleanups.push(() => service.close());
-    const gateway = await startGateway({ upstream: shop.url, fragments: { header: { src: '/fragments/header', local: service.url } }, local: ['header'] });
+    const gateway = await startGateway({ upstream: suite.shop.url, fragments: { header: { src: '/fragments/header', local: service.url } }, local: ['header'] });
     cleanups.push(() => gateway.close());
     const tab = await open(`${gateway.url}/`);
     // Left alone after three changes in a row (with a warning), or learned as noise: either way quiet.
@@ -114,7 +97,7 @@ describe.runIf(runBrowserTests)('live reload with fragments that change on every
 
   it('every tab that shows the error box reloads when the dev server is back (the second tab too)', async () => {
     const { service, project } = await tokenHeader();
-    const gateway = await startGateway({ upstream: shop.url, fragments: { header: { src: '/fragments/header', local: service.url, assets: ['/assets/header/'] } }, local: ['header'] });
+    const gateway = await startGateway({ upstream: suite.shop.url, fragments: { header: { src: '/fragments/header', local: service.url, assets: ['/assets/header/'] } }, local: ['header'] });
     cleanups.push(() => gateway.close());
     const first = await open(`${gateway.url}/`);
     await first.page.waitForSelector('header[data-fragment="header"][data-hydrated="local"]');
