@@ -14,7 +14,7 @@ import { startCartService } from '../../examples/cart-webpack/server.js';
 import { startHeaderService } from '../../examples/header-service/server.js';
 import { copyExample, openWatchedPage, runBrowserTests, type ProjectCopy, type WatchedPage } from '../helpers/devservers.js';
 import { startGateway } from '../helpers/gateway.js';
-import { listen } from '../helpers/servers.js';
+import { listen, restartOnSamePort } from '../helpers/servers.js';
 import { shopInChromium } from '../helpers/shop-browser.js';
 import type { FragmentConfig } from '../../src/config/types.js';
 
@@ -41,18 +41,6 @@ async function open(url: string): Promise<WatchedPage> {
 /** Vite's client says so once its HMR socket is open (an edit before that would be missed). */
 async function viteConnected(watched: WatchedPage): Promise<void> {
   await expect.poll(() => watched.consoleMessages.some((m) => m.includes('[vite] connected.')), { timeout: 20_000 }).toBe(true);
-}
-
-/** The old server's port may take a moment to be free on a loaded machine. */
-async function restartOnSamePort<T>(start: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await start();
-    } catch (error) {
-      if (attempt >= 20 || !/in use|EADDRINUSE/i.test(String(error))) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
 }
 
 /** Marks the page; the mark is gone after a reload. */

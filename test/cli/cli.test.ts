@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeaderService } from '../../examples/header-service/server.js';
 import { startShop } from '../../examples/shop/server.js';
+import { watchChild } from '../helpers/child-output.js';
 import { closedPort, listen, request, type TestServer } from '../helpers/servers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -83,46 +84,19 @@ function session(onTestFinished: OnFinished) {
     delete env.DEBUG;
     Object.assign(env, extraEnv);
     const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const listeners = new Set<() => void>();
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += stripAnsi(chunk.toString('utf8'));
-      for (const listener of listeners) listener();
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += stripAnsi(chunk.toString('utf8'));
-      for (const listener of listeners) listener();
-    });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once('close', (code, signal) => {
-        resolve({ code, signal });
-        for (const listener of listeners) listener();
-      });
-    });
+    const watched = watchChild(child, 'mfe-dev');
+    const stdout = () => stripAnsi(watched.stdout());
+    const stderr = () => stripAnsi(watched.stderr());
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
     const cli: Cli = {
       child,
-      stdout: () => stdout,
-      stderr: () => stderr,
+      stdout,
+      stderr,
       exited,
-      waitFor(pattern, ms = 40_000, stream = 'stdout') {
-        return new Promise((resolve, reject) => {
-          const check = () => {
-            const match = (stream === 'stdout' ? stdout : stderr).match(pattern);
-            if (match) return done(() => resolve(match));
-            if (child.exitCode !== null || child.signalCode !== null) {
-              done(() => reject(new Error(`mfe-dev exited (${child.exitCode ?? child.signalCode}) before printing ${pattern} on ${stream}\nstdout: ${stdout}\nstderr: ${stderr}`)));
-            }
-          };
-          const timer = setTimeout(() => done(() => reject(new Error(`no ${pattern} on ${stream} within ${ms} ms\nstdout: ${stdout}\nstderr: ${stderr}`))), ms);
-          const done = (settle: () => void) => {
-            clearTimeout(timer);
-            listeners.delete(check);
-            settle();
-          };
-          listeners.add(check);
-          check();
-        });
+      async waitFor(pattern, ms = 40_000, stream = 'stdout') {
+        const text = stream === 'stdout' ? stdout : stderr;
+        await watched.waitUntil(() => pattern.test(text()), `printing ${pattern} on ${stream}`, ms);
+        return text().match(pattern)!;
       },
     };
     children.add(cli);

@@ -22,7 +22,7 @@ import { createDevServer } from '../../src/server/index.js';
 import { copyExample } from '../helpers/devservers.js';
 import { eventually } from '../helpers/eventually.js';
 import { startGateway } from '../helpers/gateway.js';
-import { listen, request } from '../helpers/servers.js';
+import { listen, request, restartOnSamePort } from '../helpers/servers.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -60,18 +60,6 @@ function socket(url: string, protocol: string): Promise<string> {
       resolve(`error: ${error.message}`);
     });
   });
-}
-
-/** The old server's port may take a moment to be free on a loaded machine. */
-async function restartOnSamePort<T>(start: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await start();
-    } catch (error) {
-      if (attempt >= 20 || !/in use|EADDRINUSE/i.test(String(error))) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
 }
 
 const MODULE = { 'sec-fetch-dest': 'script' };

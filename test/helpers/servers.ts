@@ -136,3 +136,18 @@ export function rawRequest(port: number, requestHead: string, timeoutMs = 10_000
     socket.write(`${requestHead}\r\nConnection: close\r\n\r\n`);
   });
 }
+
+/**
+ * Starts a server again on the port it had: the old one's port may take a moment to be free on a
+ * loaded machine, so `start` is retried (20 times, 250 ms apart) while the port is in use.
+ */
+export async function restartOnSamePort<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= 20 || !/in use|EADDRINUSE/i.test(String(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
