@@ -51,9 +51,9 @@ export interface ComposePageOptions extends PageContextOptions {
 const EMPTY = Buffer.alloc(0);
 
 /** What the page's first bytes tell the dialects (each one is asked). */
-function pageStart(chunk: Buffer, rules: EdgeRules): PageStart {
+function pageStart(chunk: Buffer, rules: EdgeRules, mayHaveMarkers: boolean): PageStart {
   const start: PageStart = {};
-  for (const dialect of DIALECTS) Object.assign(start, dialect.firstBytes?.(chunk, rules));
+  for (const dialect of DIALECTS) Object.assign(start, dialect.firstBytes?.(chunk, rules, mayHaveMarkers));
   return start;
 }
 
@@ -258,7 +258,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     body.on('data', (chunk: Buffer) => {
       if (first) {
         first = false;
-        start = pageStart(chunk, ctx.rules);
+        start = pageStart(chunk, ctx.rules, scanner.mayHaveMarkers(chunk));
       }
       if (start.untouched) {
         writer.push(chunk);

@@ -84,8 +84,11 @@ export interface Dialect<M extends Marker = Marker> {
   readonly name: 'ssi' | 'esi' | 'tailor' | 'selector';
   /** The scanner's markers this dialect resolves. */
   readonly markers: readonly M['type'][];
-  /** What the page's first bytes tell this dialect. */
-  firstBytes?(chunk: Buffer, rules: EdgeRules): PageStart;
+  /**
+   * What the page's first bytes tell this dialect. `mayHaveMarkers` is false when the page
+   * scanner found no place in them where a marker could begin (then no search is needed).
+   */
+  firstBytes?(chunk: Buffer, rules: EdgeRules, mayHaveMarkers: boolean): PageStart;
   /** The bytes that replace one of its markers at `site`. */
   resolve(engine: Engine, site: IncludeSite, marker: M, raw: Buffer): Part;
   /** How one of its includes is requested. */

@@ -1,5 +1,7 @@
 import { compileSelectors, type CompiledSelector } from './element-matcher.js';
 import { IncludeScanner } from './include-scanner.js';
+import { findIncludeTrigger } from './include-triggers.js';
+import { LazyScanner, type StreamScanner } from './lazy-scan.js';
 import { NginxSsiScanner } from './nginx-ssi-scan.js';
 import type { ScanPart, ScanSink } from './markers.js';
 import { ScanCore, type Settings } from './scan-core.js';
@@ -78,7 +80,7 @@ export class PageScanner {
   private readonly sink: ScanSink;
   private core: ScanCore | undefined;
   /** Include markers only (no selectors, no asset prefixes): the byte-level fast path. */
-  private readonly fast: IncludeScanner | undefined;
+  private readonly fast: StreamScanner | undefined;
   /** `esi: 'varnish'`: everything goes through Varnish's reading first. */
   private readonly varnish: VarnishPageScanner | undefined;
   private ended = false;
@@ -97,7 +99,13 @@ export class PageScanner {
       const inner = needsInner ? (stage: ScanSink) => new PageScanner({ ...options, esi: 'html' }, stage) : undefined;
       this.varnish = new VarnishPageScanner(sink, inner, (outer) => new VarnishEsiScanner(outer, options.maxHeldBytes), options.maxHeldBytes);
     } else if (this.settings.selectors === null && this.settings.prefixes === null && !options.forceTokenizer) {
-      this.fast = new IncludeScanner(this.settings.bodyEnd, sink, options.maxHeldBytes);
+      // Read tag by tag only from the first place a marker could begin (lazy-scan.ts).
+      const { bodyEnd } = this.settings;
+      this.fast = new LazyScanner(
+        sink,
+        (stage) => new IncludeScanner(bodyEnd, stage, options.maxHeldBytes),
+        (buf, from) => findIncludeTrigger(buf, from, bodyEnd),
+      );
     } else {
       this.core = new ScanCore(this.settings, sink, { base: 0, stack: null, bodyEndDone: false });
     }
@@ -107,6 +115,14 @@ export class PageScanner {
   private feed(chunk: Buffer): void {
     const restart = this.core!.write(chunk);
     if (restart !== null) this.core = new ScanCore(this.settings, this.sink, restart);
+  }
+
+  /**
+   * Whether a marker could begin in `chunk`, which is to be written next: false only when the
+   * scanner knows that none can (the include scanner's trigger search, run once for both).
+   */
+  mayHaveMarkers(chunk: Buffer): boolean {
+    return this.fast?.mayHaveMarkers?.(chunk) ?? true;
   }
 
   write(chunk: Buffer): void {

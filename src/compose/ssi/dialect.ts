@@ -25,9 +25,9 @@ type SsiMarker = Extract<Marker, { type: 'ssi' | 'ssi-command' }>;
 export const ssiDialect: Dialect<SsiMarker> = {
   name: 'ssi',
   markers: ['ssi', 'ssi-command'],
-  firstBytes(chunk: Buffer, rules: EdgeRules) {
+  firstBytes(chunk: Buffer, rules: EdgeRules, mayHaveMarkers: boolean) {
     // A byte search first: most pages have no `<!--#` at all and are never made a string.
-    return { ssiHeaders: rules.ssi.headersOnEveryPage || (chunk.indexOf('<!--#') >= 0 && SSI_COMMAND.test(chunk.toString('latin1'))) };
+    return { ssiHeaders: rules.ssi.headersOnEveryPage || (mayHaveMarkers && chunk.indexOf('<!--#') >= 0 && SSI_COMMAND.test(chunk.toString('latin1'))) };
   },
   resolve(engine, site, marker, raw) {
     // A lone command outside a document (cannot happen: documents take them) stays as written.

@@ -23,8 +23,8 @@ const acceptStatus = (status: number) => status >= 200 && status < 500;
 export const tailorDialect: Dialect<TailorMarker> = {
   name: 'tailor',
   markers: ['tailor'],
-  firstBytes(chunk) {
-    return { holdForPrimary: chunk.indexOf('primary', 0, 'latin1') >= 0 && PRIMARY_FRAGMENT.test(chunk.toString('latin1')) };
+  firstBytes(chunk, _rules, mayHaveMarkers) {
+    return { holdForPrimary: mayHaveMarkers && chunk.indexOf('primary', 0, 'latin1') >= 0 && PRIMARY_FRAGMENT.test(chunk.toString('latin1')) };
   },
   resolve(engine, site, marker, raw) {
     return includeTailor(engine, site, { marker, raw }).then(({ bytes }) => bytes);
