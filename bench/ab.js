@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Old build against new, alternated on one fixture: `node bench/ab.js OLD_TREE [NEW_TREE]
- * [--pages /page/ssi,/page/precomposed] [--rounds 6] [--duration 4] [--origin node|raw]`. Each tree
+ * [--pages /page/ssi,/page/precomposed] [--rounds 6] [--duration 4] [--origin node|raw] [--old-flags "…"] [--new-flags "…"] (Node flags of each side)`. Each tree
  * is a checkout with its dist/ built; each gets its own mfe-dev process (its bench/gateway-child.js)
  * on the same fixture, and they are loaded one after the other, `rounds` times, the order
  * swapped every round. Prints CPU µs per page (from /proc) per round, and min / median.
@@ -17,7 +17,7 @@ import { measuredLoad, stopLoadGenerator } from './load.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
-  options: { pages: { type: 'string', default: '/page/ssi,/page/precomposed' }, rounds: { type: 'string', default: '6' }, duration: { type: 'string', default: '4' }, origin: { type: 'string', default: 'node' } },
+  options: { pages: { type: 'string', default: '/page/ssi,/page/precomposed' }, rounds: { type: 'string', default: '6' }, duration: { type: 'string', default: '4' }, origin: { type: 'string', default: 'node' }, 'old-flags': { type: 'string', default: '' }, 'new-flags': { type: 'string', default: '' } },
 });
 const here = fileURLToPath(new URL('..', import.meta.url));
 const trees = [path.resolve(positionals[0]), path.resolve(positionals[1] ?? here)];
@@ -25,10 +25,11 @@ const fixture = await startFixture(crypto.randomBytes(4).toString('hex'));
 const upstream = args.origin === 'node' ? fixture.productionNode : fixture.production;
 const local = args.origin === 'node' ? fixture.localNode : fixture.local;
 const gateways = [];
-for (const tree of trees) {
-  const child = fork(path.join(tree, 'bench/gateway-child.js'), [JSON.stringify({ upstream, local, fragments: 10 })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+for (const [i, tree] of trees.entries()) {
+  const execArgv = (i === 0 ? args['old-flags'] : args['new-flags']).split(' ').filter(Boolean);
+  const child = fork(path.join(tree, 'bench/gateway-child.js'), [JSON.stringify({ upstream, local, fragments: 10 })], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const { url } = await new Promise((resolve) => child.on('message', (m) => m?.type === 'ready' && resolve(m)));
-  gateways.push({ tree, child, url });
+  gateways.push({ tree: i === 0 ? `old ${path.basename(tree)}` : `new ${path.basename(tree)}`, child, url });
 }
 const results = {};
 try {
@@ -39,7 +40,7 @@ try {
         const load = await measuredLoad({ url: g.url + page, connections: 10, durationS: Number(args.duration), serverPids: [g.child.pid], fixturePid: fixture.pid });
         if (load.non2xx || load.errors) throw new Error(`${g.tree} ${page}: ${load.non2xx} non-2xx, ${load.errors} errors`);
         ((results[page] ??= {})[g.tree] ??= []).push({ cpu: load.cpuUsPerPage, rate: load.pagesPerS, p99: load.p99 });
-        process.stderr.write(`${page} ${path.basename(g.tree)} round ${round + 1}: ${load.cpuUsPerPage.toFixed(0)} µs/page, ${load.pagesPerS.toFixed(0)} pages/s, load ${os.loadavg()[0].toFixed(1)}\n`);
+        process.stderr.write(`${page} ${g.tree} round ${round + 1}: ${load.cpuUsPerPage.toFixed(0)} µs/page, ${load.pagesPerS.toFixed(0)} pages/s, load ${os.loadavg()[0].toFixed(1)}\n`);
       }
     }
   }

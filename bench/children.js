@@ -71,5 +71,5 @@ export async function startMfeDev({ execArgv, ...options }) {
       child.once('message', resolve);
       child.send('gc');
     });
-  return { pid, url: /** @type {string} */ (message.url), stop, gc };
+  return { pid, child, url: /** @type {string} */ (message.url), stop, gc };
 }

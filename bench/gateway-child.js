@@ -38,6 +38,12 @@ process.on('message', async (message) => {
     const { heapUsed, external } = process.memoryUsage();
     process.send?.({ type: 'gc-done', heapUsed, external });
   }
+  if (message === 'memory') {
+    // (bench/memory.js: where the RSS goes, sampled under load.)
+    const v8 = await import('node:v8');
+    const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size]));
+    process.send?.({ type: 'memory', usage: process.memoryUsage(), spaces });
+  }
   if (message === 'exit') {
     await server.close();
     process.exit(0);
