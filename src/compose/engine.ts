@@ -2,6 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { FragmentMode } from '../config/types.js';
 import { localUrlFor, overrideUrlFor } from '../config/fragment-match.js';
 import { transcode } from '../html/charset.js';
+import { findIncludeTrigger } from '../html/include-triggers.js';
 import { scanBuffer, type Marker } from '../html/scan-page.js';
 import { escapeControlChars } from '../http/control-chars.js';
 import { withHeaderValue } from '../http/raw-headers.js';
@@ -31,8 +32,6 @@ export const DIALECTS: readonly Dialect[] = [ssiDialect, esiDialect, tailorDiale
 const byMarker = new Map<Marker['type'], Dialect>(DIALECTS.flatMap((dialect) => dialect.markers.map((type) => [type, dialect] as const)));
 
 const EMPTY = Buffer.alloc(0);
-/** Every include marker starts with one of these (case-insensitive, as the scanner reads them). */
-const MAY_CONTAIN_INCLUDE = /<(?:!--\s*#|!--esi|esi:|fragment|script[^>]*fragment)/i;
 
 const debugCompose = createDebugger('mfe-dev:compose');
 /** `DEBUG=mfe-dev:compose` lines about directives; control characters from pages never reach the terminal. */
@@ -63,8 +62,9 @@ function dialectOf(marker: Marker): Dialect {
  * block's chosen content).
  */
 async function composeDocument(engine: Engine, body: Buffer, site: IncludeSite): Promise<Buffer> {
-  // Most fragments include nothing: a native regex pass rules that out far faster than tokenizing.
-  if (!MAY_CONTAIN_INCLUDE.test(body.toString('latin1'))) return body;
+  // Most fragments include nothing: a byte search for where a marker could begin rules that out
+  // (at the end of a document, a trigger cut short is none).
+  if (findIncludeTrigger(body, 0, false) < 0) return body;
   const parts = scanBuffer(body, engine.rules.scan);
   if (parts.length === 1 && Buffer.isBuffer(parts[0])) return body;
   const upstream = onUpstream(site, engine.ctx.pageUrl);

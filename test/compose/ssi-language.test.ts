@@ -195,6 +195,8 @@ describe('headers', () => {
       '/ssi': { body: 'x<!--#echo var="uri" -->', headers: validators },
       '/plain': { body: '<p>plain</p>', headers: validators },
       '/comments': { body: '<!--#header--><p>not SSI</p>', headers: validators },
+      // The command after a non-command, and after whitespace, still counts.
+      '/spaced': { body: '<p>a</p><!--#header--><!--#\t\n  echo var="uri" -->', headers: validators },
     });
     const ssi = await request(`${g.url}/ssi`);
     expect(ssi.text).toBe('x/ssi');
@@ -207,6 +209,8 @@ describe('headers', () => {
     const comments = await request(`${g.url}/comments`);
     expect(comments.text).toBe('<!--#header--><p>not SSI</p>');
     expect(comments.headers.etag).toBe(validators.etag);
+    const spaced = await request(`${g.url}/spaced`);
+    expect(spaced.headers).not.toHaveProperty('etag');
   });
 
   it("with edge: 'nginx' every composed page loses them, as behind nginx with ssi on", async () => {

@@ -15,8 +15,23 @@ import { SsiPageState, type SsiRequestInfo } from './variables.js';
  * production could not give leaves the `errmsg`.
  */
 
-/** A command of nginx's SSI in the first chunk: the page speaks SSI, and nginx's filter changes its headers. */
-const SSI_COMMAND = /<!--#\s*(?:include|echo|config|set|if|elif|else|endif|block|endblock)[\s-]/;
+/** A command of nginx's SSI (after `<!--#` and any whitespace): the page speaks SSI, and nginx's filter changes its headers. */
+const SSI_COMMAND_NAME = /^(?:include|echo|config|set|if|elif|else|endif|block|endblock)[\s-]/;
+/** What `\s` matches in latin1 text: tab, LF, VT, FF, CR, space, no-break space. */
+const isSpace = (b: number) => (b >= 0x09 && b <= 0x0d) || b === 0x20 || b === 0xa0;
+
+/**
+ * Whether `chunk` has `<!--#`, any whitespace, then a command name: looked at where `<!--#` is,
+ * a few bytes at a time (the chunk is never made a string: it may be 64 KiB).
+ */
+function hasSsiCommand(chunk: Buffer): boolean {
+  for (let at = chunk.indexOf('<!--#'); at !== -1; at = chunk.indexOf('<!--#', at + 5)) {
+    let name = at + 5;
+    while (name < chunk.length && isSpace(chunk[name])) name++;
+    if (SSI_COMMAND_NAME.test(chunk.toString('latin1', name, name + 9))) return true;
+  }
+  return false;
+}
 
 const anyStatus = () => true;
 
@@ -26,8 +41,7 @@ export const ssiDialect: Dialect<SsiMarker> = {
   name: 'ssi',
   markers: ['ssi', 'ssi-command'],
   firstBytes(chunk: Buffer, rules: EdgeRules, mayHaveMarkers: boolean) {
-    // A byte search first: most pages have no `<!--#` at all and are never made a string.
-    return { ssiHeaders: rules.ssi.headersOnEveryPage || (mayHaveMarkers && chunk.indexOf('<!--#') >= 0 && SSI_COMMAND.test(chunk.toString('latin1'))) };
+    return { ssiHeaders: rules.ssi.headersOnEveryPage || (mayHaveMarkers && hasSsiCommand(chunk)) };
   },
   resolve(engine, site, marker, raw) {
     // A lone command outside a document (cannot happen: documents take them) stays as written.
