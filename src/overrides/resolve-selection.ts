@@ -75,7 +75,47 @@ interface RawSource {
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const COOKIE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
 
+/**
+ * What a request that says nothing gets (no override query parameter, header or cookie): the
+ * command line's and config's choices, the same for every such request while the config lasts
+ * (most requests of a page load say nothing), so they are worked out once per config. Shared
+ * between requests: never changed.
+ */
+const configChoices = new WeakMap<ResolvedConfig, { selection: Selection; cookies: ReadonlyMap<string, string> }>();
+
 export function resolveSelection(config: ResolvedConfig, request: SelectionRequest): Selection {
+  const url = typeof request.url === 'string' ? request.url : '/';
+  const cookieHeader = headerValue(request.headers, 'cookie', '; ');
+  const saysNothing =
+    request.headers[MODES_HEADER] === undefined &&
+    request.headers[PRESETS_HEADER] === undefined &&
+    !cookieHeader?.includes(MODES_PARAM) &&
+    !mayNameOverride(url);
+  if (!saysNothing) return resolveSelectionFully(config, request);
+  let choices = configChoices.get(config);
+  if (!choices) {
+    const selection = resolveSelectionFully(config, { url: '/', headers: {} });
+    choices = { selection, cookies: new Map(Object.entries(selection.cookies)) };
+    configChoices.set(config, choices);
+  }
+  return {
+    ...choices.selection,
+    browserPairs: new Map(),
+    setCookies: [],
+    upstreamUrl: url,
+    // No preset cookie and no cookie of mfe-dev's: the header as it came (upstreamCookies' answer).
+    upstreamCookieHeader: choices.cookies.size > 0 ? upstreamCookies(cookieHeader, choices.cookies) : cookieHeader?.trim() ? cookieHeader : undefined,
+  };
+}
+
+/** Whether the query of `url` may have `mfe-dev` or `mfe-dev-preset` (names may be percent-encoded). */
+function mayNameOverride(url: string): boolean {
+  const queryAt = url.indexOf('?');
+  return queryAt !== -1 && (url.includes(MODES_PARAM, queryAt) || url.includes('%', queryAt));
+}
+
+/** Every source worked out (resolveSelection takes a shortcut for requests that say nothing). */
+export function resolveSelectionFully(config: ResolvedConfig, request: SelectionRequest): Selection {
   const warnings: string[] = [];
   // Warnings quote the request's values: control characters (even a line break) become visible escapes.
   const warn = (text: string) => {

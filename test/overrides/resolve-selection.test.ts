@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ModeLayer, ResolvedConfig, ResolvedFragment, ResolvedPreset } from '../../src/config/types.js';
 import { resolveSelection, type Selection } from '../../src/overrides/index.js';
+import { resolveSelectionFully } from '../../src/overrides/resolve-selection.js';
 
 // ---------------------------------------------------------------------------------------------
 // Test factory: a small site with three fragments. `nav` has no local service.
@@ -489,6 +490,29 @@ describe('resolveSelection: never throws (fast-check)', () => {
         expect(names).not.toContain('mfe-dev');
         expect(names).not.toContain('mfe-dev-preset');
         for (const line of s.setCookies) expect(line).toMatch(/^mfe-dev(-preset)?=[^;\s]*; (Path=\/; SameSite=Lax|Max-Age=0; Path=\/)$/);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a request that names no override gets, from the shortcut, exactly what every source worked out gives', () => {
+    const configs = [
+      makeConfig({ cli: { local: ['nav'] }, config: { presets: ['checkout'] } }),
+      makeConfig({ config: { local: ['header'] } }),
+      makeConfig(),
+    ];
+    // Query names may be percent-encoded (`mfe%2Ddev`); cookie names may only look alike.
+    const query = fc.oneof(fc.constant(''), text.map((t) => `?${t}`), fc.constantFrom('?mfe%2Ddev=header%3Dlocal', '?v=1&mfe-dev=nav=local', '?mfe-dev-preset=checkout'));
+    const cookie = fc.option(fc.oneof(text, fc.constantFrom('a=1; mfe-dev=header=local', 'mfe-dev-preset=checkout', ' ', 'sid=1; theme=dark')), { nil: undefined });
+    fc.assert(
+      fc.property(fc.nat({ max: configs.length - 1 }), query, cookie, fc.boolean(), (which, q, c, header) => {
+        const headers: IncomingHttpHeaders = {};
+        if (c !== undefined) headers.cookie = c;
+        if (header) headers['x-mfe-dev'] = 'footer=local';
+        const config = configs[which];
+        const request = { url: `/p${q}`, headers };
+        const shown = (s: Selection) => ({ ...s, modes: [...s.modes], sources: [...s.sources], browserPairs: [...s.browserPairs], presets: presetsOf(s) });
+        expect(shown(resolveSelection(config, request))).toEqual(shown(resolveSelectionFully(config, request)));
       }),
       { numRuns: 2000 },
     );
