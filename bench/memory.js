@@ -4,14 +4,14 @@
  * [--duration 5] [--origin node|raw] [--flags "--max-semi-space-size=4"]`. One mfe-dev (bench/gateway-child.js,
  * with `--flags` as its Node flags) on the bench's fixture; each page is loaded as the bench loads it while
  * the child reports, every 100 ms, its RSS and what V8 and Node account for (heap spaces, external and
- * array buffers). Prints the peak of each per page: what is heap, what is Buffers, what is neither
- * (code, the binary's pages, malloc).
+ * array buffers) and, from /proc, by kind of mapping. Prints the peak of each per page: what is heap, what is
+ * Buffers, what is neither (code, the binary's pages, malloc).
  */
 import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { startFixture, startMfeDev } from './children.js';
 import { autocannonInChild, stopLoadGenerator } from './load.js';
-import { memory as procMemory } from './proc.js';
+import { memory as procMemory, rssByMapping } from './proc.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,7 +48,7 @@ try {
       while (!stop) {
         const m = await sample();
         const rss = procMemory(gateway.pid).rss;
-        if (rss > peak.rss) peak = { rss, ...m };
+        if (rss > peak.rss) peak = { rss, ...m, mappings: rssByMapping(gateway.pid) };
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
@@ -61,6 +61,8 @@ try {
     console.log(
       `| ${page} | ${(load.ok / load.elapsedS).toFixed(0)} | ${mb(peak.rss)} | ${mb(heap)} (${mb(s.new_space ?? 0)} / ${mb(s.old_space ?? 0)} / ${mb(s.code_space ?? 0)} / ${mb(other)}) | ${mb(peak.usage?.external ?? 0)} (${mb(peak.usage?.arrayBuffers ?? 0)}) | ${mb(peak.rss - heap - (peak.usage?.external ?? 0))} |`,
     );
+    const mappings = (peak.mappings ?? []).filter(([, mb]) => mb >= 1).map(([name, mb]) => `${name} ${mb.toFixed(1)}`);
+    console.log(`|  | RSS at that peak by mapping (MB): ${mappings.join(', ')} | | | | |`);
   }
 } finally {
   await stopLoadGenerator();

@@ -35,6 +35,30 @@ export function memory(pid) {
 }
 
 /**
+ * A process's RSS by kind of mapping, in MB, largest first (`/proc/PID/smaps`): the node binary
+ * and libraries (file), malloc's main arena (`[heap]`: Buffers' memory among others), and
+ * anonymous mappings by size (V8's heap pages are 256 KB each, so under 1 MB).
+ * @param {number} pid
+ * @returns {Array<[string, number]>}
+ */
+export function rssByMapping(pid) {
+  const groups = new Map();
+  let key = '';
+  for (const line of fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const mb = (parseInt(head[2], 16) - parseInt(head[1], 16)) / 1048576;
+      const name = head[3];
+      key = name.startsWith('/') ? `file ${name.split('/').pop()}` : name || (mb < 1 ? 'anonymous, < 1 MB' : mb < 32 ? 'anonymous, 1–32 MB' : 'anonymous, ≥ 32 MB');
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) groups.set(key, (groups.get(key) ?? 0) + Number(rss[1]) / 1024);
+  }
+  return [...groups].sort((a, b) => b[1] - a[1]);
+}
+
+/**
  * Reset the peak RSS of each process to its current RSS. Returns false where the kernel refused
  * (then VmHWM is the peak since the process started).
  * @param {number[]} pids
