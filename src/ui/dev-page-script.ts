@@ -38,7 +38,10 @@ export const DEV_PAGE_SCRIPT = `(() => {
       // The path alone: the cookie already holds what a ?mfe-dev= in the address set.
       const response = await fetch('${DEV_PAGE_PATH}', { credentials: 'same-origin', cache: 'no-store' });
       if (!response.ok) return;
-      const next = sections(new DOMParser().parseFromString(await response.text(), 'text/html').body);
+      // Without its <style>: parsed here, it would be checked against this page's policy, whose
+      // nonce is not the one the new copy was rendered with (and its rules are here already).
+      const html = (await response.text()).replace(/<style\\b[\\s\\S]*?<\\/style>/gi, '');
+      const next = sections(new DOMParser().parseFromString(html, 'text/html').body);
       const current = sections(document.body);
       const openDetails = new Set([...document.querySelectorAll('details[open] > summary')].map((s) => s.textContent));
       const sameShape = current.length === next.length && current.every((g, i) => g.key === next[i].key);

@@ -84,6 +84,12 @@ describe.skipIf(!runBrowserTests)('shadow mode in the browser', () => {
       await expectSideBySide(difference);
       // The dev page's own strict policy lets its nonce'd stylesheet and its script through, nothing else needed.
       await page.waitForFunction(() => document.documentElement.dataset.mfeDevLive === 'on');
+      // A page served meanwhile makes the dev page fetch itself again and swap the sections that
+      // changed: the new copy (rendered with another nonce) must not trip the policy either.
+      const renders = async () => Number(await page.evaluate(() => document.documentElement.dataset.mfeDevRenders ?? '0'));
+      const before = await renders();
+      await fetch(`${gateway.url}/products/tent`).then((response) => response.text());
+      await expect.poll(renders, { timeout: 30_000 }).toBeGreaterThan(before);
       expect(violations).toEqual([]);
 
       // Without JavaScript the dev page shows the same (server-rendered HTML and CSS only).
