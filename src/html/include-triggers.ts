@@ -30,8 +30,8 @@ const WINDOW = 256 * 1024;
  */
 export function findIncludeTrigger(buf: Buffer, from: number, bodyEnd: boolean): number {
   const length = buf.length;
-  if (length - from < WALK_BELOW) return findIncludeTriggerByWalk(buf, from, bodyEnd);
-  const scan = triggerScan();
+  const scan = length - from < WALK_BELOW ? undefined : triggerScan();
+  if (!scan) return findIncludeTriggerByWalk(buf, from, bodyEnd);
   for (let start = from; start < length; start += WINDOW) {
     // Each window with the byte after it, so a `<` at its last byte is judged here too.
     const size = Math.min(WINDOW + 1, length - start);
@@ -91,11 +91,23 @@ interface TriggerScan {
   find(from: number, size: number, bodyEnd: boolean): number;
 }
 
-let instance: TriggerScan | undefined;
+let instance: TriggerScan | null | undefined;
 
-/** The WebAssembly scan, compiled once (290 bytes, synchronously) on first use. */
-function triggerScan(): TriggerScan {
-  if (instance) return instance;
+/**
+ * The WebAssembly scan, compiled once (290 bytes, synchronously) on first use; null where
+ * WebAssembly is not available (`node --jitless`): the walk answers alone there.
+ */
+function triggerScan(): TriggerScan | null {
+  if (instance !== undefined) return instance;
+  try {
+    instance = compileTriggerScan();
+  } catch {
+    instance = null;
+  }
+  return instance;
+}
+
+function compileTriggerScan(): TriggerScan {
   const wasm = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64')));
   const memory = wasm.exports.memory as WebAssembly.Memory;
   const find = wasm.exports.find as (from: number, end: number, slash: number) => number;
@@ -103,11 +115,10 @@ function triggerScan(): TriggerScan {
   const needed = Math.ceil((WINDOW + 1 + 16) / 65536);
   if (memory.buffer.byteLength < needed * 65536) memory.grow(needed - memory.buffer.byteLength / 65536);
   const bytes = new Uint8Array(memory.buffer);
-  instance = {
+  return {
     copy: (buf, start, size) => bytes.set(start === 0 && size === buf.length ? buf : buf.subarray(start, start + size), 0),
     find: (from, size, bodyEnd) => find(from, size, bodyEnd ? 1 : 0),
   };
-  return instance;
 }
 
 /** 1: `lower` is at `at` (letters in any case); 0: it is not; -1: the bytes ran out first. */

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { findIncludeTrigger, findIncludeTriggerByWalk } from '../../src/html/include-triggers.js';
@@ -25,6 +27,16 @@ describe('include trigger search', { timeout: 120_000 }, () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('answers without WebAssembly too (node --jitless has none)', () => {
+    const module = fileURLToPath(new URL('../../dist/html/include-triggers.js', import.meta.url));
+    const script = `import(${JSON.stringify(module)}).then(({ findIncludeTrigger }) => {
+      const page = Buffer.from('<p class="x">text</p>'.repeat(100) + '<!--#include virtual="/x" -->');
+      process.stdout.write(JSON.stringify([typeof WebAssembly, findIncludeTrigger(page, 0, false), findIncludeTrigger(page.subarray(0, 2100), 0, false)]));
+    })`;
+    const out = execFileSync(process.execPath, ['--jitless', '--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    expect(JSON.parse(out)).toEqual(['undefined', 2100, -1]);
   });
 
   it('finds a trigger on either side of a window edge, and none in a long page without one', () => {
