@@ -173,7 +173,8 @@ describe.runIf(runBrowserTests)("webpack's default `devtool: 'eval'`, in Chromiu
     await watched.page.waitForFunction(() => document.querySelector('aside[data-fragment="cart"]') !== null);
     await expect.poll(() => [...watched.consoleErrors, ...watched.problems].some((e) => /unsafe-eval/.test(e)), { timeout: 15_000 }).toBe(true);
     expect(await watched.page.locator('aside[data-fragment="cart"]').getAttribute('data-hydrated')).toBeNull();
-    expect(gateway.logger.recentWarnings()).toContainEqual(expect.stringContaining("Set `devtool: 'source-map'`"));
+    // The gateway reads the bundle as it passes (its warning may come a moment after the browser's error).
+    await expect.poll(() => gateway.logger.recentWarnings(), { timeout: 15_000 }).toContainEqual(expect.stringContaining("Set `devtool: 'source-map'`"));
   });
 });
 
