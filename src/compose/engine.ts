@@ -62,9 +62,10 @@ function dialectOf(marker: Marker): Dialect {
  * block's chosen content).
  */
 async function composeDocument(engine: Engine, body: Buffer, site: IncludeSite): Promise<Buffer> {
-  // Most fragments include nothing: a byte search for where a marker could begin rules that out
-  // (at the end of a document, a trigger cut short is none).
-  if (findIncludeTrigger(body, 0, false) < 0) return body;
+  // Most fragments include nothing: a byte search for where a marker could begin rules that out.
+  // A `<` it could not decide at the end (a tag never closed) is scanned: the search stops there,
+  // and an edge that reads bytes (nginx) may still find a command after it.
+  if (findIncludeTrigger(body, 0, false) === -1) return body;
   const parts = scanBuffer(body, engine.rules.scan);
   if (parts.length === 1 && Buffer.isBuffer(parts[0])) return body;
   const upstream = onUpstream(site, engine.ctx.pageUrl);

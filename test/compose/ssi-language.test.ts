@@ -175,6 +175,14 @@ describe('errors, as nginx reports them', () => {
     expect((await request(`${nginx.url}/p`)).text).toBe(`${error}<h1>Hi</h1>${error}${error}`);
   });
 
+  it("with edge: 'nginx', an include in a fragment whose last tag never closes is still made (nginx reads bytes)", async () => {
+    const g = await setup(
+      { '/p': 'a<!--#include virtual="/f" -->b', '/f': `<p>f</p><script data-x='<!--#include virtual="/inner" -->`, '/inner': 'INNER' },
+      { edge: 'nginx' },
+    );
+    expect((await request(`${g.url}/p`)).text).toBe(`a<p>f</p><script data-x='INNERb`);
+  });
+
   it('config errmsg changes the text, also for a failed include; diagnostics: false leaves only that', async () => {
     const routes = { '/p': '<!--#config errmsg="(unavailable)" -->a<!--#echo -->b<!--#include virtual="/down" -->c', '/down': { body: 'no', delay: 3000 } };
     const down = { fragments: { down: { src: '/down', timeout: 100 } } };
