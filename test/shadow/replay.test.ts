@@ -147,11 +147,19 @@ describe('mfe-dev replay', () => {
     try {
       await expect.poll(() => /http:\/\/127\.0\.0\.1:\d+/.test(output), { timeout: 15_000 }).toBe(true);
       const gateway = /http:\/\/127\.0\.0\.1:\d+/.exec(output)![0];
-      for (const page of ['/products/a?size=m', '/']) {
+      const compared = async (): Promise<number> => {
+        const api = (await (await fetch(gateway + '/__mfe-dev/api/shadow')).json()) as { fragments: Array<{ name: string; compared: number }> };
+        return api.fragments.find((f) => f.name === 'header')?.compared ?? 0;
+      };
+      // Each page's comparison ends before the next page is asked for, so the order of the
+      // terminal lines is the order of the pages (comparisons run after the page is answered).
+      for (const [i, page] of ['/products/a?size=m', '/'].entries()) {
         const response = await fetch(gateway + page, { headers: { accept: 'text/html', 'accept-language': 'it', cookie: 'session=never-logged' } });
         expect(await response.text()).toContain('>Shop</a>');
+        await expect.poll(compared, { timeout: 10_000 }).toBe(i + 1);
       }
       // One terminal line when the header's outcome changes (first comparison), none for the second.
+      // (the line reaches this process through a pipe, so it may still be on its way)
       await expect.poll(() => output.match(/shadow header/g)?.length ?? 0, { timeout: 10_000 }).toBe(1);
       expect(output).toMatch(/shadow header \/fragments\/header\?size=m: different \(1 difference\(s\): header\.site-header > nav\.main > a:nth-of-type\(2\)\)/);
       child.kill('SIGINT');
