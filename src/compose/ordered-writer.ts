@@ -151,7 +151,8 @@ export class OrderedWriter {
       this.head = 0;
     }
     if (ready.length > 0) {
-      if (!this.started) {
+      const first = !this.started;
+      if (first) {
         this.started = true;
         this.hooks.beforeFirstWrite?.();
       } else {
@@ -159,7 +160,11 @@ export class OrderedWriter {
       }
       const chunk = ready.length === 1 ? ready[0] : Buffer.concat(ready, bytes);
       this.queuedBytes -= bytes;
-      if (!this.out.write(chunk) && !this.waitingForDrain) {
+      const writable = this.out.write(chunk);
+      // Node's response corks its socket on a write until the next tick, after the rest of the
+      // chunk is read and the fragment requests are sent; the page's head leaves now.
+      if (first) this.out.uncork();
+      if (!writable && !this.waitingForDrain) {
         this.waitingForDrain = true;
         this.out.once('drain', () => {
           this.waitingForDrain = false;
