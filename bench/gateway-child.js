@@ -5,6 +5,7 @@
  * 'exit' it closes the server and exits (which also writes a --cpu-prof profile).
  */
 import { createDevServer } from '../dist/index.js';
+import { capYoungGeneration } from '../dist/server/young-generation.js';
 
 const { upstream, local, fragments, fragmentTimeoutMs } = JSON.parse(process.argv[2] ?? '{}');
 
@@ -20,6 +21,8 @@ if (fragmentTimeoutMs) {
   for (let i = 0; i < 100; i++) fragmentConfig[`f${i}`] = { ...fragmentConfig[`f${i}`], src: `/fragments/f${i}`, timeout: fragmentTimeoutMs };
 }
 
+// As the CLI's `dev` and `serve` run it (src/cli/main.ts).
+capYoungGeneration();
 const server = await createDevServer({
   upstream,
   fragments: fragmentConfig,
