@@ -143,7 +143,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         return;
       }
       // The bytes before the first fragment leave before any fragment request is even built.
-      if (!writer.hasStarted && !start.holdForPrimary) writer.flush();
+      if (!writer.hasStarted && !start.holdForPrimary) writer.flush(true);
       if (marker.type === 'ssi-command') {
         ssi ??= new SsiDocument(ssiEnv(engine, site), ctx.pageUrl, (part, held) => writer.push(track(part), held), true, track);
         ssi.command(marker.command, raw);

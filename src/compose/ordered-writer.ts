@@ -12,6 +12,8 @@ import type { Writable } from 'node:stream';
 
 /** How far ahead of a pending fragment a page is read, by default. */
 export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+/** Bytes a turn of the event loop may hold in the response's corked buffer before the producer waits. */
+const MAX_HELD_BYTES = 256 * 1024;
 interface Slot {
   ready: boolean;
   value: Buffer | undefined;
@@ -132,8 +134,12 @@ export class OrderedWriter {
     });
   }
 
-  /** Write everything that is ready at the head of the queue. */
-  flush(): void {
+  /**
+   * Write everything that is ready at the head of the queue. What is written in one turn of the
+   * event loop leaves in one write (a page read in two chunks is one `writev`), unless `now`:
+   * the bytes before a page's first include leave before its fragment requests are sent.
+   */
+  flush(now = false): void {
     if (this.gate || this.aborted) return;
     const ready: Buffer[] = [];
     let bytes = 0;
@@ -151,35 +157,30 @@ export class OrderedWriter {
       this.head = 0;
     }
     if (ready.length > 0) {
-      const first = !this.started;
-      if (first) {
+      if (!this.started) {
         this.started = true;
         this.hooks.beforeFirstWrite?.();
-      } else {
-        this.corkUntilImmediate();
       }
+      if (!now) this.corkUntilImmediate();
       const chunk = ready.length === 1 ? ready[0] : Buffer.concat(ready, bytes);
       this.queuedBytes -= bytes;
       const writable = this.out.write(chunk);
-      // Node's response corks its socket on a write until the next tick, after the rest of the
-      // chunk is read and the fragment requests are sent; the page's head leaves now.
-      if (first) this.out.uncork();
-      if (!writable && !this.waitingForDrain) {
-        this.waitingForDrain = true;
-        this.out.once('drain', () => {
-          this.waitingForDrain = false;
-          this.updatePause();
-        });
-      }
+      // Node's response corks its socket on a write until the next tick (after the rest of the
+      // chunk is read and the fragment requests are sent).
+      if (now) this.out.uncork();
+      // Past 16 KB a write held by the cork says "wait" whatever the browser's pace: the page's
+      // next read is let in (a page of two reads leaves in one write) and the browser's pace is
+      // judged when the turn's bytes have left — or at once past MAX_HELD_BYTES.
+      if (!writable && (!this.corked || this.out.writableLength > MAX_HELD_BYTES)) this.waitForDrain();
     }
     this.updatePause();
     if (this.ended && this.head === this.queue.length) this.finished?.();
   }
 
   /**
-   * After the first write (the head of the page leaves at once), what is written in this turn
-   * of the event loop waits for the next: the page's end (`res.end()` uncorks fully) then leaves
-   * in the same write as its last bytes, one syscall fewer per page.
+   * What is written in this turn of the event loop waits for its end: the page's end
+   * (`res.end()` uncorks fully) then leaves in the same write as its last bytes, and a page
+   * that came in two reads in one write: a syscall or two fewer per page.
    */
   private corkUntilImmediate(): void {
     if (this.corked) return;
@@ -187,7 +188,22 @@ export class OrderedWriter {
     this.out.cork();
     setImmediate(() => {
       this.corked = false;
-      if (!this.out.writableEnded) this.out.uncork();
+      if (this.out.writableEnded) return;
+      this.out.uncork();
+      if (this.out.writableNeedDrain) {
+        this.waitForDrain();
+        this.updatePause();
+      }
+    });
+  }
+
+  /** The browser reads slower than the page comes: pause the producer until the response drains. */
+  private waitForDrain(): void {
+    if (this.waitingForDrain) return;
+    this.waitingForDrain = true;
+    this.out.once('drain', () => {
+      this.waitingForDrain = false;
+      this.updatePause();
     });
   }
 
