@@ -72,7 +72,8 @@ const KEEP = 20;
 const HEALTH_TTL_MS = 2000;
 
 export class DevStateStore {
-  private readonly pages: Array<PageEnd & { starts: number[] }> = [];
+  /** Recent pages as they ended, with when each started (what the dev page shows is worked out when it asks). */
+  private readonly pages: Array<{ end: PageEnd; at: number | undefined }> = [];
   /** Pages being composed: when each started (`performance.now()`). */
   private readonly open = new Map<number, number>();
   private readonly shadows = new Map<string, ShadowResult>();
@@ -95,10 +96,7 @@ export class DevStateStore {
       const at = this.open.get(page.page.id);
       this.open.delete(page.page.id);
       if (!looksLikeADocument(page.page.url)) return;
-      // Each fragment's start from when its request left (nothing kept per fragment while the
-      // page is composed); else from its end and duration.
-      const starts = page.fragments.map((f) => (at !== undefined && f.startedAt !== undefined ? Math.max(0, f.startedAt - at) : Math.max(0, page.durationMs - f.durationMs)));
-      this.pages.push({ ...page, starts });
+      this.pages.push({ end: page, at });
       if (this.pages.length > KEEP) this.pages.shift();
     });
     events.on('shadow:result', (result) => {
@@ -160,15 +158,17 @@ export class DevStateStore {
       recentPages: this.pages
         .slice()
         .reverse()
-        .map((p) => ({
+        .map(({ end: p, at }) => ({
           url: escapeControlChars(p.page.url),
           status: p.status,
           durationMs: Math.round(p.durationMs),
           firstByteMs: p.firstByteMs === undefined ? null : round1(p.firstByteMs),
-          fragments: p.fragments.map((f, i) => ({
+          fragments: p.fragments.map((f) => ({
             name: f.name ?? null,
             mode: f.mode,
-            startMs: round1(p.starts[i]),
+            // From when its request left (nothing kept per fragment while the page is
+            // composed); else from its end and duration.
+            startMs: round1(at !== undefined && f.startedAt !== undefined ? Math.max(0, f.startedAt - at) : Math.max(0, p.durationMs - f.durationMs)),
             durationMs: Math.round(f.durationMs),
             status: f.status,
             failed: f.failed,
@@ -208,7 +208,8 @@ export function describeProvenance(from: { file: string; package?: string }): st
  * .html (production's HTML 404 for `/favicon.ico` or a `.js.map`) is not one.
  */
 function looksLikeADocument(url: string): boolean {
-  const path = url.split(/[?#]/)[0];
+  const end = url.search(/[?#]/);
+  const path = end === -1 ? url : url.slice(0, end);
   const last = path.slice(path.lastIndexOf('/') + 1);
   const dot = last.lastIndexOf('.');
   return dot <= 0 || /^\.(html?|xhtml|shtml|php|aspx?|jsp)$/i.test(last.slice(dot));
