@@ -6,14 +6,22 @@ import iconv from 'iconv-lite';
  * of the composed page with the one charset the page declares.
  */
 
+/** Labels seen, by their canonical name: a page and its fragments name the same few (a TextDecoder per label, not per page). */
+const canonicalNames = new Map<string, string | undefined>();
+const MAX_KNOWN_LABELS = 64;
+
 /** The canonical WHATWG name of a charset label (`latin1` → `windows-1252`), or undefined. */
 export function canonicalCharset(label: string | undefined): string | undefined {
   if (!label) return undefined;
+  if (canonicalNames.has(label)) return canonicalNames.get(label);
+  let name: string | undefined;
   try {
-    return new TextDecoder(label.trim().replace(/^["']|["']$/g, '')).encoding;
+    name = new TextDecoder(label.trim().replace(/^["']|["']$/g, '')).encoding;
   } catch {
-    return undefined;
+    name = undefined;
   }
+  if (canonicalNames.size < MAX_KNOWN_LABELS) canonicalNames.set(label, name);
+  return name;
 }
 
 export function charsetFromContentType(contentType: string | undefined): string | undefined {

@@ -27,6 +27,17 @@ export function upstreamUrlFor(upstreamOrigin: string, target: string): URL | un
   return url.origin === upstreamOrigin ? url : undefined;
 }
 
+/**
+ * A target of path characters only (RFC 3986's `pchar`, `/`, `?` and `%`) after its leading `/`:
+ * concatenated to an origin it can only be that origin's path and query, so it needs no parse.
+ */
+const PLAIN_TARGET = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/;
+
+/** Whether `target` is a path on upstream (what `upstreamUrlFor` accepts), without a URL parse for a plain one. */
+export function isUpstreamPath(upstreamOrigin: string, target: string): boolean {
+  return PLAIN_TARGET.test(target) || upstreamUrlFor(upstreamOrigin, target) !== undefined;
+}
+
 /** Text for a 400 answer to a request-target that cannot be a path on upstream. */
 export function badTargetMessage(upstreamOrigin: string): string {
   return `mfe-dev: this request's target is not a path. The gateway only serves paths of ${upstreamOrigin} (it is not a forward proxy).\n`;

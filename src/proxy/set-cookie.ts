@@ -43,6 +43,18 @@ export function rewriteSetCookie(value: string, options: { secureGateway: boolea
  * @param gatewayOrigin `http://127.0.0.1:4400`, `https://localhost:4400`, …
  */
 export function keepsSecureCookies(gatewayOrigin: string): boolean {
+  let keeps = secureCookieOrigins.get(gatewayOrigin);
+  if (keeps === undefined) {
+    keeps = decideSecureCookies(gatewayOrigin);
+    // A gateway answers on a few origins (its names and ports); each is decided once.
+    if (secureCookieOrigins.size < 64) secureCookieOrigins.set(gatewayOrigin, keeps);
+  }
+  return keeps;
+}
+
+const secureCookieOrigins = new Map<string, boolean>();
+
+function decideSecureCookies(gatewayOrigin: string): boolean {
   let url: URL;
   try {
     url = new URL(gatewayOrigin);

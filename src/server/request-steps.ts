@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { badTargetMessage, upstreamUrlFor } from '../http/request-target.js';
+import { badTargetMessage, isUpstreamPath } from '../http/request-target.js';
 import { isDevPath } from '../http/routes.js';
 import type { Logger } from '../logger.js';
 import { devServerSocketTargets, type DevServerSocketTarget } from '../overrides/dev-server-sockets.js';
@@ -29,7 +29,7 @@ export interface Refusal {
 export function refusal(req: IncomingMessage, state: GatewayState): Refusal | undefined {
   if (hasInvalidPort(req.headers.host)) return { status: 400, message: invalidPortMessage(req.headers.host!) };
   if (!isAllowedHost(req.headers.host, state.config)) return { status: 403, message: hostNotAllowedMessage(req.headers.host) };
-  if (!upstreamUrlFor(state.upstreamOrigin, req.url ?? '')) return { status: 400, message: badTargetMessage(state.upstreamOrigin) };
+  if (!isUpstreamPath(state.upstreamOrigin, req.url ?? '')) return { status: 400, message: badTargetMessage(state.upstreamOrigin) };
   return undefined;
 }
 
