@@ -7,10 +7,10 @@ import v8 from 'node:v8';
  *
  * A gateway's objects live as long as a request: a page and its fragments are garbage a few
  * milliseconds later. With the full 32 MB, V8 also judged the old generation's headroom (limit
- * minus size) smaller than the young generation and marked the old generation again and again:
- * on a loaded pass-through page, 17–27 full collections per 3,000 pages instead of none, about
- * a fifth of the gateway's CPU (bench/gc-survival.js; the README's Performance section). Capped,
- * the same load has scavenges only, and the process has 16 MB less resident.
+ * minus size) too small and marked the old generation again and again (`--trace-gc`,
+ * `--trace-incremental-marking`): on a loaded pass-through page, 16–27 full collections per
+ * 3,000 pages instead of none, about a fifth of the gateway's CPU (the README's Performance
+ * section). Capped, the same load has scavenges only, and the process has 16 MB less resident.
  *
  * `--max-semi-space-size` is read when the heap is made, so the CLI would need a wrapper process
  * or a shebang with `env -S` (which BusyBox, Alpine's `env`, does not have). V8 reads
