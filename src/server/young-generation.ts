@@ -19,8 +19,8 @@ import v8 from 'node:v8';
  * A process started with its own `--max-semi-space-size` is left alone. For the CLI's processes
  * only: a program that embeds the gateway (`createDevServer`) keeps its own heap settings.
  */
-export function capYoungGeneration(maxSemiSpaceMiB = 8): () => void {
-  if (process.execArgv.some((flag) => flag.startsWith('--max-semi-space-size')) || /--max-semi-space-size/.test(process.env.NODE_OPTIONS ?? '')) return () => undefined;
+export function capYoungGeneration(maxSemiSpaceMiB = 8): void {
+  if (process.execArgv.some((flag) => flag.startsWith('--max-semi-space-size')) || /--max-semi-space-size/.test(process.env.NODE_OPTIONS ?? '')) return;
   const capBytes = maxSemiSpaceMiB * 1024 * 1024;
   let growthFactor = 2;
   const adjust = () => {
@@ -32,12 +32,7 @@ export function capYoungGeneration(maxSemiSpaceMiB = 8): () => void {
     growthFactor = wanted;
     v8.setFlagsFromString(`--semi-space-growth-factor=${wanted}`);
   };
-  const observer = new PerformanceObserver(adjust);
-  observer.observe({ entryTypes: ['gc'] });
+  // For the process's life: the CLI's gateway is its only work.
+  new PerformanceObserver(adjust).observe({ entryTypes: ['gc'] });
   adjust();
-  return () => {
-    observer.disconnect();
-    if (growthFactor !== 2) v8.setFlagsFromString('--semi-space-growth-factor=2');
-    growthFactor = 2;
-  };
 }
