@@ -81,7 +81,7 @@ function ratioCells(a, b) {
     a.ttfb && b.ttfb ? `${ratio(a.ttfb.ttfbMs, b.ttfb.ttfbMs)} (${a.ttfb.ttfbMs >= b.ttfb.ttfbMs ? '+' : ''}${ms(a.ttfb.ttfbMs - b.ttfb.ttfbMs)})` : '–';
   return [
     a.page,
-    '**mfe-dev ÷ nginx**',
+    `**mfe-dev ÷ ${b.server}**`,
     x && y ? ratio(x.pagesPerS, y.pagesPerS) : '–',
     x && y ? ratio(x.p50, y.p50) : '–',
     x && y ? ratio(x.p99, y.p99) : '–',

@@ -253,6 +253,8 @@ function scenariosFor(origin, mfe, nginx) {
     n && { id: 'ssi/nginx', page: 'SSI, 10 fragments', ...n, path: '/page/ssi', expect: ten, slow: '/page/ssi-slow' },
     np && { id: 'precomposed/nginx', page: 'pre-composed', ...np, path: '/page/precomposed', expect: ten },
     { id: 'precomposed/mfe-dev', page: 'pre-composed', ...m, server: 'mfe-dev (pass-through)', path: '/page/precomposed', expect: ten },
+    // The same page read for SSI commands, as mfe-dev reads it for includes (for comparison; the target is on the plain proxy).
+    n && { id: 'precomposed-ssi/nginx', page: 'pre-composed', ...n, path: '/page/precomposed', expect: ten },
     np && { id: 'script/nginx', page: 'script, 30 KB', ...np, path: SCRIPT_PATH, expect: script },
     { id: 'script/mfe-dev', page: 'script, 30 KB', ...m, server: 'mfe-dev (pass-through)', path: SCRIPT_PATH, expect: script },
     { id: 'esi/mfe-dev', page: 'ESI, 10 fragments', ...m, path: '/page/esi', expect: ten, slow: '/page/esi-slow' },
@@ -266,6 +268,7 @@ function scenariosFor(origin, mfe, nginx) {
   const scenarios = /** @type {Scenario[]} */ (kept.map((s) => ({ ...s, id: origin.prefix + s.id, origin: origin.id })));
   /** @type {[string, string][]} */
   const pairs = ['ssi', 'precomposed', 'script', 'ssi-100'].map((page) => [`${origin.prefix}${page}/mfe-dev`, `${origin.prefix}${page}/nginx`]);
+  pairs.push([`${origin.prefix}precomposed/mfe-dev`, `${origin.prefix}precomposed-ssi/nginx`]);
   return { scenarios, pairs };
 }
 
