@@ -5,6 +5,7 @@
  * 'exit' it closes the server and exits (which also writes a --cpu-prof profile).
  */
 import { createDevServer } from '../dist/index.js';
+import { steadyOldGeneration } from '../dist/server/old-generation.js';
 import { capYoungGeneration } from '../dist/server/young-generation.js';
 
 const { upstream, local, fragments, fragmentTimeoutMs } = JSON.parse(process.argv[2] ?? '{}');
@@ -23,6 +24,7 @@ if (fragmentTimeoutMs) {
 
 // As the CLI's `dev` and `serve` run it (src/cli/main.ts).
 capYoungGeneration();
+steadyOldGeneration();
 const server = await createDevServer({
   upstream,
   fragments: fragmentConfig,

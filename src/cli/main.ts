@@ -251,9 +251,14 @@ const MAX_BUG_REPORTS = 20;
 
 /** Creates the gateway, reports its bugs (bounded), and listens; a failed listen closes it again. */
 async function startServer(inline: InlineConfig): Promise<import('../server/index.js').DevServer> {
-  const [{ createDevServer }, { capYoungGeneration }] = await Promise.all([import('../server/index.js'), import('../server/young-generation.js')]);
+  const [{ createDevServer }, { capYoungGeneration }, { steadyOldGeneration }] = await Promise.all([
+    import('../server/index.js'),
+    import('../server/young-generation.js'),
+    import('../server/old-generation.js'),
+  ]);
   // The gateway is the process's only work: its heap is sized for request-long objects.
   capYoungGeneration();
+  steadyOldGeneration();
   const server = await createDevServer(inline);
   reportBugsOf(server);
   try {
