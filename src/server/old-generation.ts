@@ -1,4 +1,5 @@
 import v8 from 'node:v8';
+import { startedWithFlag } from './node-flags.js';
 
 /** How far past what survived a full collection the old generation may grow before the next: 200 % (3×). */
 export const OLD_GENERATION_GROWTH_PERCENT = 200;
@@ -24,6 +25,6 @@ export const OLD_GENERATION_GROWTH_PERCENT = 200;
  * program that embeds the gateway keeps its own heap settings.
  */
 export function steadyOldGeneration(percent = OLD_GENERATION_GROWTH_PERCENT): void {
-  if (process.execArgv.some((flag) => flag.startsWith('--heap-growing-percent')) || /--heap-growing-percent/.test(process.env.NODE_OPTIONS ?? '')) return;
+  if (startedWithFlag('--heap-growing-percent')) return;
   v8.setFlagsFromString(`--heap-growing-percent=${percent}`);
 }

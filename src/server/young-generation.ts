@@ -1,5 +1,6 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
+import { startedWithFlag } from './node-flags.js';
 
 /**
  * A gateway process's young generation, capped at 8 MB per semi-space (V8's default on 64-bit
@@ -20,7 +21,7 @@ import v8 from 'node:v8';
  * only: a program that embeds the gateway (`createDevServer`) keeps its own heap settings.
  */
 export function capYoungGeneration(maxSemiSpaceMiB = 8): void {
-  if (process.execArgv.some((flag) => flag.startsWith('--max-semi-space-size')) || /--max-semi-space-size/.test(process.env.NODE_OPTIONS ?? '')) return;
+  if (startedWithFlag('--max-semi-space-size')) return;
   const capBytes = maxSemiSpaceMiB * 1024 * 1024;
   let growthFactor = 2;
   const adjust = () => {
