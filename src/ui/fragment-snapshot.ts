@@ -71,9 +71,16 @@ export async function takeSnapshot({ url, agents, timeoutMs, maxBytes }: Snapsho
   }
 }
 
-/** Adds to `noise` the facts that differ between two answers; false once `noise` is full. */
+/**
+ * Adds to `noise` the facts that differ between two answers; false once `noise` is full. Only
+ * values are learned: two answers with different facts (an element more or less) teach nothing,
+ * since one of them may be a render that never repeats — a template read while an editor was
+ * writing it in place — and learning from it would hide the edit, and every later edit there.
+ */
 export function learnNoise(a: Snapshot, b: Snapshot, noise: Set<string>, maxKeys: number): boolean {
   if (a.failure || b.failure || a.digest === b.digest) return true;
+  if (a.facts.size !== b.facts.size) return true;
+  for (const key of a.facts.keys()) if (!b.facts.has(key)) return true;
   const add = (key: string) => {
     if (noise.has(key)) return true;
     if (noise.size >= maxKeys) return false;
@@ -81,7 +88,6 @@ export function learnNoise(a: Snapshot, b: Snapshot, noise: Set<string>, maxKeys
     return true;
   };
   for (const [key, value] of a.facts) if (b.facts.get(key) !== value && !add(key)) return false;
-  for (const key of b.facts.keys()) if (!a.facts.has(key) && !add(key)) return false;
   return true;
 }
 

@@ -222,12 +222,17 @@ export class LiveReload {
       watched.streak = 0;
       return this.reloadRecovered(url);
     }
-    // Different: ask again, and learn what differs between the new answers as noise.
+    // Different: ask again, and learn what differs between the new answers as noise. The last
+    // answer decides and is the next baseline: the first one may be a render that never repeats
+    // (the template read while an editor was writing it).
+    let last = answer;
     for (let i = 0; i < CONFIRMATIONS; i++) {
       const again = await this.snapshot(url, watched.name);
       if (!learnNoise(answer, again, watched.noise, MAX_NOISE_KEYS)) return this.leaveAlone(url, watched);
+      if (!again.failure) last = again;
     }
-    if (!differs(before, answer, watched.noise)) {
+    watched.baseline = last;
+    if (!differs(before, last, watched.noise)) {
       watched.streak = 0;
       return this.reloadRecovered(url);
     }

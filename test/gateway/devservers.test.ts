@@ -314,6 +314,43 @@ describe('live reload of a local fragment', () => {
   });
 });
 
+describe('live reload of a local fragment with a token, edited in place', () => {
+  it('reloads once for an edit whose first answer was read half-written, and again for the next edit', async () => {
+    // A CSRF token on every render; `half` answers once with the template cut short, as a
+    // service reads a file an editor is still writing (VS Code saves in place).
+    let text = 'v1';
+    let half = false;
+    let n = 0;
+    const local = await listen((_req, res) => {
+      const html = `<header data-fragment="header"><form><input name="csrf" value="t${n++}"></form><p>${text}</p><small>rendered</small></header>`;
+      const body = half ? html.slice(0, html.indexOf('<p>')) : html;
+      half = false;
+      res.writeHead(200, { 'content-type': 'text/html' }).end(body);
+    });
+    cleanups.push(() => local.close());
+    const production = await listen((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body><!--#include virtual="/fragments/header" --></body></html>'));
+    cleanups.push(() => production.close());
+    const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header', local: local.url } }, local: ['header'] });
+    expect((await request(`${server.url}/`)).text).toContain('v1');
+
+    const events = await openEventStream(`${server.url}/__mfe-dev/events?page=%2F`);
+    cleanups.push(() => events.close());
+    await events.waitFor('event: ready');
+    // Polls see only the token change: nothing is said.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(events.text()).not.toContain('event: reload');
+    text = 'v2';
+    half = true;
+    expect(await events.waitFor('event: reload')).toContain('"fragment":"header"');
+    // One reload for that edit; the edited text did not become noise: the next edit reloads too.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(events.text().split('event: reload').length - 1).toBe(1);
+    text = 'v3';
+    await expect.poll(() => events.text().split('event: reload').length - 1, { timeout: 20_000 }).toBe(2);
+    expect(server.logger.recentWarnings().filter((w) => w.includes('live reload is off'))).toEqual([]);
+  });
+});
+
 /** A server-sent event stream, read as text. */
 async function openEventStream(url: string) {
   const controller = new AbortController();
