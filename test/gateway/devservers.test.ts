@@ -291,19 +291,25 @@ describe("the overlay's event stream", () => {
 });
 
 describe('live reload of a local fragment', () => {
-  it('waits while the local service is down (no reload into an error box), and reloads when it answers with new HTML', async () => {
-    let html = '<header data-fragment="header">v1</header>';
-    let down = false;
-    const local = await listen((_req, res) => (down ? res.writeHead(503).end('restarting') : res.writeHead(200, { 'content-type': 'text/html' }).end(html)));
+  /** A production page that includes `header`, local from a service answering with `answer`: the page as composed, and its event stream once ready. */
+  async function watchedPage(answer: http.RequestListener) {
+    const local = await listen(answer);
     cleanups.push(() => local.close());
     const production = await listen((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body><!--#include virtual="/fragments/header" --></body></html>'));
     cleanups.push(() => production.close());
     const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header', local: local.url } }, local: ['header'] });
-    expect((await request(`${server.url}/`)).text).toContain('v1');
-
+    const page = (await request(`${server.url}/`)).text;
     const events = await openEventStream(`${server.url}/__mfe-dev/events?page=%2F`);
     cleanups.push(() => events.close());
     await events.waitFor('event: ready');
+    return { server, page, events };
+  }
+
+  it('waits while the local service is down (no reload into an error box), and reloads when it answers with new HTML', async () => {
+    let html = '<header data-fragment="header">v1</header>';
+    let down = false;
+    const { page, events } = await watchedPage((_req, res) => (down ? res.writeHead(503).end('restarting') : res.writeHead(200, { 'content-type': 'text/html' }).end(html)));
+    expect(page).toContain('v1');
     down = true;
     // Several polls see the service down: nothing is said. Then it answers, changed.
     await new Promise((resolve) => setTimeout(resolve, 2500));
@@ -312,30 +318,20 @@ describe('live reload of a local fragment', () => {
     down = false;
     expect(await events.waitFor('event: reload')).toContain('"fragment":"header"');
   });
-});
 
-describe('live reload of a local fragment with a token, edited in place', () => {
-  it('reloads once for an edit whose first answer was read half-written, and again for the next edit', async () => {
+  it('with a token in it, reloads once for an edit whose first answer was read half-written, and again for the next edit', async () => {
     // A CSRF token on every render; `half` answers once with the template cut short, as a
     // service reads a file an editor is still writing (VS Code saves in place).
     let text = 'v1';
     let half = false;
     let n = 0;
-    const local = await listen((_req, res) => {
+    const { server, page, events } = await watchedPage((_req, res) => {
       const html = `<header data-fragment="header"><form><input name="csrf" value="t${n++}"></form><p>${text}</p><small>rendered</small></header>`;
       const body = half ? html.slice(0, html.indexOf('<p>')) : html;
       half = false;
       res.writeHead(200, { 'content-type': 'text/html' }).end(body);
     });
-    cleanups.push(() => local.close());
-    const production = await listen((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body><!--#include virtual="/fragments/header" --></body></html>'));
-    cleanups.push(() => production.close());
-    const server = await gateway({ upstream: production.url, fragments: { header: { src: '/fragments/header', local: local.url } }, local: ['header'] });
-    expect((await request(`${server.url}/`)).text).toContain('v1');
-
-    const events = await openEventStream(`${server.url}/__mfe-dev/events?page=%2F`);
-    cleanups.push(() => events.close());
-    await events.waitFor('event: ready');
+    expect(page).toContain('v1');
     // Polls see only the token change: nothing is said.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(events.text()).not.toContain('event: reload');
