@@ -24,7 +24,8 @@ const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
 /**
  * A read on a socket of the agents. A socket carrying an HTTP exchange (it has Node's parser) gets
  * the bytes in place: the parser copies what it keeps before `emit` returns, and the buffer is
- * read into again only after that. Anything else — a socket handed over by an upgrade (a
+ * read into again only after that (the one exception, a parse error's `rawPacket`, points into
+ * the buffer; nothing of ours reads it). Anything else — a socket handed over by an upgrade (a
  * websocket), bytes on an idle pooled connection — gets a copy of its own, through the stream's
  * own buffering, as Node would give it; `false` pauses reading as a full stream does.
  */
