@@ -225,12 +225,18 @@ export class LiveReload {
     // Different: ask again, and learn what differs between the new answers as noise. The last
     // answer decides and is the next baseline: the first one may be a render that never repeats
     // (the template read while an editor was writing it).
-    let last = answer;
+    const known = new Set(watched.noise);
+    const answers = [answer];
     for (let i = 0; i < CONFIRMATIONS; i++) {
       const again = await this.snapshot(url, watched.name);
       if (!learnNoise(answer, again, watched.noise, MAX_NOISE_KEYS)) return this.leaveAlone(url, watched);
-      if (!again.failure) last = again;
+      if (!again.failure) answers.push(again);
     }
+    const last = answers[answers.length - 1];
+    // An edit saved while this check was asking looks like a value that changed between its
+    // answers; it is not noise: it held from the baseline through the first answer, then changed
+    // once and kept its new value. Learned as noise, that text would never reload a page again.
+    for (const key of watched.noise) if (!known.has(key) && changedOnce(key, before, answers)) watched.noise.delete(key);
     watched.baseline = last;
     if (!differs(before, last, watched.noise)) {
       watched.streak = 0;
@@ -269,6 +275,19 @@ export class LiveReload {
       `live reload is off for fragment '${watched.name}': ${url} answered differently on ${FLAPPING} requests in a row, beyond the values that change on every render (its structure changes with each request?). Reload the page by hand after editing it.`,
     );
   }
+}
+
+/**
+ * Whether `key` held one value from `before` through the first of `answers`, then took another
+ * once and kept it to the last answer: the mark of an edit saved between two answers (noise, a
+ * token or a render time, changes again, or had already changed in the first answer).
+ */
+function changedOnce(key: string, before: Snapshot, answers: readonly Snapshot[]): boolean {
+  const old = before.facts.get(key);
+  const now = answers[answers.length - 1].facts.get(key);
+  if (answers[0].facts.get(key) !== old || now === old) return false;
+  const first = answers.findIndex((snapshot) => snapshot.facts.get(key) !== old);
+  return answers.slice(first).every((snapshot) => snapshot.facts.get(key) === now);
 }
 
 function send(res: ServerResponse, event: string, data: object): void {

@@ -345,6 +345,32 @@ describe('live reload of a local fragment', () => {
     await expect.poll(() => events.text().split('event: reload').length - 1, { timeout: 20_000 }).toBe(2);
     expect(server.logger.recentWarnings().filter((w) => w.includes('live reload is off'))).toEqual([]);
   });
+
+  it('an edit saved while a poll is checking a change reloads, and its text does not become noise', async () => {
+    // A value that held still while the baseline was taken (a timestamp to the second), then
+    // changes on every render; the template is saved right after the first answer that shows
+    // the value changed, so the poll's confirming answers carry the edit.
+    let text = 'v1';
+    let armed = false;
+    let n = 0;
+    const { server, page, events } = await watchedPage((_req, res) => {
+      const stamp = armed ? `s${n++}` : 'steady';
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<header data-fragment="header"><time>${stamp}</time><p>${text}</p></header>`);
+      if (armed && n === 1) text = 'v2';
+    });
+    expect(page).toContain('v1');
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(events.text()).not.toContain('event: reload');
+    armed = true;
+    expect(await events.waitFor('event: reload')).toContain('"fragment":"header"');
+    expect(text).toBe('v2');
+    // The text stays watched: the next edit reloads too.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const reloads = () => events.text().split('event: reload').length - 1;
+    const before = reloads();
+    text = 'v3';
+    await expect.poll(reloads, { timeout: 20_000 }).toBe(before + 1);
+  });
 });
 
 /** A server-sent event stream, read as text. */
