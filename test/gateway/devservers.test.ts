@@ -370,6 +370,7 @@ describe('live reload of a local fragment', () => {
     const before = reloads();
     text = 'v3';
     await expect.poll(reloads, { timeout: 20_000 }).toBe(before + 1);
+    expect(server.logger.recentWarnings().filter((w) => w.includes('live reload is off'))).toEqual([]);
   });
 });
 
