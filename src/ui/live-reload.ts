@@ -53,6 +53,8 @@ interface Watched {
   noise: Set<string>;
   /** Changes seen on consecutive polls. */
   streak: number;
+  /** When pages using it were last told to reload for a change (ms since the epoch; 0: never). */
+  changedAt: number;
   /** A baseline or a poll under way. */
   busy: Promise<void> | undefined;
   /** When pages showing its error box were last reloaded, and whether it failed since. */
@@ -96,11 +98,16 @@ export class LiveReload {
     });
   }
 
-  /** `GET /__mfe-dev/events?page=URL&errors=NAMES`: an event stream that says `reload` when the page should. */
+  /**
+   * `GET /__mfe-dev/events?page=URL&errors=NAMES&at=MS`: an event stream that says `reload` when
+   * the page should. `at` is when the page was asked for: if one of its local fragments changed
+   * since (a `reload` the page missed), it reloads at once.
+   */
   handle(req: IncomingMessage, res: ServerResponse): void {
     const query = new URL(req.url ?? '/', 'http://gateway').searchParams;
     const page = query.get('page') ?? '';
     const errors = new Set((query.get('errors') ?? '').split(',').filter(Boolean).slice(0, 100));
+    const askedAt = Number(query.get('at') ?? NaN);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -113,6 +120,8 @@ export class LiveReload {
     const fragments = (this.pages.get(page) ?? []).filter((f) => !this.ignored.has(f.url));
     void Promise.all(fragments.map((f) => this.baseline(f.url, f.name))).then(() => {
       send(res, 'ready', {});
+      const missed = fragments.find((f) => (this.watched.get(f.url)?.changedAt ?? 0) > askedAt);
+      if (missed) return send(res, 'reload', { reason: 'fragment', fragment: missed.name });
       for (const f of fragments) this.reloadRecovered(f.url, true);
     });
     const stop = () => {
@@ -159,7 +168,7 @@ export class LiveReload {
   private entry(url: string, name: string): Watched {
     let watched = this.watched.get(url);
     if (watched) this.watched.delete(url);
-    else watched = { name, baseline: undefined, noise: new Set(), streak: 0, busy: undefined, recoveredAt: 0, failedSince: false };
+    else watched = { name, baseline: undefined, noise: new Set(), streak: 0, changedAt: 0, busy: undefined, recoveredAt: 0, failedSince: false };
     // Most recently used last, so the oldest is the first to go.
     this.watched.set(url, watched);
     if (this.watched.size > KEEP_WATCHED) this.watched.delete(this.watched.keys().next().value!);
@@ -244,6 +253,7 @@ export class LiveReload {
     }
     watched.streak++;
     if (watched.streak >= FLAPPING) return this.leaveAlone(url, watched);
+    watched.changedAt = Date.now();
     for (const listener of this.listeners) {
       if (this.pages.get(listener.page)?.some((f) => f.url === url)) send(listener.res, 'reload', { reason: 'fragment', fragment: watched.name });
     }

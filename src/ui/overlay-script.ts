@@ -105,7 +105,9 @@ ${OVERLAY_PANEL_CODE}
   if (window.EventSource) {
     // The fragments this page shows an error box for: it reloads when their service is back.
     const errors = [...new Set([...document.querySelectorAll('[data-mfe-dev-error]')].map((box) => box.getAttribute('data-mfe-dev-error')))];
-    const events = new EventSource('${LIVE_RELOAD_PATH}?page=' + encodeURIComponent(location.pathname + location.search) + (errors.length ? '&errors=' + encodeURIComponent(errors.join(',')) : ''));
+    // When the page was asked for: a local fragment that changed since then reloads it at once.
+    const askedAt = document.querySelector('script[data-mfe-dev-overlay][data-asked-at]')?.dataset.askedAt;
+    const events = new EventSource('${LIVE_RELOAD_PATH}?page=' + encodeURIComponent(location.pathname + location.search) + (errors.length ? '&errors=' + encodeURIComponent(errors.join(',')) : '') + (askedAt ? '&at=' + encodeURIComponent(askedAt) : ''));
     events.addEventListener('ready', () => { host.dataset.live = 'on'; });
     events.addEventListener('reload', () => { events.close(); location.reload(); });
     events.addEventListener('state', refresh);

@@ -372,6 +372,28 @@ describe('live reload of a local fragment', () => {
     await expect.poll(reloads, { timeout: 20_000 }).toBe(before + 1);
     expect(server.logger.recentWarnings().filter((w) => w.includes('live reload is off'))).toEqual([]);
   });
+
+  it('a tab that missed the reload (its stream was reconnecting) reloads when it listens again; a page asked for after the edit does not', async () => {
+    let text = 'v1';
+    const { server, page, events } = await watchedPage((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(`<header data-fragment="header">${text}</header>`));
+    const askedAt = (html: string) => /data-asked-at="(\d+)"/.exec(html)?.[1];
+    const old = askedAt(page);
+    expect(old).toMatch(/^\d+$/);
+    text = 'v2';
+    expect(await events.waitFor('event: reload')).toContain('"fragment":"header"');
+    // The other tab, asked for before the edit, was not listening when the reload was said.
+    const missed = await openEventStream(`${server.url}/__mfe-dev/events?page=%2F&at=${old}`);
+    cleanups.push(() => missed.close());
+    expect(await missed.waitFor('event: reload')).toContain('"fragment":"header"');
+    // A page asked for now shows the edit: it listens without reloading.
+    const fresh = (await request(`${server.url}/`)).text;
+    expect(fresh).toContain('v2');
+    const listening = await openEventStream(`${server.url}/__mfe-dev/events?page=%2F&at=${askedAt(fresh)}`);
+    cleanups.push(() => listening.close());
+    await listening.waitFor('event: ready');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(listening.text()).not.toContain('event: reload');
+  });
 });
 
 /** A server-sent event stream, read as text. */
