@@ -246,7 +246,7 @@ describe('overrides through the gateway', () => {
     const prod = await request(`${gateway.url}/`);
     expect(prod.text).not.toContain('data-mfe-dev-overlay');
     const localPage = await request(`${gateway.url}/?mfe-dev=header=local`);
-    expect(localPage.text).toMatch(/<script src="\/__mfe-dev\/overlay.js" data-mfe-dev-overlay data-timings="[^"<>]*" defer><\/script><\/body>/);
+    expect(localPage.text).toMatch(/<script src="\/__mfe-dev\/overlay.js" data-mfe-dev-overlay data-timings="[^"<>]*" data-asked-at="\d+" defer><\/script><\/body>/);
     expect(localPage.text.replace(/<script src="\/__mfe-dev\/overlay.js"[^>]*><\/script>/, '')).toBe(page('Home', 'LOCAL-HEADER|PROD-FOOTER'));
     // A page without the local fragment has nothing of the developer's: no overlay either.
     site.routes.set('/plain', { body: page('Plain', '<!--#include virtual="/fragments/footer" -->') });
