@@ -2,7 +2,7 @@ import v8 from 'node:v8';
 import { startedWithFlag } from './node-flags.js';
 
 /** How far past what survived a full collection the old generation may grow before the next: 100 % (2×). */
-export const OLD_GENERATION_GROWTH_PERCENT = 100;
+const OLD_GENERATION_GROWTH_PERCENT = 100;
 
 /**
  * A gateway process's old generation, given steady headroom: after each full collection V8 may

@@ -107,7 +107,8 @@ export class LiveReload {
     const query = new URL(req.url ?? '/', 'http://gateway').searchParams;
     const page = query.get('page') ?? '';
     const errors = new Set((query.get('errors') ?? '').split(',').filter(Boolean).slice(0, 100));
-    const askedAt = Number(query.get('at') ?? NaN);
+    // Absent or malformed: no page time, nothing to compare.
+    const askedAt = Number(query.get('at') || NaN);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',

@@ -9,7 +9,7 @@ import { escapeHtml } from '../html/escape-html.js';
  * carries the page's fragment timings (`data-timings`), which the overlay turns into User Timing
  * measures (`mfe-NAME`), and when the page was asked for (`data-asked-at`, ms since the epoch):
  * live reload compares it with when it last saw a local fragment change, so a tab that missed a
- * `reload` event (its event stream was reconnecting, the gateway restarted) reloads when it
+ * `reload` event (its event stream was reconnecting) reloads when it
  * listens again.
  */
 export function overlayTag(nonce: string | undefined, askedAt = Date.now()): (timings: FragmentTiming[]) => string {
