@@ -20,19 +20,25 @@ export interface Agents {
  */
 const READ_BUFFER_BYTES = 64 * 1024;
 const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+/** A request head that asks for an upgrade (not `Upgrade-Insecure-Requests`, which browsers send with every page). */
+const UPGRADE_REQUEST = /\r\nupgrade:/i;
 
 /**
  * A read on a socket of the agents. A socket carrying an HTTP exchange (it has Node's parser) gets
  * the bytes in place: the parser copies what it keeps before `emit` returns, and the buffer is
  * read into again only after that (the one exception, a parse error's `rawPacket`, points into
- * the buffer; nothing of ours reads it). Anything else — a socket handed over by an upgrade (a
- * websocket), bytes on an idle pooled connection — gets a copy of its own, through the stream's
- * own buffering, as Node would give it; `false` pauses reading as a full stream does.
+ * the buffer; nothing of ours reads it). A socket whose request asked for an upgrade (a
+ * websocket) gets a copy: Node hands the bytes that came with the `101` after its head to the
+ * upgrade's listener as a slice of what was read, and a proxy keeps them for later (http-proxy
+ * `unshift`s them), by when another socket has read into the buffer. Anything else — a socket
+ * handed over by an upgrade, bytes on an idle pooled connection — gets a copy of its own, through
+ * the stream's own buffering, as Node would give it; `false` pauses reading as a full stream does.
  */
-function onRead(this: Socket & { parser?: unknown }, bytes: number, buffer: Buffer): boolean {
+function onRead(this: Socket & { parser?: unknown; _httpMessage?: { _header?: string | null } | null }, bytes: number, buffer: Buffer): boolean {
   const chunk = buffer.subarray(0, bytes);
   if (this.parser) {
-    this.emit('data', chunk);
+    const head = this._httpMessage?._header;
+    this.emit('data', head && UPGRADE_REQUEST.test(head) ? Buffer.from(chunk) : chunk);
     return true;
   }
   return this.push(Buffer.from(chunk));

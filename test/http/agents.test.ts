@@ -122,6 +122,42 @@ describe('the product client on the agents', () => {
 });
 
 describe('a connection upgraded through the agents (a websocket to production)', () => {
+  it('keeps the bytes that came with the 101 for a listener that reads them later, while other sockets read', async () => {
+    const first = bodyFor(11, 2_000);
+    const server = http.createServer((_req, res) => res.end(bodyFor(12, 60_000)));
+    const upgraded: Socket[] = [];
+    server.on('upgrade', (_req, socket: Socket) => {
+      upgraded.push(socket);
+      // The head and the first frame in one write, as a websocket server greets (Vite's "connected").
+      socket.write(Buffer.concat([Buffer.from('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n'), first]));
+      socket.on('error', () => undefined);
+    });
+    const port = await listen(server);
+    try {
+      const head = await new Promise<Buffer>((resolve, reject) => {
+        const request = http.request({ host: '127.0.0.1', port, agent: agents.http, headers: { connection: 'Upgrade', upgrade: 'websocket', 'upgrade-insecure-requests': '1' } });
+        request.on('upgrade', (_response, socket: Socket, bytes: Buffer) => {
+          // As http-proxy does: the bytes are kept and read once the other side is set up, and
+          // meanwhile other answers are read on other sockets of the agents.
+          const others = Promise.all(Array.from({ length: 8 }, (_, i) => httpGet({ url: new URL(`http://127.0.0.1:${port}/${i}`), headers: {}, timeoutMs: 20_000, maxBytes: 1 << 20, agents })));
+          void others.then(() => {
+            socket.destroy();
+            resolve(bytes);
+          }, reject);
+        });
+        request.on('error', reject);
+        request.end();
+      });
+      expect(head.equals(first)).toBe(true);
+    } finally {
+      // An upgraded connection is the handler's to close: the server does not track it.
+      for (const socket of upgraded) socket.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+
   it('hands over every byte the server sends, also those that arrive before anyone reads', async () => {
     const echoed = bodyFor(7, 300_000);
     const server = http.createServer();
