@@ -1,11 +1,17 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { GetPool } from './get-pool.js';
 
-/** A pair of keep-alive agents: one for `http:` targets, one for `https:`. */
+/**
+ * A pair of keep-alive agents (one for `http:` targets, one for `https:`) for requests that stream
+ * (the way to production, websockets), and the pool for whole-body GETs (fragments, shadow sides,
+ * live reload's polls: http/get-pool.ts).
+ */
 export interface Agents {
   http: http.Agent;
   https: https.Agent;
+  gets: GetPool;
 }
 
 /**
@@ -59,11 +65,12 @@ export function createAgents(): Agents {
     scheduling: 'lifo' as const,
     onread: { buffer: readBuffer, callback: onRead },
   };
-  return { http: new http.Agent(options), https: new https.Agent(options) };
+  return { http: new http.Agent(options), https: new https.Agent(options), gets: new GetPool(readBuffer) };
 }
 
 /** Close every pooled socket (on shutdown). */
 export function destroyAgents(agents: Agents): void {
   agents.http.destroy();
   agents.https.destroy();
+  agents.gets.destroy();
 }

@@ -12,12 +12,16 @@ import { requestHeaderList } from './raw-headers.js';
  * comparison, live reload's polls and the health probe ask with `httpGet`; the way to production
  * (proxy/upstream-proxy.ts) streams with `backendRequest`. Every failure is an `HttpFailure`
  * whose `reason` is written for the developer ("connection refused", "timed out after 3000 ms",
- * "HTTP 503"). All of them read backends with Node's lenient parser (http/backend-parser.ts):
- * a backend that ends lines with a bare `\n` is read as nginx and Varnish read it, whoever asks.
+ * "HTTP 503"). All of them read backends with Node's parser in its lenient mode
+ * (http/backend-parser.ts): a backend that ends lines with a bare `\n` is read as nginx and
+ * Varnish read it, whoever asks.
  *
- * (undici's dispatcher was measured in its place for whole-body GETs: a quarter less CPU per
- * request alone, but more CPU per composed page, and its parser rejects bare-`\n` backends; see
- * the README's Performance section.)
+ * A GET on the keep-alive pools goes through `Agents.gets` (http/get-pool.ts: Node's parser on
+ * pooled sockets, without a `ClientRequest` and `IncomingMessage` per GET: half the CPU per
+ * fragment); one without pools (the probe) through Node's client on a connection of its own.
+ * (undici's dispatcher was measured for whole-body GETs too: a quarter less CPU per request
+ * alone, but more CPU per composed page, and its parser rejects bare-`\n` backends; see the
+ * README's Performance section.)
  */
 export class HttpFailure extends Error {
   constructor(
@@ -66,7 +70,11 @@ const isSuccess = (status: number) => status >= 200 && status < 300;
 /** GET `url`: status, headers and the decompressed body, or an `HttpFailure`. */
 export function httpGet(get: HttpGet): Promise<HttpAnswer> {
   if (get.signal?.aborted) return Promise.reject(new HttpFailure(CANCELLED, undefined, 'cancelled'));
-  return new Promise((resolve, reject) => send(new Exchange(get, resolve, reject)));
+  return new Promise((resolve, reject) => {
+    const exchange = new Exchange(get, resolve, reject);
+    if (get.agents) get.agents.gets.send({ url: get.url, headers: get.headers, exchange });
+    else send(exchange);
+  });
 }
 
 /**
@@ -191,11 +199,11 @@ class Exchange {
   }
 }
 
-/** One GET through Node's client with the lenient parser, on the keep-alive pools or a connection of its own. */
+/** One GET through Node's client with the lenient parser, on a connection of its own (closed after the answer). */
 function send(exchange: Exchange): void {
-  const { url, headers, agents } = exchange.get;
+  const { url, headers } = exchange.get;
   const isHttps = url.protocol === 'https:';
-  const agent = agents ? (isHttps ? agents.https : agents.http) : false;
+  const agent = false;
   const client = isHttps ? https : http;
   // Options as Node uses them (no URL to convert, the headers as a flat list); a URL with user
   // info keeps the URL form, which turns it into an Authorization header.

@@ -54,6 +54,11 @@ export function requestHeaderList(headers: OutgoingHttpHeaders, host: string): s
   return cached.hasHost ? cached.list.slice() : [...cached.list, 'Host', host];
 }
 
+/** `headers` as a flat `[name, value, …]` list (array values repeated), made once per object: do not change it. */
+export function flatHeaderList(headers: OutgoingHttpHeaders): readonly string[] {
+  return listOf(headers).list;
+}
+
 function listOf(headers: OutgoingHttpHeaders): { list: string[]; hasHost: boolean } {
   let cached = requestLists.get(headers);
   if (!cached) {

@@ -1,0 +1,222 @@
+/**
+ * The pool for whole-body GETs (http/get-pool.ts): fragments, shadow sides and live reload's
+ * polls ask through it. Real servers on loopback answer as production's and dev servers do
+ * (Early Hints, bodies delimited by the close, bare-LF chunked bodies, many and repeated headers,
+ * idle connections closed by the server, garbage), and Node's own client is the oracle for what
+ * the answer means and what the request says.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAgents, destroyAgents, type Agents } from '../../src/http/agents.js';
+import { httpGet, type HttpAnswer } from '../../src/http/client.js';
+
+interface Scripted {
+  port: number;
+  /** Connections accepted so far, and how many are open now. */
+  accepted: number;
+  open: number;
+  maxOpen: number;
+  /** Request heads received, in order. */
+  heads: string[];
+  sockets: Set<net.Socket>;
+  close(): Promise<void>;
+}
+
+/** A raw server: `answer(head, socket, n)` writes whatever it likes for each request head. */
+async function scripted(answer: (head: string, socket: net.Socket, n: number) => void): Promise<Scripted> {
+  const state = { accepted: 0, open: 0, maxOpen: 0, heads: [] as string[], sockets: new Set<net.Socket>() };
+  const server = net.createServer((socket) => {
+    state.accepted++;
+    state.open++;
+    state.maxOpen = Math.max(state.maxOpen, state.open);
+    state.sockets.add(socket);
+    socket.on('close', () => (state.open--, state.sockets.delete(socket)));
+    socket.on('error', () => undefined);
+    let pending = '';
+    socket.on('data', (chunk) => {
+      pending += chunk.toString('latin1');
+      let end;
+      while ((end = pending.indexOf('\r\n\r\n')) >= 0) {
+        const head = pending.slice(0, end + 4);
+        pending = pending.slice(end + 4);
+        state.heads.push(head);
+        answer(head, socket, state.heads.length);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const result = Object.assign(state, {
+    port: (server.address() as AddressInfo).port,
+    async close() {
+      for (const socket of state.sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  });
+  servers.push(result);
+  return result;
+}
+
+const servers: Scripted[] = [];
+let agents: Agents | undefined;
+afterEach(async () => {
+  if (agents) destroyAgents(agents);
+  agents = undefined;
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+function pooledGet(server: Scripted, path: string, options: { headers?: http.OutgoingHttpHeaders; timeoutMs?: number; acceptStatus?: (status: number) => boolean } = {}): Promise<HttpAnswer> {
+  agents ??= createAgents();
+  return httpGet({ url: new URL(`http://127.0.0.1:${server.port}${path}`), headers: options.headers ?? {}, timeoutMs: options.timeoutMs ?? 10_000, maxBytes: 1 << 20, agents, acceptStatus: options.acceptStatus });
+}
+
+/** The same GET through Node's own client (the oracle): status, header object, body. */
+function nodeGet(server: Scripted, path: string, headers: http.OutgoingHttpHeaders = {}): Promise<HttpAnswer> {
+  const agent = new http.Agent({ keepAlive: true });
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port: server.port, path, headers, insecureHTTPParser: true, agent }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          setImmediate(() => agent.destroy());
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) });
+        });
+      })
+      .on('error', reject);
+  });
+}
+
+const ok = (body: string, extra = '') => `HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+
+describe('the GET pool', () => {
+  it('keeps connections alive: answers one after another share one connection, answers at once as many as are asked', async () => {
+    const server = await scripted((head, socket, n) => socket.write(ok(`answer ${n}`)));
+    for (let i = 1; i <= 20; i++) expect((await pooledGet(server, `/seq/${i}`)).body.toString()).toBe(`answer ${i}`);
+    expect(server.accepted).toBe(1);
+    const bodies = await Promise.all(Array.from({ length: 10 }, (_, i) => pooledGet(server, `/at-once/${i}`)));
+    expect(new Set(bodies.map((answer) => answer.body.toString())).size).toBe(10);
+    expect(server.accepted).toBeLessThanOrEqual(10);
+    const before = server.accepted;
+    await Promise.all(Array.from({ length: 10 }, (_, i) => pooledGet(server, `/again/${i}`)));
+    expect(server.accepted).toBe(before);
+  });
+
+  it('writes the request head Node writes for the same headers: their order and case, then Host and Connection', async () => {
+    const server = await scripted((head, socket) => socket.write(ok('x')));
+    const headers = { 'User-Agent': 'Mozilla/5.0', accept: 'text/html', cookie: 'session=abc; theme=dark', 'X-Forwarded-For': '203.0.113.9', 'x-multi': ['a', 'b'] };
+    await pooledGet(server, '/page?q=1&r=%C3%A9', { headers });
+    await nodeGet(server, '/page?q=1&r=%C3%A9', headers);
+    const [ours, node] = server.heads;
+    expect(ours).toBe(node);
+  });
+
+  it('reads an answer as Node does: Early Hints skipped, more than 32 headers, repeats joined or dropped by its rules', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => `X-H${i}: v${i}\r\n`).join('');
+    const repeats = 'Set-Cookie: a=1; Path=/\r\nSet-Cookie: b=2\r\nSet-Cookie: c=3; HttpOnly\r\nCache-Control: private\r\nCache-Control: max-age=0\r\nContent-Type: text/plain\r\nETag: "1"\r\nETag: "2"\r\n';
+    const server = await scripted((head, socket) => {
+      socket.write('HTTP/1.1 103 Early Hints\r\nLink: </app.css>; rel=preload; as=style\r\n\r\n');
+      socket.write(ok('the page', many + repeats));
+    });
+    const ours = await pooledGet(server, '/hints');
+    const node = await nodeGet(server, '/hints');
+    expect(ours.status).toBe(200);
+    expect(ours.body.toString()).toBe('the page');
+    expect(ours.headers).toEqual(node.headers);
+    expect(ours.headers['set-cookie']).toEqual(['a=1; Path=/', 'b=2', 'c=3; HttpOnly']);
+    expect(ours.headers.link).toBeUndefined();
+    expect(Object.keys(ours.headers)).toHaveLength(Object.keys(node.headers).length);
+  });
+
+  it('reads a body delimited by the close, a head with bare-LF line ends and a chunked body', async () => {
+    const server = await scripted((head, socket) => {
+      if (head.includes('/until-close')) socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\nread until the end');
+      else if (head.includes('/bare-lf')) socket.write('HTTP/1.1 200 OK\nContent-Type: text/html\nContent-Length: 11\n\nhello world');
+      else socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n');
+    });
+    expect((await pooledGet(server, '/until-close')).body.toString()).toBe('read until the end');
+    expect((await pooledGet(server, '/bare-lf')).body.toString()).toBe('hello world');
+    expect((await pooledGet(server, '/chunked')).body.toString()).toBe('hello world');
+    // The closed connection was not reused; the bare-LF one was.
+    expect(server.accepted).toBe(2);
+  });
+
+  it('takes a new connection when the server closed an idle one, and honours Keep-Alive: timeout', async () => {
+    const server = await scripted((head, socket, n) => {
+      if (head.includes('/short')) return void socket.write(ok('short', 'Keep-Alive: timeout=1\r\n'));
+      socket.write(ok(`answer ${n}`));
+      // The server's idle timeout, without a word first (as Node's and nginx's keepalive_timeout).
+      setTimeout(() => socket.end(), 30);
+    });
+    expect((await pooledGet(server, '/one')).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await pooledGet(server, '/two')).body.toString()).toBe('answer 2');
+    expect(server.accepted).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // timeout=1: the server may close it any moment now; it is not used again.
+    await pooledGet(server, '/short');
+    await pooledGet(server, '/short');
+    expect(server.accepted).toBe(4);
+  });
+
+  it('fails with the developer’s words: reset before an answer, closed mid-body, garbage, no answer in time', async () => {
+    const server = await scripted((head, socket) => {
+      if (head.includes('/reset')) socket.destroy();
+      else if (head.includes('/cut')) socket.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part');
+      else if (head.includes('/garbage')) socket.write('SSH-2.0-OpenSSH_9.2\r\n\r\n');
+      // /silent: no answer.
+    });
+    await expect(pooledGet(server, '/reset')).rejects.toMatchObject({ reason: 'connection reset' });
+    await expect(pooledGet(server, '/cut')).rejects.toMatchObject({ reason: 'the connection closed before the body was complete' });
+    await expect(pooledGet(server, '/garbage')).rejects.toMatchObject({ reason: expect.stringMatching(/^Parse Error/) });
+    const accepted = server.accepted;
+    await expect(pooledGet(server, '/silent', { timeoutMs: 200 })).rejects.toMatchObject({ reason: 'timed out after 200 ms', kind: 'timeout' });
+    // The connection of the unanswered request is closed, not kept for another answer.
+    await expect.poll(() => server.open).toBe(0);
+    expect(server.accepted).toBe(accepted + 1);
+  });
+
+  it('refuses a header that would split the request before writing anything', async () => {
+    const server = await scripted((head, socket) => socket.write(ok('x')));
+    await expect(pooledGet(server, '/', { headers: { 'x-toggle': 'on\r\nX-Injected: 1' } })).rejects.toMatchObject({ reason: expect.stringContaining("header 'x-toggle' with the control character 0x0d") });
+    expect(server.heads).toEqual([]);
+  });
+
+  it('drops a connection that sends bytes nobody asked for, and answers the next GET on another', async () => {
+    const server = await scripted((head, socket, n) => {
+      socket.write(ok(`answer ${n}`));
+      if (n === 1) setTimeout(() => socket.write(ok('unsolicited')), 20);
+    });
+    expect((await pooledGet(server, '/a')).body.toString()).toBe('answer 1');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect((await pooledGet(server, '/b')).body.toString()).toBe('answer 2');
+    expect(server.accepted).toBe(2);
+  });
+
+  it('opens at most 256 connections to one origin; the rest wait their turn and are all answered', async () => {
+    const server = await scripted((head, socket, n) => setTimeout(() => socket.write(ok(`answer ${n}`)), 20));
+    const answers = await Promise.all(Array.from({ length: 400 }, (_, i) => pooledGet(server, `/${i}`)));
+    expect(answers.every((answer) => answer.status === 200)).toBe(true);
+    expect(server.maxOpen).toBeLessThanOrEqual(256);
+    expect(server.accepted).toBeLessThanOrEqual(256);
+  });
+
+  it('on shutdown fails what is in flight and closes every connection', async () => {
+    const server = await scripted((head, socket, n) => {
+      if (n > 1) return;
+      socket.write(ok('first'));
+    });
+    await pooledGet(server, '/first');
+    const pending = pooledGet(server, '/never', { timeoutMs: 10_000 });
+    const idle = pooledGet(server, '/never-either', { timeoutMs: 10_000 });
+    await expect.poll(() => server.heads.length).toBe(3);
+    destroyAgents(agents!);
+    const [first, second] = await Promise.allSettled([pending, idle]);
+    expect(first).toMatchObject({ status: 'rejected', reason: { reason: 'connection reset' } });
+    expect(second).toMatchObject({ status: 'rejected', reason: { reason: 'connection reset' } });
+    await expect.poll(() => server.open).toBe(0);
+    await expect(pooledGet(server, '/after')).rejects.toThrow('shutting down');
+    agents = undefined;
+  });
+});
