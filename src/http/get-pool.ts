@@ -47,6 +47,8 @@ const MAX_SOCKETS = 256;
 const MAX_IDLE = 256;
 /** Header pairs read per answer, as Node's client (`maxHeadersCount`' default); later ones are dropped. */
 const MAX_HEADER_PAIRS = 2000;
+/** Waiting exchanges past which the ones that gave up are swept out. */
+const SWEEP_WAITING = 1024;
 /** How long before the server's announced keep-alive timeout an idle connection is given up. */
 const KEEP_ALIVE_MARGIN_MS = 1000;
 
@@ -66,7 +68,7 @@ export class GetPool {
   send(get: PooledGet): void {
     const head = requestHead(get.url, get.headers);
     if (head instanceof Error) return get.exchange.fail(head);
-    if (this.closed) return get.exchange.fail(new Error('the gateway is shutting down'));
+    if (this.closed) return get.exchange.fail(shuttingDown());
     const { url } = get;
     const tlsOn = url.protocol === 'https:';
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
@@ -109,19 +111,35 @@ class Origin {
     readonly readBuffer: Buffer,
   ) {}
 
-  send(head: string, exchange: Carried): void {
+  /** Carry `exchange` on an idle connection (unless `fresh`), a new one, or when one is free. */
+  send(head: string, exchange: Carried, fresh = false): void {
     const now = Date.now();
     let connection: Connection | undefined;
-    while ((connection = this.idle.pop())) {
+    while (!fresh && (connection = this.idle.pop())) {
       if (connection.usable(now)) break;
       connection.destroy();
     }
     if (!connection) {
-      if (this.connections.size >= MAX_SOCKETS) return void this.waiting.push({ head, exchange });
+      if (this.connections.size >= MAX_SOCKETS) return this.wait(head, exchange);
       connection = new Connection(this);
       this.connections.add(connection);
     }
     connection.carry(head, exchange);
+  }
+
+  /**
+   * Wait for a connection. Exchanges that gave up while waiting (timed out, cancelled) are
+   * skipped when their turn comes, and swept out now and then: an origin that keeps every
+   * connection busy past the fragments' deadline does not grow the queue without end.
+   */
+  private wait(head: string, exchange: Carried): void {
+    const waiting = this.waiting;
+    if (waiting.length >= SWEEP_WAITING && waiting.length % SWEEP_WAITING === 0) {
+      let kept = 0;
+      for (const entry of waiting) if (!entry.exchange.done) waiting[kept++] = entry;
+      waiting.length = kept;
+    }
+    waiting.push({ head, exchange });
   }
 
   /** A connection finished its answer and can carry another. */
@@ -149,9 +167,19 @@ class Origin {
 
   /** Shutdown: whoever waits fails, every connection closes (an exchange it carries fails). */
   destroy(): void {
-    for (const { exchange } of this.waiting.splice(0)) exchange.fail(new Error('the gateway is shutting down'));
-    for (const connection of [...this.connections]) connection.destroy();
+    for (const { exchange } of this.waiting.splice(0)) exchange.fail(shuttingDown());
+    for (const connection of [...this.connections]) connection.destroy(shuttingDown());
   }
+}
+
+/** The parser's error worded as Node's client words it ("Parse Error: Header overflow"). */
+function parseError(error: Error & { reason?: unknown }): Error {
+  if (typeof error.reason === 'string') error.message = `Parse Error: ${error.reason}`;
+  return error;
+}
+
+function shuttingDown(): Error {
+  return new Error('the gateway is shutting down');
 }
 
 /** An error like Node's client's for a connection that closed before any answer. */
@@ -174,6 +202,13 @@ class Connection {
   /** Until when an idle connection may be reused (the server's `Keep-Alive: timeout`). */
   private usableUntil = Infinity;
   private gone = false;
+  /** The request head being carried, and how many exchanges this connection has carried. */
+  private head = '';
+  private carried = 0;
+  /** Whether any byte came back since the request was written. */
+  private heard = false;
+  /** Why the connection was closed by this side (shutdown): what the exchange it carries fails with. */
+  private closedBy?: Error;
 
   constructor(private readonly origin: Origin) {
     const parser = this.parser;
@@ -198,6 +233,9 @@ class Connection {
   carry(head: string, exchange: Carried): void {
     this.exchange = exchange;
     this.answered = false;
+    this.head = head;
+    this.carried++;
+    this.heard = false;
     exchange.connection = this;
     this.socket.ref();
     this.socket.write(head, 'latin1');
@@ -208,13 +246,16 @@ class Connection {
     this.socket.unref();
   }
 
-  destroy(): void {
+  /** Close the connection; an exchange it carries fails with `reason` (by default as a reset). */
+  destroy(reason?: Error): void {
+    this.closedBy ??= reason;
     this.socket.destroy();
   }
 
   private onRead(bytes: Buffer): boolean {
+    if (this.exchange) this.heard = true;
     const parsed = this.parser.execute(bytes);
-    if (parsed instanceof Error) this.close(parsed);
+    if (parsed instanceof Error) this.close(parseError(parsed));
     return true;
   }
 
@@ -269,18 +310,24 @@ class Connection {
   private onEnd(): void {
     if (this.exchange && this.answered) {
       const result = this.parser.finish();
-      if (result instanceof Error) return this.close(result);
+      if (result instanceof Error) return this.close(parseError(result));
     }
     this.close();
   }
 
-  /** Close the connection; the exchange it carried, if any, fails with `error`. */
+  /**
+   * Close the connection; the exchange it carried, if any, fails with `error` — unless the
+   * connection had carried others before and nothing came back for this one: the server closed
+   * a connection it kept idle just as the request went out (its keep-alive timeout, without a
+   * `Keep-Alive` header to say when). A GET asks again, once, on a new connection.
+   */
   private close(error?: Error): void {
     const exchange = this.exchange;
     this.exchange = undefined;
+    const again = exchange !== undefined && !exchange.done && !this.heard && this.carried > 1 && !this.closedBy;
     if (exchange) {
       exchange.connection = undefined;
-      exchange.fail(this.answered ? new Error('the connection closed before the body was complete') : (error ?? hangUp()));
+      if (!again) exchange.fail(this.closedBy ?? (this.answered ? new Error('the connection closed before the body was complete') : (error ?? hangUp())));
     }
     if (this.gone) return;
     this.gone = true;
@@ -288,6 +335,7 @@ class Connection {
     // The parser may be on the stack (this runs from its callbacks): freed once it has returned.
     setImmediate(() => this.parser.close());
     this.origin.closed(this);
+    if (again) this.origin.send(this.head, exchange, true);
   }
 }
 

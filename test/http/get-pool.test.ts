@@ -169,12 +169,41 @@ describe('the GET pool', () => {
     });
     await expect(pooledGet(server, '/reset')).rejects.toMatchObject({ reason: 'connection reset' });
     await expect(pooledGet(server, '/cut')).rejects.toMatchObject({ reason: 'the connection closed before the body was complete' });
-    await expect(pooledGet(server, '/garbage')).rejects.toMatchObject({ reason: expect.stringMatching(/^Parse Error/) });
+    await expect(pooledGet(server, '/garbage')).rejects.toMatchObject({ reason: expect.stringMatching(/^Parse Error: ./) });
     const accepted = server.accepted;
     await expect(pooledGet(server, '/silent', { timeoutMs: 200 })).rejects.toMatchObject({ reason: 'timed out after 200 ms', kind: 'timeout' });
     // The connection of the unanswered request is closed, not kept for another answer.
     await expect.poll(() => server.open).toBe(0);
     expect(server.accepted).toBe(accepted + 1);
+  });
+
+  it('asks again, once, on a new connection when a kept-alive one closes before any byte of the answer', async () => {
+    // The server's idle timeout closing the connection just as the request goes out: here, every
+    // second request on a connection is met with a close.
+    const perConnection = new WeakMap<net.Socket, number>();
+    const server = await scripted((head, socket, n) => {
+      const count = (perConnection.get(socket) ?? 0) + 1;
+      perConnection.set(socket, count);
+      if (count === 2) socket.destroy();
+      else socket.write(ok(`answer ${n}`));
+    });
+    expect((await pooledGet(server, '/1')).body.toString()).toBe('answer 1');
+    expect((await pooledGet(server, '/2')).body.toString()).toBe('answer 3');
+    expect(server.accepted).toBe(2);
+    // A server that closes every connection at once: the first request of a connection is not
+    // asked again, and a retried one only once.
+    const closing = await scripted((head, socket) => socket.destroy());
+    await expect(pooledGet(closing, '/x')).rejects.toMatchObject({ reason: 'connection reset' });
+    expect(closing.heads).toHaveLength(1);
+  });
+
+  it('refuses an answer whose headers never end (past 16 KiB), and closes its connection', async () => {
+    const server = await scripted((head, socket) => {
+      socket.write('HTTP/1.1 200 OK\r\n');
+      for (let i = 0; i < 200; i++) socket.write(`X-Filler-${i}: ${'y'.repeat(200)}\r\n`);
+    });
+    await expect(pooledGet(server, '/')).rejects.toMatchObject({ reason: expect.stringMatching(/^Parse Error: Header overflow/) });
+    await expect.poll(() => server.open).toBe(0);
   });
 
   it('refuses a header that would split the request before writing anything', async () => {
@@ -213,8 +242,8 @@ describe('the GET pool', () => {
     await expect.poll(() => server.heads.length).toBe(3);
     destroyAgents(agents!);
     const [first, second] = await Promise.allSettled([pending, idle]);
-    expect(first).toMatchObject({ status: 'rejected', reason: { reason: 'connection reset' } });
-    expect(second).toMatchObject({ status: 'rejected', reason: { reason: 'connection reset' } });
+    expect(first).toMatchObject({ status: 'rejected', reason: { reason: 'the gateway is shutting down' } });
+    expect(second).toMatchObject({ status: 'rejected', reason: { reason: 'the gateway is shutting down' } });
     await expect.poll(() => server.open).toBe(0);
     await expect(pooledGet(server, '/after')).rejects.toThrow('shutting down');
     agents = undefined;
