@@ -5,9 +5,13 @@
  * idle connections closed by the server, garbage), and Node's own client is the oracle for what
  * the answer means and what the request says.
  */
+import { execFile } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgents, destroyAgents, type Agents } from '../../src/http/agents.js';
 import { httpGet, type HttpAnswer } from '../../src/http/client.js';
@@ -229,6 +233,24 @@ describe('the GET pool', () => {
     expect(answers.every((answer) => answer.status === 200)).toBe(true);
     expect(server.maxOpen).toBeLessThanOrEqual(256);
     expect(server.accepted).toBeLessThanOrEqual(256);
+  });
+
+  it('keeps no process alive with idle connections: a script that asked and forgot its pools ends', async () => {
+    const server = await scripted((head, socket, n) => socket.write(ok(`answer ${n}`)));
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+    const script = `
+      import { createAgents } from ${JSON.stringify(path.join(root, 'dist/http/agents.js'))};
+      import { httpGet } from ${JSON.stringify(path.join(root, 'dist/http/client.js'))};
+      const agents = createAgents();
+      const url = new URL('http://127.0.0.1:${server.port}/');
+      const answers = await Promise.all([1, 2, 3].map(() => httpGet({ url, headers: {}, timeoutMs: 10000, maxBytes: 1000, agents })));
+      process.stdout.write(answers.map((a) => a.body.toString()).sort().join(','));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000 });
+    expect(stdout).toBe('answer 1,answer 2,answer 3');
+    // Its connections stayed open until the process ended, then closed with it.
+    expect(server.accepted).toBe(3);
+    await expect.poll(() => server.open).toBe(0);
   });
 
   it('on shutdown fails what is in flight and closes every connection', async () => {
