@@ -59,8 +59,8 @@ export class GetPool {
   private closed = false;
 
   /**
-   * @param onread where every connection reads into (the agents' one shared buffer): the parser
-   * copies what it keeps before the next read.
+   * @param readBuffer where every connection reads into (the agents' one shared buffer): the
+   * parser copies what it keeps before the next read.
    */
   constructor(private readonly readBuffer: Buffer) {}
 
@@ -153,11 +153,15 @@ class Origin {
     this.idle.push(connection);
   }
 
-  /** A connection closed (whatever it was doing): room for one that waits. */
-  closed(connection: Connection): void {
+  /**
+   * A connection closed (whatever it was doing): room for `again` (its exchange, asked again on
+   * a new connection) or for one that waits.
+   */
+  closed(connection: Connection, again?: { head: string; exchange: Carried }): void {
     this.connections.delete(connection);
     const at = this.idle.lastIndexOf(connection);
     if (at >= 0) this.idle.splice(at, 1);
+    if (again) return this.send(again.head, again.exchange, true);
     let next;
     while ((next = this.waiting.shift())) {
       if (!next.exchange.done) return this.send(next.head, next.exchange);
@@ -334,8 +338,7 @@ class Connection {
     this.socket.destroy();
     // The parser may be on the stack (this runs from its callbacks): freed once it has returned.
     setImmediate(() => this.parser.close());
-    this.origin.closed(this);
-    if (again) this.origin.send(this.head, exchange, true);
+    this.origin.closed(this, again ? { head: this.head, exchange: exchange! } : undefined);
   }
 }
 
