@@ -203,20 +203,19 @@ class Exchange {
 function send(exchange: Exchange): void {
   const { url, headers } = exchange.get;
   const isHttps = url.protocol === 'https:';
-  const agent = false;
   const client = isHttps ? https : http;
   // Options as Node uses them (no URL to convert, the headers as a flat list); a URL with user
   // info keeps the URL form, which turns it into an Authorization header.
   const request =
     url.username || url.password
-      ? client.request(url, { method: 'GET', headers, agent, ...BACKEND_REQUEST_OPTIONS })
+      ? client.request(url, { method: 'GET', headers, agent: false, ...BACKEND_REQUEST_OPTIONS })
       : client.request({
           hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
           port: url.port || undefined,
           path: url.pathname + url.search,
           method: 'GET',
           headers: requestHeaderList(headers, url.host),
-          agent,
+          agent: false,
           ...BACKEND_REQUEST_OPTIONS,
         });
   // Nothing of a settled exchange stays reachable from its request and response, nor the request
