@@ -388,7 +388,7 @@ const SINGLE = new Set([
 ]);
 
 /** A flat header list as Node's `IncomingMessage.headers`: lower-case names, repeats joined by its rules. */
-export function headerObject(raw: readonly string[]): IncomingHttpHeaders {
+function headerObject(raw: readonly string[]): IncomingHttpHeaders {
   const headers: Record<string, string | string[]> = {};
   const pairs = Math.min(raw.length, MAX_HEADER_PAIRS * 2);
   for (let i = 0; i < pairs; i += 2) {

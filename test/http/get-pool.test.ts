@@ -6,15 +6,19 @@
  * the answer means and what the request says.
  */
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgents, destroyAgents, type Agents } from '../../src/http/agents.js';
 import { httpGet, type HttpAnswer } from '../../src/http/client.js';
+import { localCertificate } from '../../src/https/local-ca.js';
 
 interface Scripted {
   port: number;
@@ -251,6 +255,49 @@ describe('the GET pool', () => {
     // Its connections stayed open until the process ended, then closed with it.
     expect(server.accepted).toBe(3);
     await expect.poll(() => server.open).toBe(0);
+  });
+
+  it('speaks TLS with the server name and Node’s trust: a private CA fails with the fix named, trusted through NODE_EXTRA_CA_CERTS it answers', async () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'mfe-dev-get-pool-')));
+    const names: string[] = [];
+    try {
+      const cert = await localCertificate({ names: { dns: ['localhost'], ips: ['127.0.0.1'] }, home: path.join(dir, 'ca') });
+      const caFile = path.join(dir, 'ca.pem');
+      fs.writeFileSync(caFile, cert.ca);
+      // Big bodies, so that TLS records and reads into the shared buffer cross each other.
+      const server = https.createServer({ cert: cert.cert, key: cert.key }, (req, res) => {
+        names.push((req.socket as import('node:tls').TLSSocket).servername || '');
+        res.end(Buffer.alloc(150_000, (req.url ?? '/').slice(1)));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as AddressInfo).port;
+      try {
+        agents ??= createAgents();
+        const untrusted = httpGet({ url: new URL(`https://localhost:${port}/a`), headers: {}, timeoutMs: 10_000, maxBytes: 1 << 20, agents });
+        await expect(untrusted).rejects.toMatchObject({ reason: expect.stringMatching(/^TLS certificate error: .*NODE_EXTRA_CA_CERTS/) });
+        const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+        const script = `
+          import { createAgents, destroyAgents } from ${JSON.stringify(path.join(root, 'dist/http/agents.js'))};
+          import { httpGet } from ${JSON.stringify(path.join(root, 'dist/http/client.js'))};
+          const agents = createAgents();
+          const get = (letter) => httpGet({ url: new URL('https://localhost:${port}/' + letter), headers: {}, timeoutMs: 10000, maxBytes: 1 << 20, agents });
+          const first = await Promise.all(['b', 'c', 'd'].map(get));
+          const again = await Promise.all(['e', 'f', 'g'].map(get));
+          const whole = [...first, ...again].every((a, i) => a.body.length === 150000 && a.body.every((byte) => byte === 'bcdefg'.charCodeAt(i)));
+          destroyAgents(agents);
+          process.stdout.write(String(whole));
+        `;
+        const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000, env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile } });
+        expect(stdout).toBe('true');
+        expect(names.length).toBe(6);
+        expect(new Set(names)).toEqual(new Set(['localhost']));
+      } finally {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('on shutdown fails what is in flight and closes every connection', async () => {
