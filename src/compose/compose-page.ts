@@ -98,6 +98,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       firstByteAt = performance.now();
     },
     onBackpressure: (paused) => (paused ? body.pause() : body.resume()),
+    arena: ctx.arena,
   });
 
   const scanOptions: ScanOptions = {
@@ -299,7 +300,11 @@ export function composePage(options: ComposePageOptions): Promise<void> {
         // A trailer only with content: unconfigured includes have no entry.
         const late = serverTimingEntries(ctx.results.slice(headerTiming));
         if (options.trailers && late) res.addTrailers({ 'Server-Timing': late });
-        res.end(finish);
+        res.end(() => {
+          // Every byte of the page has left the process: the slabs it waited in are free.
+          if (res.writableFinished) ctx.arena.release();
+          finish();
+        });
       });
     });
   });

@@ -221,7 +221,7 @@ async function fetchAndCompose(engine: Engine, fetch: FragmentFetch): Promise<Bu
   const end: FragmentEnd = { ...info, status: fetched.status, durationMs: performance.now() - started, startedAt: started, failed: reason !== undefined, ...(reason && { reason }) };
   ctx.results.push(end);
   ctx.events.emit('fragment:end', end);
-  return composed;
+  return ctx.arena.keep(composed);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { PageArena } from './page-arena.js';
 
 /**
  * Writes a page's parts in document order while they become ready out of order.
@@ -31,6 +32,8 @@ export class OrderedWriter {
   private flushScheduled = false;
   /** Bytes pushed (or resolved) and not written yet. */
   private queuedBytes = 0;
+  /** Fragments in the queue not resolved yet: bytes pushed behind them wait. */
+  private pending = 0;
   private paused = false;
   private readonly maxQueuedBytes: number;
   private corked = false;
@@ -45,6 +48,8 @@ export class OrderedWriter {
       onBackpressure?: (paused: boolean) => void;
       /** @default DEFAULT_MAX_QUEUED_BYTES */
       maxQueuedBytes?: number;
+      /** Where bytes that wait behind a pending fragment, and joined writes, are kept (the page's). */
+      arena?: PageArena;
     } = {},
   ) {
     this.done = new Promise((resolve) => (this.finished = resolve));
@@ -66,7 +71,9 @@ export class OrderedWriter {
   push(part: Buffer | Promise<Buffer>, held = 0): void {
     if (Buffer.isBuffer(part)) {
       if (part.length > 0) {
-        this.queue.push({ ready: true, value: part });
+        // Bytes that wait for a fragment wait in the page's slabs: what they are part of (a read
+        // of the page) is freed young.
+        this.queue.push({ ready: true, value: this.pending > 0 && this.hooks.arena ? this.hooks.arena.keep(part) : part });
         this.queuedBytes += part.length;
         if (this.queuedBytes > this.maxQueuedBytes) this.updatePause();
       }
@@ -74,12 +81,14 @@ export class OrderedWriter {
     }
     const slot: Slot = { ready: false, value: undefined };
     this.queue.push(slot);
+    this.pending++;
     if (held > 0) {
       this.queuedBytes += held;
       if (this.queuedBytes > this.maxQueuedBytes) this.updatePause();
     }
     part.then(
       (value) => {
+        this.pending--;
         if (this.aborted) return;
         slot.value = value;
         slot.ready = true;
@@ -88,6 +97,7 @@ export class OrderedWriter {
       },
       () => {
         // Resolvers never reject (failures become fallbacks); be safe anyway.
+        this.pending--;
         if (this.aborted) return;
         slot.ready = true;
         this.queuedBytes -= held;
@@ -162,7 +172,7 @@ export class OrderedWriter {
         this.hooks.beforeFirstWrite?.();
       }
       if (!now) this.corkUntilImmediate();
-      const chunk = ready.length === 1 ? ready[0] : Buffer.concat(ready, bytes);
+      const chunk = ready.length === 1 ? ready[0] : this.hooks.arena ? this.hooks.arena.join(ready, bytes) : Buffer.concat(ready, bytes);
       this.queuedBytes -= bytes;
       const writable = this.out.write(chunk);
       // Node's response corks its socket on a write until the next tick (after the rest of the

@@ -7,6 +7,7 @@ import type { FragmentMatcher } from '../config/fragment-match.js';
 import { edgeRules, type EdgeRules } from './edge-rules.js';
 import type { IncludePolicy } from './include-policy.js';
 import type { SsiPageState } from './ssi/variables.js';
+import { PageArena } from './page-arena.js';
 
 /**
  * The state of one page being composed. Created by `createPageContext` when composition starts
@@ -35,6 +36,8 @@ export interface PageContext {
   cancel: PageCancel;
   /** Every fragment resolved for this page, in completion order (feeds Server-Timing). */
   results: FragmentEnd[];
+  /** Where the page's fragment bytes wait for their turn (given back when the response has finished). */
+  arena: PageArena;
   /** Set once a fragment of this page is served or shadowed from a local service. */
   overridden: boolean;
   /** The rules of the config's `edge`, where edges differ (one profile per edge, shared by every page). */
@@ -151,6 +154,7 @@ export function createPageContext(options: PageContextOptions): PageContext {
     maxFragmentBytes: options.maxFragmentBytes,
     cancel,
     results: [],
+    arena: new PageArena(),
     overridden: false,
     rules: edgeRules(options.edge),
     diagnostics: options.diagnostics ?? true,

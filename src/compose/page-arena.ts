@@ -1,0 +1,76 @@
+/**
+ * Where a page keeps its fragments' bytes while they wait for their turn in the page: slabs of
+ * memory the page gives back once the browser has its last byte, for the next page to reuse.
+ *
+ * Why: a fragment's body is a Buffer of its own (Node's parser copies each body chunk into new
+ * memory), and it lives as long as the page is being written — on a loaded gateway, longer
+ * than a scavenge or two, so V8 moves it to the old generation and its memory is freed only by
+ * the next full collection. A 100-fragment page under load left 15–27 MB of such Buffers
+ * waiting, and malloc's arena kept the high-water mark (`bench/memory.js`). Copied into a slab
+ * at once, the parser's copy dies young (freed by the next scavenge) and the slab is reused by
+ * the next page without any collection.
+ *
+ * The slabs are given back only when the response has finished (every byte handed to the
+ * operating system: nothing refers to them any more). A page the browser left early, or any
+ * page whose end is not seen, simply drops its slabs to the garbage collector. Bytes asked to
+ * be kept after the page gave its slabs back, or larger than a quarter of a slab, stay where
+ * they are.
+ */
+
+/** A slab's size: a few fragments' worth (fragments are 2–6 KB on the bench's production-like origin). */
+export const SLAB_BYTES = 64 * 1024;
+/** Bytes larger than this keep their own memory (a slab would be mostly waste). */
+const LARGEST_KEPT = SLAB_BYTES / 2;
+/** Slabs kept for reuse across the process (4 MiB); more than that are left to the garbage collector. */
+const MAX_FREE_SLABS = 64;
+
+const freeSlabs: Buffer[] = [];
+
+export class PageArena {
+  private slabs: Buffer[] = [];
+  private slab: Buffer | undefined;
+  private used = 0;
+  private released = false;
+
+  /** `bytes` in the page's slabs (a view of them), or `bytes` itself when it is not worth it. */
+  keep(bytes: Buffer): Buffer {
+    const room = this.room(bytes.length);
+    if (!room) return bytes;
+    bytes.copy(room);
+    return room;
+  }
+
+  /** `parts` (`length` bytes in all) as one Buffer, in the page's slabs when it is worth it. */
+  join(parts: readonly Buffer[], length: number): Buffer {
+    const room = this.room(length);
+    if (!room) return Buffer.concat(parts, length);
+    let at = 0;
+    for (const part of parts) at += part.copy(room, at);
+    return room;
+  }
+
+  /** `length` bytes of a slab, or undefined (released, empty, or too large). */
+  private room(length: number): Buffer | undefined {
+    if (this.released || length === 0 || length > LARGEST_KEPT) return undefined;
+    if (!this.slab || this.used + length > SLAB_BYTES) {
+      this.slab = freeSlabs.pop() ?? Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.slabs.push(this.slab);
+      this.used = 0;
+    }
+    const start = this.used;
+    this.used += length;
+    return this.slab.subarray(start, start + length);
+  }
+
+  /**
+   * The page is done and every byte it wrote has left the process: its slabs go back for reuse.
+   * Only once nothing reads what `keep` returned (call it from the response's `finish`).
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const slab of this.slabs) if (freeSlabs.length < MAX_FREE_SLABS) freeSlabs.push(slab);
+    this.slabs = [];
+    this.slab = undefined;
+  }
+}
