@@ -8,6 +8,7 @@ import { PageScanner, type Marker, type ScanOptions } from '../html/scan-page.js
 import type { PageStart } from './dialect.js';
 import { createEngine, DIALECTS, reasonOf } from './engine.js';
 import type { EdgeRules } from './edge-rules.js';
+import type { PageEnd } from './events.js';
 import { pageSite } from './include-site.js';
 import { OrderedWriter } from './ordered-writer.js';
 import { createPageContext, type PageContextOptions } from './page-context.js';
@@ -237,13 +238,9 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     const finish = () => {
       if (finished) return;
       finished = true;
-      ctx.events.emit('page:end', {
-        page: ctx.page,
-        status,
-        durationMs: performance.now() - started,
-        ...(firstByteAt !== undefined && { firstByteMs: firstByteAt - started }),
-        fragments: ctx.results,
-      });
+      const end: PageEnd = { page: ctx.page, status, durationMs: performance.now() - started, fragments: ctx.results };
+      if (firstByteAt !== undefined) end.firstByteMs = firstByteAt - started;
+      ctx.events.emit('page:end', end);
       resolve();
     };
     res.on('close', () => {

@@ -208,7 +208,7 @@ async function fetchAndCompose(engine: Engine, fetch: FragmentFetch): Promise<Bu
     const reason = reasonOf(error);
     emitError(ctx, info, reason, durationMs);
     const status = error instanceof FragmentFetchError ? (error.status ?? 0) : 0;
-    const end: FragmentEnd = { ...info, status, durationMs, startedAt: started, failed: true, reason };
+    const end = fragmentEnd(info, status, durationMs, started, reason);
     ctx.results.push(end);
     ctx.events.emit('fragment:end', end);
     throw error;
@@ -218,7 +218,7 @@ async function fetchAndCompose(engine: Engine, fetch: FragmentFetch): Promise<Bu
   // An error status whose body the edge includes (nginx): served, and still reported as an error.
   const reason = fetched.status >= 400 ? `HTTP ${fetched.status}` : undefined;
   if (reason) emitError(ctx, info, reason, performance.now() - started);
-  const end: FragmentEnd = { ...info, status: fetched.status, durationMs: performance.now() - started, startedAt: started, failed: reason !== undefined, ...(reason && { reason }) };
+  const end = fragmentEnd(info, fetched.status, performance.now() - started, started, reason);
   ctx.results.push(end);
   ctx.events.emit('fragment:end', end);
   return ctx.arena.keep(composed);
@@ -237,6 +237,17 @@ function fetchLocal(engine: Engine, fetch: FragmentFetch): Promise<Buffer> {
 
 function fragmentInfo(ctx: PageContext, name: string | undefined, mode: FragmentMode, src: string, url: URL, depth: number): FragmentInfo {
   return { page: ctx.page, name, mode, src, url: url.href, depth };
+}
+
+/**
+ * A fragment's end, field by field: one object shape for every fragment. (Spelled as
+ * `{ ...info, …, ...(reason && { reason }) }` V8 built a dictionary-mode object per fragment:
+ * 1.5 KB of the 19 KB a fragment of the SSI page allocated, by the sampling heap profiler.)
+ */
+function fragmentEnd(info: FragmentInfo, status: number, durationMs: number, startedAt: number, reason: string | undefined): FragmentEnd {
+  const end: FragmentEnd = { page: info.page, name: info.name, mode: info.mode, src: info.src, url: info.url, depth: info.depth, status, durationMs, startedAt, failed: reason !== undefined };
+  if (reason !== undefined) end.reason = reason;
+  return end;
 }
 
 function emitError(ctx: PageContext, info: FragmentInfo, reason: string, durationMs: number) {

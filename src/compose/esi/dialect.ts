@@ -38,7 +38,8 @@ export const esiDialect: Dialect<EsiMarker> = {
     }
   },
   request({ ctx, rules }, _marker, onResponse) {
-    return { headers: ctx.fragmentHeaders, onResponse, ...(rules.esi.statuses === 'any' && { acceptStatus: anyStatus }) };
+    // One shape for every include (a conditional spread would make a dictionary-mode object each time).
+    return { headers: ctx.fragmentHeaders, onResponse, acceptStatus: rules.esi.statuses === 'any' ? anyStatus : undefined };
   },
   fallbackSrc: (marker) => (marker.type === 'esi-include' ? marker.alt : undefined),
   failure(engine, marker, reason): IncludeFailure {
