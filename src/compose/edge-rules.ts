@@ -85,8 +85,16 @@ const everything = () => true;
 
 /** The media type is `text/html` (parameters aside), as nginx's `ssi_types` compares it. */
 function isHtml(contentType: string | undefined): boolean {
-  return contentType !== undefined && contentType.split(';')[0].trim().toLowerCase() === 'text/html';
+  if (contentType === undefined) return false;
+  if (contentType !== lastType) {
+    lastType = contentType;
+    lastIsHtml = contentType.split(';')[0].trim().toLowerCase() === 'text/html';
+  }
+  return lastIsHtml;
 }
+/** The last Content-Type `isHtml` was asked about, and its answer (a page's fragments mostly send one). */
+let lastType: string | undefined;
+let lastIsHtml = false;
 
 function profile(edge: Edge | undefined): EdgeRules {
   const varnish = edge === 'varnish';

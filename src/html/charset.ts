@@ -24,9 +24,17 @@ export function canonicalCharset(label: string | undefined): string | undefined 
   return name;
 }
 
+/** The last Content-Type read, and its charset: a page's fragments mostly send the same one. */
+let lastContentType: string | undefined;
+let lastCharset: string | undefined;
+
 export function charsetFromContentType(contentType: string | undefined): string | undefined {
-  const match = contentType?.match(/;\s*charset\s*=\s*("?)([^";,\s]+)\1/i);
-  return canonicalCharset(match?.[2]);
+  if (contentType === undefined) return undefined;
+  if (contentType === lastContentType) return lastCharset;
+  const match = /;\s*charset\s*=\s*("?)([^";,\s]+)\1/i.exec(contentType);
+  lastCharset = canonicalCharset(match?.[2]);
+  lastContentType = contentType;
+  return lastCharset;
 }
 
 /** `<meta charset>` or `<meta http-equiv="content-type" content="…charset=…">` in the first KB. */
