@@ -408,6 +408,13 @@ function headerObject(raw: readonly string[]): IncomingHttpHeaders {
 /** Until when a connection whose answer said `Keep-Alive: timeout=N` may be reused (as Node's agent: a second before). */
 function keepAliveUntil(keepAlive: string | string[] | undefined): number {
   if (typeof keepAlive !== 'string') return Infinity;
-  const seconds = /(?:^|[,\s])timeout=(\d+)/i.exec(keepAlive)?.[1];
-  return seconds === undefined ? Infinity : Date.now() + Number(seconds) * 1000 - KEEP_ALIVE_MARGIN_MS;
+  // An origin says the same thing on every answer: read once.
+  if (keepAlive !== lastKeepAlive) {
+    lastKeepAlive = keepAlive;
+    const seconds = /(?:^|[,\s])timeout=(\d+)/i.exec(keepAlive)?.[1];
+    lastTimeoutMs = seconds === undefined ? Infinity : Number(seconds) * 1000;
+  }
+  return Date.now() + lastTimeoutMs - KEEP_ALIVE_MARGIN_MS;
 }
+let lastKeepAlive: string | undefined;
+let lastTimeoutMs = Infinity;

@@ -159,9 +159,17 @@ describe('errors, as nginx reports them', () => {
     ['if inside if', '<!--#if expr="1" --><!--#if expr="1" -->'],
     ['virtual and file together', '<!--#include virtual="/a" file="/b" -->'],
     ['a stub that was never defined', '<!--#include virtual="/a" stub="none" -->'],
+    ['a `..` segment in the URI', '<!--#include virtual="/x/../a" -->'],
+    ['a URI that is `..` itself', '<!--#include virtual=".." -->'],
+    ['a URI ending in `/..`', '<!--#include virtual="/x/..?q=1" -->'],
   ])('%s prints the errmsg in its place', async (_name, command) => {
     const g = await setup({ '/p': `x${command}y`, '/a': 'A', '/f': 'F' });
     expect((await request(`${g.url}/p`)).text).toBe('x[an error occurred while processing the directive]y');
+  });
+
+  it('a `..` inside a segment name, or in the query, is not a `..` segment: included', async () => {
+    const g = await setup({ '/p': 'x<!--#include virtual="/a..b" -->|<!--#include virtual="/a?up=../x" -->y', '/a..b': 'AB', '/a': { body: (req) => `A(${req.url})` } });
+    expect((await request(`${g.url}/p`)).text).toBe('xAB|A(/a?up=../x)y');
   });
 
   it("a comment naming no command stays a comment (pages built by other tools); with edge: 'nginx' it is nginx's error", async () => {
