@@ -5,7 +5,8 @@ import { renderLine, type DocumentLine } from '../html/comparable-document.js';
  * A readable diff of two normalised documents: the changed elements with their path in the
  * document, production's lines beside the local ones. The longest-common-subsequence work is
  * jsdiff's (`diff` on npm: maintained since 2011, typed, no dependencies, and bounded by
- * `maxEditLength` and `timeout` so a fragment rewritten from scratch cannot stall the gateway).
+ * `maxEditLength`, here sized by the documents' length, so a fragment rewritten from scratch
+ * cannot stall the gateway).
  */
 export interface DiffHunk {
   /** Where it happened: the readable path of the first changed element (or its parent for text). */
@@ -36,17 +37,25 @@ export interface DiffLimits {
   maxLines?: number;
   /** Edit distance beyond which the documents are reported as entirely different. @default 500 */
   maxEditLength?: number;
-  /** Milliseconds of diffing after which the same happens (the gateway's event loop comes first). @default 50 */
+  /**
+   * Steps of the search (lines of both sides × edit length) after which the same happens: the
+   * edit length allowed shrinks as the documents grow, so one diff costs at most ~35 ms here
+   * and the answer does not depend on how busy the machine is. @default 1,000,000
+   */
+  maxWork?: number;
+  /** Milliseconds after which the search gives up whatever its size (a last guard for the event loop). @default 1000 */
   timeoutMs?: number;
   /** Unchanged lines kept around each change, so the dev page can show where it is. @default 3 */
   context?: number;
 }
 
 export function diffDocuments(prod: readonly DocumentLine[], local: readonly DocumentLine[], limits: DiffLimits = {}): StructuralDiff {
-  const { maxHunks = 20, maxLines = 30, maxEditLength = 500, timeoutMs = 50, context = 3 } = limits;
+  const { maxHunks = 20, maxLines = 30, maxEditLength = 500, maxWork = 1_000_000, timeoutMs = 1000, context = 3 } = limits;
   const prodText = prod.map((line) => renderLine(line));
   const localText = local.map((line) => renderLine(line));
-  const changes = diffArrays(prodText, localText, { maxEditLength, timeout: timeoutMs });
+  // Bounded by the work, not by the clock (a 50 ms timeout gave a loaded machine a different diff).
+  const editLength = Math.max(1, Math.min(maxEditLength, Math.floor(maxWork / Math.max(1, prodText.length + localText.length))));
+  const changes = diffArrays(prodText, localText, { maxEditLength: editLength, timeout: timeoutMs });
 
   const hunks: DiffHunk[] = [];
   let omitted = 0;

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { compareResponses, type SideResponse } from '../../src/shadow/compare.js';
 import { NO_IGNORES, type DocumentIgnores } from '../../src/html/comparable-document.js';
 import { NoiseBook } from '../../src/shadow/noise.js';
-import { diffAsText } from '../../src/shadow/structural-diff.js';
+import { diffAsText, diffDocuments } from '../../src/shadow/structural-diff.js';
+import { parseForComparison } from '../../src/html/comparable-document.js';
 
 const html = (body: string, extra: Partial<SideResponse> = {}): SideResponse => ({
   status: 200,
@@ -128,5 +129,19 @@ describe('shadow comparison of two answers', () => {
     expect(result.diff.hunks.length).toBeLessThanOrEqual(20);
     for (const hunk of result.diff.hunks) expect(hunk.prod.length + hunk.local.length).toBeLessThanOrEqual(60);
     expect(result.diff.omitted).toBeGreaterThan(0);
+  });
+
+  it('bounds the diff by its work, not the clock: a busy machine gets the same diff, a long document a smaller edit allowance', () => {
+    const list = (n: number, changed: (i: number) => boolean) => parseForComparison(`<ul>${Array.from({ length: n }, (_, i) => `<li>Link ${i}${changed(i) ? ' changed' : ''}</li>`).join('')}</ul>`);
+    // 200 lines, 25 changed: aligned line by line (the first 20 changes shown), however long it takes.
+    const small = diffDocuments(list(200, () => false), list(200, (i) => i % 8 === 0), { timeoutMs: 60_000 });
+    expect(small.hunks).toHaveLength(20);
+    expect(diffDocuments(list(200, () => false), list(200, (i) => i % 8 === 0))).toEqual(small);
+    // 20,000 lines, 30 changed (60 edits): past 1,000,000 / 40,000 = 25 edits, shown from the start.
+    const big = diffDocuments(list(20_000, () => false), list(20_000, (i) => i % 667 === 1), { timeoutMs: 60_000 });
+    expect(big.hunks).toHaveLength(1);
+    expect(big.hunks[0].prodLine).toBe(1);
+    // With the allowance raised, the same documents align.
+    expect(diffDocuments(list(20_000, () => false), list(20_000, (i) => i % 667 === 1), { maxWork: 10_000_000, timeoutMs: 60_000 }).hunks).toHaveLength(20);
   });
 });
