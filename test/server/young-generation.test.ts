@@ -1,7 +1,10 @@
 /**
  * The CLI's gateway caps V8's young generation at 8 MB per semi-space (server/young-generation.ts):
  * checked in a process of its own that allocates like a loaded gateway (a little per turn of the
- * event loop, part of it alive for a while), against the same process without the cap.
+ * event loop, part of it alive for a while), against the same process without the cap. The cap
+ * is set from a GC observer, which runs a turn or two after each collection: a program that
+ * allocates megabytes per turn could grow past it before the observer runs (20,000 objects per
+ * turn did, once in three runs with both cores busy); a gateway's turns are a request's worth.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -17,8 +20,8 @@ ${cap ? `(await import(${JSON.stringify(MODULE)})).capYoungGeneration();` : ''}
 const ring = new Array(300_000);
 let max = 0;
 let n = 0;
-for (let turn = 0; turn < 250; turn++) {
-  for (let i = 0; i < 20_000; i++) ring[n++ % ring.length] = { turn, i, s: 'x' + i };
+for (let turn = 0; turn < 2500; turn++) {
+  for (let i = 0; i < 2_000; i++) ring[n++ % ring.length] = { turn, i, s: 'x' + i };
   await new Promise((resolve) => setImmediate(resolve));
   max = Math.max(max, v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size);
 }
