@@ -1,6 +1,7 @@
 import type { Edge } from '../config/types.js';
 import type { ScanOptions } from '../html/scan-page.js';
 import { looksLikeMarkup, varnishInvalidSrc } from './esi/varnish.js';
+import { rememberLast } from '../remember-last.js';
 
 /**
  * One edge's composition rules, as a profile of the one engine: what the dialects ask where
@@ -83,18 +84,9 @@ const HTML_TYPE = /^\s*text\/html\b/i;
 
 const everything = () => true;
 
-/** The media type is `text/html` (parameters aside), as nginx's `ssi_types` compares it. */
-function isHtml(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
-  if (contentType !== lastType) {
-    lastType = contentType;
-    lastIsHtml = contentType.split(';')[0].trim().toLowerCase() === 'text/html';
-  }
-  return lastIsHtml;
-}
-/** The last Content-Type `isHtml` was asked about, and its answer (a page's fragments mostly send one). */
-let lastType: string | undefined;
-let lastIsHtml = false;
+/** The media type is `text/html` (parameters aside), as nginx's `ssi_types` compares it (the last type asked about is remembered). */
+const isHtmlType = rememberLast((contentType) => contentType.split(';')[0].trim().toLowerCase() === 'text/html');
+const isHtml = (contentType: string | undefined): boolean => contentType !== undefined && isHtmlType(contentType);
 
 function profile(edge: Edge | undefined): EdgeRules {
   const varnish = edge === 'varnish';

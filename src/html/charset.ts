@@ -1,4 +1,5 @@
 import iconv from 'iconv-lite';
+import { rememberLast } from '../remember-last.js';
 
 /**
  * Character sets of pages and fragments. The page's bytes are never re-encoded; a fragment is
@@ -24,17 +25,11 @@ export function canonicalCharset(label: string | undefined): string | undefined 
   return name;
 }
 
-/** The last Content-Type read, and its charset: a page's fragments mostly send the same one. */
-let lastContentType: string | undefined;
-let lastCharset: string | undefined;
+/** The charset a Content-Type names (the last one read is remembered: a page's fragments mostly send one). */
+const charsetOfType = rememberLast((contentType) => canonicalCharset(/;\s*charset\s*=\s*("?)([^";,\s]+)\1/i.exec(contentType)?.[2]));
 
 export function charsetFromContentType(contentType: string | undefined): string | undefined {
-  if (contentType === undefined) return undefined;
-  if (contentType === lastContentType) return lastCharset;
-  const match = /;\s*charset\s*=\s*("?)([^";,\s]+)\1/i.exec(contentType);
-  lastCharset = canonicalCharset(match?.[2]);
-  lastContentType = contentType;
-  return lastCharset;
+  return contentType === undefined ? undefined : charsetOfType(contentType);
 }
 
 /** `<meta charset>` or `<meta http-equiv="content-type" content="…charset=…">` in the first KB. */

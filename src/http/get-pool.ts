@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import { HTTPParser } from '_http_common';
+import { rememberLast } from '../remember-last.js';
 import { flatHeaderList, unwritableHeader } from './raw-headers.js';
 
 /**
@@ -407,14 +408,11 @@ function headerObject(raw: readonly string[]): IncomingHttpHeaders {
 
 /** Until when a connection whose answer said `Keep-Alive: timeout=N` may be reused (as Node's agent: a second before). */
 function keepAliveUntil(keepAlive: string | string[] | undefined): number {
-  if (typeof keepAlive !== 'string') return Infinity;
-  // An origin says the same thing on every answer: read once.
-  if (keepAlive !== lastKeepAlive) {
-    lastKeepAlive = keepAlive;
-    const seconds = /(?:^|[,\s])timeout=(\d+)/i.exec(keepAlive)?.[1];
-    lastTimeoutMs = seconds === undefined ? Infinity : Number(seconds) * 1000;
-  }
-  return Date.now() + lastTimeoutMs - KEEP_ALIVE_MARGIN_MS;
+  return typeof keepAlive === 'string' ? Date.now() + keepAliveMs(keepAlive) - KEEP_ALIVE_MARGIN_MS : Infinity;
 }
-let lastKeepAlive: string | undefined;
-let lastTimeoutMs = Infinity;
+
+/** The timeout a `Keep-Alive` header names, in ms (an origin says the same on every answer: read once). */
+const keepAliveMs = rememberLast((keepAlive) => {
+  const seconds = /(?:^|[,\s])timeout=(\d+)/i.exec(keepAlive)?.[1];
+  return seconds === undefined ? Infinity : Number(seconds) * 1000;
+});
