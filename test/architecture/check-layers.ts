@@ -12,7 +12,7 @@ import path from 'node:path';
 export type Allowance = 'all' | 'types';
 export type LayerRules = Readonly<Record<string, Readonly<Record<string, Allowance>>>>;
 
-const base = { errors: 'all', logger: 'all' } as const;
+const base = { errors: 'all', logger: 'all', 'remember-last': 'all' } as const;
 const library = {
   ...base,
   http: 'all',
@@ -34,12 +34,14 @@ export const RULES: LayerRules = {
   // Shared basics, importing (almost) nothing.
   errors: {},
   'warn-once': {},
+  // A single-entry memo for values an origin repeats on every answer: used down to http/ and html/.
+  'remember-last': {},
   // The logger escapes control characters with http/'s one escaper.
   logger: { 'warn-once': 'all', http: 'all' },
   // Bottom layer: no product knowledge.
-  http: {},
+  http: { 'remember-last': 'all' },
   // Scanners: bytes → markers. No network, no config.
-  html: {},
+  html: { 'remember-last': 'all' },
   probe: { http: 'all' },
   // TLS for the gateway: the local CA, certificates, trust stores, the HTTP/2 bridge. No product knowledge.
   https: { ...base },
