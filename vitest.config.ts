@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // fast-check's properties run with one seed unless a fuzzing run asks for fresh ones.
+    setupFiles: ['test/setup/fast-check.ts'],
     // Generous: the suite must pass on a machine whose cores are busy with something else (a
     // test that hangs still fails, a minute later). No test asserts on wall-clock time.
     testTimeout: 60_000,

@@ -57,6 +57,11 @@ export class LazyScanner implements StreamScanner {
     private readonly create: (sink: ScanSink) => StreamScanner,
     private readonly triggers: TriggerSearch,
     private readonly retainLimit = 256 * 1024,
+    /**
+     * The page scanner's `maxHeldBytes`: a tail that could begin a trigger is held only up to
+     * this; a longer one (a `<script` tag still being read) goes to the scanner, which keeps to it.
+     */
+    private readonly maxHeld = Infinity,
   ) {}
 
   write(chunk: Buffer): void {
@@ -92,6 +97,7 @@ export class LazyScanner implements StreamScanner {
     if (found >= 0 || this.keptBytes + data.length > this.retainLimit) return this.engage().write(data);
     if (found === -1) return this.handOn(data);
     const at = PARTIAL - found;
+    if (data.length - at > this.maxHeld) return this.engage().write(data);
     this.tail = Buffer.from(data.subarray(at));
     if (at > 0) this.handOn(data.subarray(0, at));
   }

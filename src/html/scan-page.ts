@@ -105,6 +105,8 @@ export class PageScanner {
         sink,
         (stage) => new IncludeScanner(bodyEnd, stage, options.maxHeldBytes),
         (buf, from) => findIncludeTrigger(buf, from, bodyEnd),
+        undefined,
+        options.maxHeldBytes,
       );
     } else {
       this.core = new ScanCore(this.settings, sink, { base: 0, stack: null, bodyEndDone: false });

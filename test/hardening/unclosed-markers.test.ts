@@ -253,6 +253,21 @@ describe('an in-process scanner never holds more than maxHeldBytes, and every by
 });
 
 describe('with a small cap, hostile pages in any chunking (fast-check)', () => {
+  it('a `<script` tag longer than the cap at the end of a chunk is not held past it (fast-check found it, seed 1031507094)', () => {
+    // The byte-level path held `<script type="imp` (17 bytes) back to tell whether it was Tailor's
+    // fragment script: more than a cap of 16.
+    const page = Buffer.from('<script type="importmap"><script type="fragment" src="/f/a"></script></body>');
+    for (const cut of [8, 17, 24, 40, 60]) {
+      let maxHeld = 0;
+      const events = scanChecked(splitAt(page, [cut]), { bodyEnd: true, maxHeldBytes: 16 }, (written, handed) => {
+        maxHeld = Math.max(maxHeld, written - handed);
+      });
+      expect(maxHeld, `cut at ${cut}`).toBeLessThanOrEqual(16);
+      // The page is still read: the body end after it is found.
+      expect(events.some((event) => 'marker' in event && event.marker.type === 'body-end'), `cut at ${cut}`).toBe(true);
+    }
+  });
+
   // (The edges' byte readers may hold a word they are matching, `<![CDATA[` at most: caps from 16 bytes.)
   it('every byte is handed on once, in order, and no more than the cap is ever held after a write, on every path', { timeout: 120_000 }, () => {
     const chunkings = fc.array(fc.nat({ max: 600 }), { maxLength: 40 });
