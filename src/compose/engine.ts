@@ -189,7 +189,7 @@ function fragmentRequest(ctx: PageContext, { info, url, timeoutMs, policy = { he
   if (!decision.cookies && (headers.cookie !== undefined || headers.authorization !== undefined || headers.baggage !== undefined)) headers = withoutCredentials(headers);
   // A traced page: each fragment request is a span of its own.
   if (ctx.traceFragment && headers.traceparent !== undefined) headers = withHeaderValue(headers, 'traceparent', ctx.traceFragment(ctx.page, url.href, info.name));
-  return { url, headers, timeoutMs, agents: ctx.agents, maxBytes: ctx.maxFragmentBytes, signal: ctx.cancel.signal, acceptStatus: policy.acceptStatus };
+  return { url, headers, timeoutMs, agents: ctx.agents, maxBytes: ctx.maxFragmentBytes, signal: ctx.cancel.signal, acceptStatus: policy.acceptStatus, store: ctx.arena };
 }
 
 /** Fetch a fragment, resolve the includes inside it, and transcode it into the page's charset. */

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type { Agents } from '../http/agents.js';
+import type { BodyStore } from '../http/capped-body.js';
 import { HttpFailure, httpGet } from '../http/client.js';
 import { charsetFromContentType } from '../html/charset.js';
 
@@ -23,6 +24,8 @@ export interface FetchFragmentOptions {
    * status below 500, so a primary fragment's redirect or 404 reaches the page.
    */
   acceptStatus?: (status: number) => boolean;
+  /** Where the body is read into (the page's arena), if anywhere. */
+  store?: BodyStore;
 }
 
 export interface FetchedFragment {
@@ -41,8 +44,8 @@ export const DEFAULT_FRAGMENT_TIMEOUT_MS = 3000;
 /** A fragment request's failure: the product's one HTTP failure type (http/client.ts). */
 export { HttpFailure as FragmentFetchError } from '../http/client.js';
 
-export function fetchFragment({ url, headers, timeoutMs, agents, maxBytes, signal, acceptStatus }: FetchFragmentOptions): Promise<FetchedFragment> {
-  return httpGet({ url, headers, timeoutMs, agents, maxBytes, signal, acceptStatus }).then(
+export function fetchFragment({ url, headers, timeoutMs, agents, maxBytes, signal, acceptStatus, store }: FetchFragmentOptions): Promise<FetchedFragment> {
+  return httpGet({ url, headers, timeoutMs, agents, maxBytes, signal, acceptStatus, store }).then(
     ({ status, headers: responseHeaders, body }) => {
       const contentType = responseHeaders['content-type'];
       return { status, body, charset: charsetFromContentType(contentType), contentType, headers: responseHeaders };

@@ -1,3 +1,5 @@
+import type { BodyStore } from '../http/capped-body.js';
+
 /**
  * Where a page keeps the bytes that wait for their turn in it — its fragments, the page's own
  * bytes behind a pending fragment, the writer's joined writes: slabs of memory the page gives
@@ -26,15 +28,16 @@ const MAX_FREE_SLABS = 64;
 
 const freeSlabs: Buffer[] = [];
 
-export class PageArena {
+export class PageArena implements BodyStore {
   private slabs: Buffer[] = [];
   private slab: Buffer | undefined;
   private used = 0;
   private released = false;
 
-  /** `bytes` in the page's slabs (a view of them), or `bytes` itself when it is not worth it. */
+  /** `bytes` in the page's slabs (a view of them), or `bytes` itself when it is not worth it or there already. */
   keep(bytes: Buffer): Buffer {
-    const room = this.room(bytes.length);
+    if (this.holds(bytes)) return bytes;
+    const room = this.alloc(bytes.length);
     if (!room) return bytes;
     bytes.copy(room);
     return room;
@@ -42,15 +45,29 @@ export class PageArena {
 
   /** `parts` (`length` bytes in all) as one Buffer, in the page's slabs when it is worth it. */
   join(parts: readonly Buffer[], length: number): Buffer {
-    const room = this.room(length);
+    const room = this.alloc(length);
     if (!room) return Buffer.concat(parts, length);
     let at = 0;
     for (const part of parts) at += part.copy(room, at);
     return room;
   }
 
-  /** `length` bytes of a slab, or undefined (released, empty, or too large). */
-  private room(length: number): Buffer | undefined {
+  /** Whether the page's memory is still its own (not given back): what `alloc` gave may be written. */
+  get live(): boolean {
+    return !this.released;
+  }
+
+  /** Whether `bytes` lie in the page's slabs already (a fragment read straight into them). */
+  private holds(bytes: Buffer): boolean {
+    for (const slab of this.slabs) if (bytes.buffer === slab.buffer) return true;
+    return false;
+  }
+
+  /**
+   * `length` bytes of a slab to fill, or undefined (released, empty, or too large). A fragment's
+   * body is read into it from the socket (http/capped-body.ts), so it is copied once.
+   */
+  alloc(length: number): Buffer | undefined {
     if (this.released || length === 0 || length > LARGEST_KEPT) return undefined;
     if (!this.slab || this.used + length > SLAB_BYTES) {
       this.slab = freeSlabs.pop() ?? Buffer.allocUnsafeSlow(SLAB_BYTES);

@@ -22,6 +22,17 @@ export class BodyDecodeError extends Error {
 }
 
 /**
+ * Memory a body may be read into that lives as long as whoever asked for it (a page's arena,
+ * compose/page-arena.ts): the bytes are copied there once, from the socket's read buffer.
+ */
+export interface BodyStore {
+  /** `length` bytes to fill, or undefined (the body then keeps memory of its own). */
+  alloc(length: number): Buffer | undefined;
+  /** False once memory it gave out may be reused: nothing may be written into it any more. */
+  readonly live: boolean;
+}
+
+/**
  * A body's raw bytes, collected up to about `limit` (an endless body is cut off there), then
  * decoded in one go with the output bounded by `limit` (a gzip bomb stops inflating there). Fed
  * chunk by chunk by whichever client read the response (http/client.ts).
@@ -30,30 +41,66 @@ export class CappedBody {
   private readonly chunks: Buffer[] = [];
   private size = 0;
   private readonly rawLimit: number;
+  /** A body of announced length read from transient chunks: one buffer of that length, filling. */
+  private whole: Buffer | undefined;
+  /** Whether `whole` is the store's memory (written only while the store is live). */
+  private wholeInStore = false;
 
-  /** @param contentEncoding the response's Content-Encoding (check it with `canDecode` first) */
+  /**
+   * @param contentEncoding the response's Content-Encoding (check it with `canDecode` first)
+   * @param length the body's length when its chunks come `transient` (the client read the
+   * `Content-Length` body itself)
+   * @param store where an unencoded body of known length is read into, if anywhere
+   */
   constructor(
     private readonly contentEncoding: string | undefined,
     readonly limit: number,
+    private readonly length?: number,
+    private readonly store?: BodyStore,
   ) {
     // Compression can make incompressible bytes a little larger; never by this much.
     this.rawLimit = contentEncoding && contentEncoding.trim().toLowerCase() !== 'identity' ? limit + Math.ceil(limit / 64) + 1024 : limit;
   }
 
-  /** Keep `chunk`; false once the body is past the limit (nothing more is kept: stop reading). */
-  push(chunk: Buffer): boolean {
+  /**
+   * Keep `chunk` (a copy of it when `transient`: a view of a read buffer, good only now); false
+   * once the body is past the limit (nothing more is kept: stop reading).
+   */
+  push(chunk: Buffer, transient = false): boolean {
+    const at = this.size;
     this.size += chunk.length;
     if (this.size > this.rawLimit) {
       this.chunks.length = 0;
+      this.whole = undefined;
       return false;
     }
-    this.chunks.push(chunk);
+    if (!transient) this.chunks.push(chunk);
+    else if (this.length === undefined || this.size > this.length) this.chunks.push(Buffer.from(chunk));
+    else {
+      this.whole ??= this.room(this.length);
+      // The store took its memory back (its page is over): the bytes so far move out first.
+      if (this.wholeInStore && !this.store!.live) {
+        this.whole = Buffer.from(this.whole);
+        this.wholeInStore = false;
+      }
+      chunk.copy(this.whole, at);
+    }
     return true;
+  }
+
+  /** Memory for the whole body: the store's for an unencoded one, else its own. */
+  private room(length: number): Buffer {
+    const identity = !this.contentEncoding || this.contentEncoding.trim().toLowerCase() === 'identity';
+    const stored = identity && this.store?.live ? this.store.alloc(length) : undefined;
+    this.wholeInStore = stored !== undefined;
+    return stored ?? Buffer.allocUnsafe(length);
   }
 
   /** The decoded body; rejects with `BodyTooLargeError` or `BodyDecodeError`. */
   finish(): Promise<Buffer> {
-    const raw = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
+    const whole = this.whole?.subarray(0, this.size);
+    this.whole = undefined;
+    const raw = whole ?? (this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size));
     this.chunks.length = 0;
     if (!this.contentEncoding) return Promise.resolve(raw);
     return decodeWhole(this.contentEncoding, raw, this.limit).catch((error: NodeJS.ErrnoException) => {

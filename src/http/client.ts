@@ -2,7 +2,7 @@ import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:h
 import https from 'node:https';
 import type { Agents } from './agents.js';
 import { BACKEND_REQUEST_OPTIONS } from './backend-parser.js';
-import { BodyDecodeError, BodyTooLargeError, CappedBody } from './capped-body.js';
+import { BodyDecodeError, BodyTooLargeError, CappedBody, type BodyStore } from './capped-body.js';
 import { canDecode } from './encodings.js';
 import { describeNetworkError } from './network-error.js';
 import { requestHeaderList } from './raw-headers.js';
@@ -52,6 +52,8 @@ export interface HttpGet {
   acceptStatus?: (status: number) => boolean;
   /** Resolve once the status and headers are in, with an empty body (the connection is closed). */
   headOnly?: boolean;
+  /** Where a body of known length is read into (a page's arena), if anywhere. */
+  store?: BodyStore;
 }
 
 export interface HttpAnswer {
@@ -138,7 +140,7 @@ class Exchange {
   }
 
   /** Status and headers are in: false when the body is not wanted (the client closes the connection). */
-  start(status: number, headers: IncomingHttpHeaders): boolean {
+  start(status: number, headers: IncomingHttpHeaders, length?: number): boolean {
     this.status = status;
     this.headers = headers;
     if (this.get.headOnly) {
@@ -152,21 +154,21 @@ class Exchange {
       // what broke); never follow a redirect.
       this.refused = new HttpFailure(`HTTP ${status}${location}`, status);
       this.refusedReadable = canDecode(encoding);
-      this.body = new CappedBody(this.refusedReadable ? (encoding as string | undefined) : undefined, this.get.maxBytes);
+      this.body = new CappedBody(this.refusedReadable ? (encoding as string | undefined) : undefined, this.get.maxBytes, length);
       return true;
     }
     if (!canDecode(encoding)) {
       this.fail(new HttpFailure(`unsupported content-encoding '${String(encoding).trim()}'`, status));
       return false;
     }
-    this.body = new CappedBody(encoding as string | undefined, this.get.maxBytes);
+    this.body = new CappedBody(encoding as string | undefined, this.get.maxBytes, length, this.get.store);
     return true;
   }
 
-  /** A body chunk: false once past the limit (the client closes the connection). */
-  data(chunk: Buffer): boolean {
+  /** A body chunk (`transient`: copy it, see get-pool.ts): false once past the limit (the client closes the connection). */
+  data(chunk: Buffer, transient?: boolean): boolean {
     if (this.settled || !this.body) return false;
-    if (this.body.push(chunk)) return true;
+    if (this.body.push(chunk, transient)) return true;
     this.fail(this.refused ?? this.tooLarge());
     return false;
   }

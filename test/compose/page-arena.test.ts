@@ -21,6 +21,17 @@ describe('PageArena', () => {
     expect(arena.join([Buffer.from('x'), Buffer.from('yz')], 3).toString()).toBe('xyz');
   });
 
+  it('hands out memory a fragment is read into, which keep() then leaves where it is', () => {
+    const arena = new PageArena();
+    const room = arena.alloc(8)!;
+    room.write('fragment');
+    expect(arena.keep(room)).toBe(room);
+    expect(arena.live).toBe(true);
+    arena.release();
+    expect(arena.live).toBe(false);
+    expect(arena.alloc(8)).toBeUndefined();
+  });
+
   it('gives its slabs to the next page once released, and keeps nothing after', () => {
     const first = new PageArena();
     const slab = first.keep(Buffer.from('first page')).buffer;

@@ -13,10 +13,12 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgents, destroyAgents, type Agents } from '../../src/http/agents.js';
+import type { BodyStore } from '../../src/http/capped-body.js';
 import { httpGet, type HttpAnswer } from '../../src/http/client.js';
 import { localCertificate } from '../../src/https/local-ca.js';
 
@@ -74,9 +76,31 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-function pooledGet(server: Scripted, path: string, options: { headers?: http.OutgoingHttpHeaders; timeoutMs?: number; acceptStatus?: (status: number) => boolean } = {}): Promise<HttpAnswer> {
+function pooledGet(
+  server: Scripted,
+  path: string,
+  options: { headers?: http.OutgoingHttpHeaders; timeoutMs?: number; acceptStatus?: (status: number) => boolean; store?: BodyStore } = {},
+): Promise<HttpAnswer> {
   agents ??= createAgents();
-  return httpGet({ url: new URL(`http://127.0.0.1:${server.port}${path}`), headers: options.headers ?? {}, timeoutMs: options.timeoutMs ?? 10_000, maxBytes: 1 << 20, agents, acceptStatus: options.acceptStatus });
+  return httpGet({ url: new URL(`http://127.0.0.1:${server.port}${path}`), headers: options.headers ?? {}, timeoutMs: options.timeoutMs ?? 10_000, maxBytes: 1 << 20, agents, acceptStatus: options.acceptStatus, store: options.store });
+}
+
+/** A store as a page's arena is one: memory handed out from one slab, given back on `release`. */
+function recordingStore() {
+  const slab = Buffer.alloc(64 * 1024);
+  let used = 0;
+  const store = {
+    slab,
+    live: true,
+    asked: [] as number[],
+    alloc(length: number) {
+      store.asked.push(length);
+      if (!store.live || used + length > slab.length) return undefined;
+      used += length;
+      return slab.subarray(used - length, used);
+    },
+  };
+  return store;
 }
 
 /** The same GET through Node's own client (the oracle): status, header object, body. */
@@ -148,6 +172,80 @@ describe('the GET pool', () => {
     expect((await pooledGet(server, '/chunked')).body.toString()).toBe('hello world');
     // The closed connection was not reused; the bare-LF one was.
     expect(server.accepted).toBe(2);
+  });
+
+  it('reads a Content-Length body itself in any chunking, as Node reads it, and keeps the connection', async () => {
+    // Each answer written in pieces of every size from 1 byte, some with the next bytes of the head.
+    const server = await scripted((head, socket, n) => {
+      const answer = Buffer.from(ok(`body ${n} ${'é'.repeat(n * 7)}`, `X-N: ${n}\r\n`));
+      const size = 1 + (n % 9);
+      let at = 0;
+      const next = () => {
+        if (at >= answer.length || socket.destroyed) return;
+        socket.write(answer.subarray(at, (at += size)));
+        setImmediate(next);
+      };
+      next();
+    });
+    for (let n = 1; n <= 20; n++) {
+      const answer = await pooledGet(server, `/${n}`);
+      expect(answer.body.toString()).toBe(`body ${n} ${'é'.repeat(n * 7)}`);
+      expect(answer.headers['x-n']).toBe(String(n));
+    }
+    expect(server.accepted).toBe(1);
+  });
+
+  it('reads a body of known length into the store it is given, once; a store that takes its memory back mid-body is not written again', async () => {
+    const server = await scripted((head, socket) => {
+      if (head.includes('/slow')) {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nfirst');
+        setTimeout(() => socket.write('-last'), 100);
+      } else if (head.includes('/gzip')) {
+        const body = zlib.gzipSync('squeezed');
+        socket.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${body.length}\r\n\r\n`), body]));
+      } else socket.write(ok('kept in the store'));
+    });
+    const store = recordingStore();
+    const kept = await pooledGet(server, '/', { store });
+    expect(kept.body.toString()).toBe('kept in the store');
+    expect(kept.body.buffer).toBe(store.slab.buffer);
+    expect(store.asked).toEqual([17]);
+    // A compressed body is decoded into memory of its own; the store is not asked.
+    expect((await pooledGet(server, '/gzip', { store })).body.toString()).toBe('squeezed');
+    expect(store.asked).toEqual([17]);
+    // The page ends while its fragment is still arriving: its slab may be another page's by then.
+    const late = pooledGet(server, '/slow', { store });
+    await expect.poll(() => store.asked.length).toBe(2);
+    const { slab } = store;
+    const before = Buffer.from(slab);
+    store.live = false;
+    expect((await late).body.toString()).toBe('first-last');
+    expect(slab.equals(before)).toBe(true);
+  });
+
+  it('leaves odd lengths to the parser, as Node reads them: repeated, with Transfer-Encoding, over 64 KiB, extra bytes after the body', async () => {
+    const big = 'b'.repeat(100_000);
+    const answers: Record<string, string> = {
+      '/twice': 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello',
+      '/te': 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+      '/big': ok(big),
+      '/plus': 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nunwanted!',
+      '/zero': 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
+      '/no-content': 'HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n',
+    };
+    const server = await scripted((head, socket) => socket.write(answers[head.split(' ')[1]] ?? ok('x')));
+    for (const path of Object.keys(answers)) {
+      const node = await nodeGet(server, path).catch((error: Error) => error);
+      const ours = await pooledGet(server, path, { acceptStatus: () => true }).catch((error: Error) => error);
+      if (node instanceof Error) expect(ours, path).toBeInstanceOf(Error);
+      else {
+        expect(ours, path).not.toBeInstanceOf(Error);
+        expect((ours as HttpAnswer).status, path).toBe(node.status);
+        expect((ours as HttpAnswer).body.toString(), path).toBe(node.body.toString());
+      }
+    }
+    // The connection that sent bytes after its body is not used again; the next GET is answered.
+    expect((await pooledGet(server, '/after')).body.toString()).toBe('x');
   });
 
   it('takes a new connection when the server closed an idle one, and honours Keep-Alive: timeout', async () => {
