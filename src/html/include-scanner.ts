@@ -177,7 +177,7 @@ export class IncludeScanner {
   }
 
   private drop(count: number): void {
-    this.buf = this.buf.subarray(count);
+    this.buf = count === this.buf.length ? EMPTY : this.buf.subarray(count);
     this.base += count;
     this.pos -= count;
   }
