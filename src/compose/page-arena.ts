@@ -11,7 +11,9 @@ import type { BodyStore } from '../http/capped-body.js';
  * the next full collection. heaptrack at a loaded 100-fragment page's peak: 4.7 MB of fragment
  * bodies, 6.5 MB of page chunks and 3.8 MB of joined writes waiting so (README, issue 18's seventh
  * pass). Copied into a slab at once, the original dies young (freed by the next scavenge) and
- * the slab is reused by the next page without any collection.
+ * the slab is reused by the next page without any collection. A fragment with a `Content-Length`
+ * has no original at all: the GET pool reads its body from the socket straight into a slab
+ * (`alloc`, the client's `BodyStore`: http/capped-body.ts), and `keep` leaves it there.
  *
  * The slabs are given back only when the response has finished (every byte handed to the
  * operating system: nothing refers to them any more). A page the browser left early, or any

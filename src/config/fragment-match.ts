@@ -10,13 +10,22 @@ export type FragmentMatcher = (url: URL) => ResolvedFragment | undefined;
 
 export function createFragmentMatcher(config: ResolvedConfig): FragmentMatcher {
   const upstreamOrigin = new URL(config.upstream).origin;
-  const bySrcLength = [...config.fragments.values()].sort((a, b) => b.src.length - a.src.length);
-  return (url) => {
-    if (url.origin !== upstreamOrigin) return undefined;
-    const path = url.pathname;
-    for (const fragment of bySrcLength) {
+  // Longest first; each with the strings it is compared by, made once (a page asks per include).
+  const bySrcLength = [...config.fragments.values()]
+    .sort((a, b) => b.src.length - a.src.length)
+    .map((fragment) => {
       const src = fragment.src.endsWith('/') ? fragment.src.slice(0, -1) : fragment.src;
-      if (path === src || path.startsWith(src + '/') || (src === '' && path.startsWith('/'))) return fragment;
+      return { fragment, src, under: `${src}/` };
+    });
+  return (url) => {
+    // `url.origin`, without building it: the href starts with the origin and then the path,
+    // unless it has user info (then the origin is asked).
+    const href = url.href;
+    const sameOrigin = (href.startsWith(upstreamOrigin) && href.charCodeAt(upstreamOrigin.length) === 0x2f) || (href.includes('@') && url.origin === upstreamOrigin);
+    if (!sameOrigin) return undefined;
+    const path = url.pathname;
+    for (const { fragment, src, under } of bySrcLength) {
+      if (path === src || path.startsWith(under)) return fragment;
     }
     return undefined;
   };

@@ -56,21 +56,33 @@ export function parseSsiCommand(content: string): SsiCommand {
   let state: State = 'precommand';
   let param: SsiParam | undefined;
   let quoted: 'double' | 'single' = 'double';
-  const fail = (error: string): SsiCommand => ({ ...command, error });
+  // Names and values are sliced from the text once they end (not built a character at a time).
+  let from = 0;
+  let i = 0;
+  /** The name or value being read, up to `i`, into the command (what nginx has read so far). */
+  const settle = () => {
+    if (state === 'command') command.name = text.slice(from, i);
+    else if (state === 'param') param!.name = text.slice(from, i);
+    else if (state === 'double' || state === 'single' || state === 'symbol') param!.value = text.slice(from, i);
+  };
+  const fail = (error: string): SsiCommand => {
+    settle();
+    return { ...command, error };
+  };
 
-  for (let i = 0; i < text.length; i++) {
+  for (; i < text.length; i++) {
     const c = text[i];
     switch (state) {
       case 'precommand':
         if (isSpace(c)) break;
-        command.name = c;
+        from = i;
         state = 'command';
         break;
       case 'command':
-        if (isSpace(c)) state = 'preparam';
-        else if (c === '-') state = 'end0';
-        else if (command.name.length === NAME_LENGTH) return fail(`the "${command.name}${c}..." SSI command is too long`);
-        else command.name += c;
+        if (isSpace(c) || c === '-') {
+          settle();
+          state = c === '-' ? 'end0' : 'preparam';
+        } else if (i - from === NAME_LENGTH) return fail(`the "${text.slice(from, i)}${c}..." SSI command is too long`);
         break;
       case 'preparam':
         if (isSpace(c)) break;
@@ -78,16 +90,17 @@ export function parseSsiCommand(content: string): SsiCommand {
           state = 'end0';
           break;
         }
-        param = { name: c, value: '' };
+        param = { name: '', value: '' };
         command.params.push(param);
+        from = i;
         state = 'param';
         break;
       case 'param':
-        if (isSpace(c)) state = 'preequal';
-        else if (c === '=') state = 'prevalue';
-        else if (c === '-') return fail(`unexpected "-" symbol after "${param!.name}" parameter in "${command.name}" SSI command`);
-        else if (param!.name.length === NAME_LENGTH) return fail(`too long "${param!.name}${c}..." parameter in "${command.name}" SSI command`);
-        else param!.name += c;
+        if (isSpace(c) || c === '=') {
+          settle();
+          state = c === '=' ? 'prevalue' : 'preequal';
+        } else if (c === '-') return fail(`unexpected "-" symbol after "${text.slice(from, i)}" parameter in "${command.name}" SSI command`);
+        else if (i - from === NAME_LENGTH) return fail(`too long "${text.slice(from, i)}${c}..." parameter in "${command.name}" SSI command`);
         break;
       case 'preequal':
         if (isSpace(c)) break;
@@ -99,20 +112,21 @@ export function parseSsiCommand(content: string): SsiCommand {
         if (c === '"') state = quoted = 'double';
         else if (c === "'") state = quoted = 'single';
         else return fail(`unexpected "${c}" symbol before value of "${param!.name}" parameter in "${command.name}" SSI command`);
+        from = i + 1;
         break;
       case 'double':
       case 'single':
+        // The value keeps a backslash and the character after it (both: see above).
         if (c === (state === 'double' ? '"' : "'")) {
+          settle();
           state = 'postparam';
           break;
         }
-        if (param!.value.length === SSI_VALUE_LENGTH) return fail(`too long "${param!.value}${c}..." value of "${param!.name}" parameter in "${command.name}" SSI command`);
-        param!.value += c;
+        if (i - from === SSI_VALUE_LENGTH) return fail(`too long "${text.slice(from, i)}${c}..." value of "${param!.name}" parameter in "${command.name}" SSI command`);
         if (c === '\\') state = 'symbol';
         break;
       case 'symbol':
-        if (param!.value.length === SSI_VALUE_LENGTH) return fail(`too long "${param!.value}${c}..." value of "${param!.name}" parameter in "${command.name}" SSI command`);
-        param!.value += c;
+        if (i - from === SSI_VALUE_LENGTH) return fail(`too long "${text.slice(from, i)}${c}..." value of "${param!.name}" parameter in "${command.name}" SSI command`);
         state = quoted;
         break;
       case 'postparam':
