@@ -110,6 +110,15 @@ export function composePage(options: ComposePageOptions): Promise<void> {
     maxHeldBytes: options.maxMarkerBytes,
     ...ctx.rules.scan,
   };
+  /**
+   * The page as nginx's SSI filter reads it, from its first command on. Made here, not in the
+   * marker callback: a closure made there would keep that callback's `raw` (a view of the
+   * page's first read with a command) for the whole page, promoted to the old generation.
+   */
+  function pageSsiDocument(): SsiDocument {
+    return new SsiDocument(ssiEnv(engine, site), ctx.pageUrl, (part, held) => writer.push(track(part), held), true, track);
+  }
+
   /** Tailor writes its runtime before the page's first `<script>` or `<fragment>`. */
   function pipeBefore(chunk: Buffer): void {
     const at = firstScript(chunk);
@@ -147,7 +156,7 @@ export function composePage(options: ComposePageOptions): Promise<void> {
       // The bytes before the first fragment leave before any fragment request is even built.
       if (!writer.hasStarted && !start.holdForPrimary) writer.flush(true);
       if (marker.type === 'ssi-command') {
-        ssi ??= new SsiDocument(ssiEnv(engine, site), ctx.pageUrl, (part, held) => writer.push(track(part), held), true, track);
+        ssi ??= pageSsiDocument();
         ssi.command(marker.command, raw);
       } else if (ssi) {
         ssi.content(raw, () => replacePageMarker(marker, raw));

@@ -43,12 +43,13 @@ export const tailorDialect: Dialect<TailorMarker> = {
  * One Tailor fragment. node-tailor renders a paired `<fragment>`'s children after the fragment
  * itself, as they are written — text and elements kept, nested fragments fetched in their place.
  */
-export async function includeTailor(engine: Engine, site: IncludeSite, request: IncludeRequest & { raw: Buffer }): Promise<IncludeOutcome> {
+export function includeTailor(engine: Engine, site: IncludeSite, { raw, ...request }: IncludeRequest & { raw: Buffer }): Promise<IncludeOutcome> {
+  // The request goes on without `raw`, a view of the page's read: an include in flight (its
+  // async frame keeps its arguments) would keep the whole read alive, into the old generation.
   const own = engine.rules.tailorPipe ? piped(engine, site, request) : engine.include(site, request);
-  const children = childrenOf(request.raw);
+  const children = childrenOf(raw);
   if (children.length === 0) return own;
-  const [outcome, rendered] = await Promise.all([own, engine.compose(children, site)]);
-  return { ...outcome, bytes: Buffer.concat([outcome.bytes, rendered]) };
+  return Promise.all([own, engine.compose(children, site)]).then(([outcome, rendered]) => ({ ...outcome, bytes: Buffer.concat([outcome.bytes, rendered]) }));
 }
 
 /** The bytes between a paired `<fragment …>`'s open tag and its `</fragment>` (none for a self-closing one). */
