@@ -177,7 +177,12 @@ export class IncludeScanner {
   }
 
   private drop(count: number): void {
-    this.buf = count === this.buf.length ? EMPTY : this.buf.subarray(count);
+    if (count === this.buf.length) {
+      // Nothing held: no view keeps the page's read (or the join buffer, never reused from here) alive.
+      this.buf = EMPTY;
+      this.store = EMPTY;
+      this.storeFill = 0;
+    } else this.buf = this.buf.subarray(count);
     this.base += count;
     this.pos -= count;
   }

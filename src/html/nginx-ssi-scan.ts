@@ -41,7 +41,8 @@ export class NginxSsiScanner {
   }
 
   private drop(count: number): void {
-    this.held = this.held.subarray(count);
+    // (An emptied view would keep the page's read alive as long as the page.)
+    this.held = count === this.held.length ? EMPTY : this.held.subarray(count);
     this.base += count;
     this.resumeAt = 0;
     this.quote = 0;
