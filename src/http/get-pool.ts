@@ -9,7 +9,10 @@ import { flatHeaderList, unwritableHeader } from './raw-headers.js';
  * Keep-alive connections for the product's whole-body GETs (fragments, shadow sides, live
  * reload's polls): HTTP/1.1 over `net`/`tls` sockets read by Node's own parser (llhttp from
  * `_http_common`, with the lenient flags its client uses for backends), one parser per
- * connection, the request head written as one string.
+ * connection, the request head written as one string. A `Content-Length` body of up to 64 KiB is
+ * read by the connection itself once the parser has read the head (`bodyLength`): its bytes go
+ * from the read buffer to where the exchange keeps them, copied once (Node's parser would copy
+ * each chunk into a Buffer of its own first).
  *
  * Why not `http.request` on an `http.Agent`: per GET, Node's client builds a `ClientRequest`
  * (an `OutgoingMessage` stream), an `IncomingMessage` (a `Readable`), its header object, the
