@@ -75,8 +75,12 @@ export class CappedBody {
       return false;
     }
     if (!transient) this.chunks.push(chunk);
-    else if (this.length === undefined || this.size > this.length) this.chunks.push(Buffer.from(chunk));
-    else {
+    else if (this.length === undefined || this.size > this.length) {
+      // More than was announced (a client that frames the body itself never does this): kept all the same.
+      if (this.whole) this.chunks.push(Buffer.from(this.whole.subarray(0, at)));
+      this.whole = undefined;
+      this.chunks.push(Buffer.from(chunk));
+    } else {
       this.whole ??= this.room(this.length);
       // The store took its memory back (its page is over): the bytes so far move out first.
       if (this.wholeInStore && !this.store!.live) {
