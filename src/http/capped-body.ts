@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { decodeWhole } from './encodings.js';
+import { codingOf, decodeWhole } from './encodings.js';
 
 /**
  * Reads a response body, decompressed, up to a byte limit. Past the limit it stops reading and
@@ -41,6 +41,8 @@ export class CappedBody {
   private readonly chunks: Buffer[] = [];
   private size = 0;
   private readonly rawLimit: number;
+  /** Whether the body is compressed (a coding other than `identity`). */
+  private readonly coded: boolean;
   /** A body of announced length read from transient chunks: one buffer of that length, filling. */
   private whole: Buffer | undefined;
   /** Whether `whole` is the store's memory (written only while the store is live). */
@@ -59,7 +61,8 @@ export class CappedBody {
     private readonly store?: BodyStore,
   ) {
     // Compression can make incompressible bytes a little larger; never by this much.
-    this.rawLimit = contentEncoding && contentEncoding.trim().toLowerCase() !== 'identity' ? limit + Math.ceil(limit / 64) + 1024 : limit;
+    this.coded = codingOf(contentEncoding) !== undefined;
+    this.rawLimit = this.coded ? limit + Math.ceil(limit / 64) + 1024 : limit;
   }
 
   /**
@@ -94,8 +97,7 @@ export class CappedBody {
 
   /** Memory for the whole body: the store's for an unencoded one, else its own. */
   private room(length: number): Buffer {
-    const identity = !this.contentEncoding || this.contentEncoding.trim().toLowerCase() === 'identity';
-    const stored = identity && this.store?.live ? this.store.alloc(length) : undefined;
+    const stored = !this.coded && this.store?.live ? this.store.alloc(length) : undefined;
     this.wholeInStore = stored !== undefined;
     return stored ?? Buffer.allocUnsafe(length);
   }

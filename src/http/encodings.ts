@@ -40,7 +40,7 @@ export function decodeWhole(contentEncoding: string | undefined, body: Buffer, m
 const ACCEPTABLE = new Set([...Object.keys(STREAM_DECODERS), 'identity', '*']);
 
 /** The coding named by a Content-Encoding value, lower case; undefined for none or `identity`. */
-function codingOf(contentEncoding: string | undefined): string | undefined {
+export function codingOf(contentEncoding: string | undefined): string | undefined {
   const encoding = contentEncoding?.trim().toLowerCase();
   return encoding && encoding !== 'identity' ? encoding : undefined;
 }
