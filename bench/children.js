@@ -56,6 +56,16 @@ export async function startFixture(run) {
 }
 
 /**
+ * The minimal Node proxy (bench/node-proxy.js) in front of `upstream`.
+ * @param {string} upstream
+ */
+export async function startNodeProxy(upstream) {
+  const { ready, stop, pid } = forkReady(here('./node-proxy.js'), [JSON.stringify({ upstream })]);
+  const message = await ready;
+  return { pid, url: /** @type {string} */ (message.url), stop };
+}
+
+/**
  * mfe-dev in its own process, `fragments` fragments f0… in its config, all with a local service.
  * @param {{ upstream: string, local: string, fragments: number, execArgv?: string[] }} options
  */

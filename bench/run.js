@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startFixture, startMfeDev } from './children.js';
+import { startFixture, startMfeDev, startNodeProxy } from './children.js';
 import { buildPages, fragmentToken, scriptAsset, SCRIPT_PATH } from './fixture-pages.js';
 import { autocannonInChild, measuredLoad, stopLoadGenerator } from './load.js';
 import { bigPage, expectedTokens, get, startup, timeToBytes, verifyComposed } from './measure.js';
@@ -144,7 +144,10 @@ async function bench(fixture) {
         log(nginxNote);
       }
     }
-    const made = scenariosFor(origin, mfe, nginx);
+    // The least a Node gateway does (bench/node-proxy.js): a reference for the pass-through rows and the first byte.
+    const nodeProxy = mode === 'smoke' ? undefined : await startNodeProxy(upstream);
+    if (nodeProxy) cleanups.push(nodeProxy.stop);
+    const made = scenariosFor(origin, mfe, nginx, nodeProxy);
     scenarios.push(...made.scenarios);
     pairs.push(...made.pairs);
   }
@@ -184,7 +187,7 @@ async function bench(fixture) {
   // Time to first and last byte with one fragment taking 100 ms (alternating between servers).
   const slow = scenarios.filter((s) => s.slow);
   const times = await timeToBytes(
-    slow.map((s) => ({ name: s.id, url: s.base + s.slow, verify: (response) => verifyComposed(response, s.expect) })),
+    slow.map((s) => ({ name: s.id, url: s.base + s.slow, verify: s.verifySlow ?? ((response) => verifyComposed(response, s.expect)) })),
     ttfbSamples,
   );
   for (const s of slow) {
@@ -231,7 +234,7 @@ async function bench(fixture) {
 
 /**
  * @typedef {{ id: string, origin: string, page: string, server: string, base: string, pids: number[], path: string, expect: any,
- *   headers?: Record<string, string>, slow?: string }} Scenario
+ *   headers?: Record<string, string>, slow?: string, verifySlow?: (response: { status: number, body: Buffer }) => { ok: boolean, problems: string[] } }} Scenario
  */
 
 /**
@@ -239,12 +242,19 @@ async function bench(fixture) {
  * origin, `node:` for the production-like one).
  * @param {{ id: string, prefix: string }} origin @param {{ url: string, pid: number }} mfe
  * @param {Awaited<ReturnType<typeof startNginx>> | undefined} nginx
+ * @param {{ url: string, pid: number } | undefined} nodeProxy
  * @returns {{ scenarios: Scenario[], pairs: [string, string][] }}
  */
-function scenariosFor(origin, mfe, nginx) {
+function scenariosFor(origin, mfe, nginx, nodeProxy) {
   const m = { server: 'mfe-dev', base: mfe.url, pids: [mfe.pid] };
   const n = nginx && { server: 'nginx (ssi on)', base: nginx.ssiUrl, pids: nginx.pids };
   const np = nginx && { server: 'nginx (plain proxy)', base: nginx.plainUrl, pids: nginx.pids };
+  const nodeP = nodeProxy && { server: 'Node http (minimal proxy)', base: nodeProxy.url, pids: [nodeProxy.pid] };
+  // Its first byte is timed on the slow SSI page passed through as production sends it (markers and all).
+  const asProduction = (response) => {
+    const problems = response.status !== 200 ? [`HTTP ${response.status}`] : response.body.equals(pages['/page/ssi-slow']) ? [] : ["not production's page"];
+    return { ok: problems.length === 0, problems };
+  };
   const ten = { ...fragmentsOf(10), expected: pages['/page/precomposed'] };
   const hundred = { ...fragmentsOf(100), expected: pages['/page/precomposed-100'] };
   const script = { tokens: [], expected: scriptAsset(run) };
@@ -252,10 +262,12 @@ function scenariosFor(origin, mfe, nginx) {
     { id: 'ssi/mfe-dev', page: 'SSI, 10 fragments', ...m, path: '/page/ssi', expect: ten, slow: '/page/ssi-slow' },
     n && { id: 'ssi/nginx', page: 'SSI, 10 fragments', ...n, path: '/page/ssi', expect: ten, slow: '/page/ssi-slow' },
     np && { id: 'precomposed/nginx', page: 'pre-composed', ...np, path: '/page/precomposed', expect: ten },
+    nodeP && { id: 'precomposed/node-proxy', page: 'pre-composed', ...nodeP, path: '/page/precomposed', expect: ten, slow: '/page/ssi-slow', verifySlow: asProduction },
     { id: 'precomposed/mfe-dev', page: 'pre-composed', ...m, server: 'mfe-dev (pass-through)', path: '/page/precomposed', expect: ten },
     // The same page read for SSI commands, as mfe-dev reads it for includes (for comparison; the target is on the plain proxy).
     n && { id: 'precomposed-ssi/nginx', page: 'pre-composed', ...n, path: '/page/precomposed', expect: ten },
     np && { id: 'script/nginx', page: 'script, 30 KB', ...np, path: SCRIPT_PATH, expect: script },
+    nodeP && { id: 'script/node-proxy', page: 'script, 30 KB', ...nodeP, path: SCRIPT_PATH, expect: script },
     { id: 'script/mfe-dev', page: 'script, 30 KB', ...m, server: 'mfe-dev (pass-through)', path: SCRIPT_PATH, expect: script },
     { id: 'esi/mfe-dev', page: 'ESI, 10 fragments', ...m, path: '/page/esi', expect: ten, slow: '/page/esi-slow' },
     { id: 'tailor/mfe-dev', page: 'Tailor, 10 fragments', ...m, path: '/page/tailor', expect: ten, slow: '/page/tailor-slow' },
@@ -269,6 +281,7 @@ function scenariosFor(origin, mfe, nginx) {
   /** @type {[string, string][]} */
   const pairs = ['ssi', 'precomposed', 'script', 'ssi-100'].map((page) => [`${origin.prefix}${page}/mfe-dev`, `${origin.prefix}${page}/nginx`]);
   pairs.push([`${origin.prefix}precomposed/mfe-dev`, `${origin.prefix}precomposed-ssi/nginx`]);
+  pairs.push([`${origin.prefix}precomposed/mfe-dev`, `${origin.prefix}precomposed/node-proxy`], [`${origin.prefix}script/mfe-dev`, `${origin.prefix}script/node-proxy`]);
   return { scenarios, pairs };
 }
 
