@@ -61,11 +61,22 @@ function dialectOf(marker: Marker): Dialect {
  * Resolve the include markers inside a fragment (or inside an `<!--esi … -->` block or an ESI
  * block's chosen content).
  */
-async function composeDocument(engine: Engine, body: Buffer, site: IncludeSite): Promise<Buffer> {
-  // Most fragments include nothing: a byte search for where a marker could begin rules that out.
-  // A `<` it could not decide at the end (a tag never closed) is scanned: the search stops there,
-  // and an edge that reads bytes (nginx) may still find a command after it.
-  if (findIncludeTrigger(body, 0, false) === -1) return body;
+function composeDocument(engine: Engine, body: Buffer, site: IncludeSite): Promise<Buffer> {
+  return mayInclude(body) ? composeIncludes(engine, body, site) : Promise.resolve(body);
+}
+
+/**
+ * Whether a document may hold an include. Most fragments include nothing: a byte search for
+ * where a marker could begin rules that out. A `<` it could not decide at the end (a tag never
+ * closed) is scanned: the search stops there, and an edge that reads bytes (nginx) may still find
+ * a command after it.
+ */
+function mayInclude(body: Buffer): boolean {
+  return findIncludeTrigger(body, 0, false) !== -1;
+}
+
+/** `composeDocument` for a document that may hold includes. */
+async function composeIncludes(engine: Engine, body: Buffer, site: IncludeSite): Promise<Buffer> {
   const parts = scanBuffer(body, engine.rules.scan);
   if (parts.length === 1 && Buffer.isBuffer(parts[0])) return body;
   const upstream = onUpstream(site, engine.ctx.pageUrl);
@@ -214,7 +225,8 @@ async function fetchAndCompose(engine: Engine, fetch: FragmentFetch): Promise<Bu
     throw error;
   }
   const body = transcode(fetched.body, fetched.charset, ctx.charset);
-  const composed = engine.rules.processes(fetched.contentType, body, true) ? await composeDocument(engine, body, fetch.site) : body;
+  // (A fragment without includes, most of them, is not handed to an async step: no promise, no turn.)
+  const composed = engine.rules.processes(fetched.contentType, body, true) && mayInclude(body) ? await composeIncludes(engine, body, fetch.site) : body;
   // An error status whose body the edge includes (nginx): served, and still reported as an error.
   const reason = fetched.status >= 400 ? `HTTP ${fetched.status}` : undefined;
   if (reason) emitError(ctx, info, reason, performance.now() - started);

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { Agents } from '../http/agents.js';
 import type { BodyStore } from '../http/capped-body.js';
-import { HttpFailure, httpGet } from '../http/client.js';
+import { HttpFailure, httpGet, type HttpAnswer } from '../http/client.js';
 import { charsetFromContentType } from '../html/charset.js';
 
 /**
@@ -44,18 +44,20 @@ export const DEFAULT_FRAGMENT_TIMEOUT_MS = 3000;
 /** A fragment request's failure: the product's one HTTP failure type (http/client.ts). */
 export { HttpFailure as FragmentFetchError } from '../http/client.js';
 
-export function fetchFragment({ url, headers, timeoutMs, agents, maxBytes, signal, acceptStatus, store }: FetchFragmentOptions): Promise<FetchedFragment> {
-  return httpGet({ url, headers, timeoutMs, agents, maxBytes, signal, acceptStatus, store }).then(
-    ({ status, headers: responseHeaders, body }) => {
-      const contentType = responseHeaders['content-type'];
-      return { status, body, charset: charsetFromContentType(contentType), contentType, headers: responseHeaders };
-    },
-    (error: unknown) => {
-      // Past the cap, the developer is told which setting raises it.
-      if (error instanceof HttpFailure && error.kind === 'too-large') {
-        throw new HttpFailure(`${error.reason} (raise \`maxFragmentSize\` in the mfe-dev config if it really is that big)`, error.status, 'too-large');
-      }
-      throw error;
-    },
-  );
+export function fetchFragment(options: FetchFragmentOptions): Promise<FetchedFragment> {
+  // (The options are the client's own, handed on as they are; the two steps after are made once.)
+  return httpGet(options).then(toFetched, explainTooLarge);
+}
+
+function toFetched({ status, headers, body }: HttpAnswer): FetchedFragment {
+  const contentType = headers['content-type'];
+  return { status, body, charset: charsetFromContentType(contentType), contentType, headers };
+}
+
+/** Past the cap, the developer is told which setting raises it. */
+function explainTooLarge(error: unknown): never {
+  if (error instanceof HttpFailure && error.kind === 'too-large') {
+    throw new HttpFailure(`${error.reason} (raise \`maxFragmentSize\` in the mfe-dev config if it really is that big)`, error.status, 'too-large');
+  }
+  throw error;
 }

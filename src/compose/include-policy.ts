@@ -28,10 +28,14 @@ export interface IncludePolicyOrigins {
 
 export type IncludePolicy = (url: URL) => IncludeDecision;
 
+/** The two answers that allow (every include of every page gets one of them: made once). */
+const WITH_COOKIES: IncludeDecision = Object.freeze({ fetch: true, cookies: true });
+const WITHOUT_COOKIES: IncludeDecision = Object.freeze({ fetch: true, cookies: false });
+
 export function createIncludePolicy({ upstreamOrigin, localOrigins, includeHosts, previewTemplates = [] }: IncludePolicyOrigins): IncludePolicy {
-  const withCookies = new Set([upstreamOrigin, ...localOrigins]);
+  const withCookies = [...new Set([upstreamOrigin, ...localOrigins])];
   const previewOrigins = previewTemplates.map(previewOriginPattern);
-  const withoutCookies = new Set(includeHosts);
+  const withoutCookies = [...new Set(includeHosts)];
   return (url) => {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       return { fetch: false, reason: `only http(s) includes are followed, not ${url.protocol}` };
@@ -39,13 +43,22 @@ export function createIncludePolicy({ upstreamOrigin, localOrigins, includeHosts
     if (url.username !== '' || url.password !== '') {
       return { fetch: false, reason: 'not fetched: includes with user info (user:password@) are never followed' };
     }
-    if (withCookies.has(url.origin) || previewOrigins.some((pattern) => pattern.test(url.origin))) return { fetch: true, cookies: true };
-    if (withoutCookies.has(url.origin)) return { fetch: true, cookies: false };
+    const { href } = url;
+    if (withCookies.some((origin) => hasOrigin(href, origin)) || (previewOrigins.length > 0 && previewOrigins.some((pattern) => pattern.test(url.origin)))) return WITH_COOKIES;
+    if (withoutCookies.some((origin) => hasOrigin(href, origin))) return WITHOUT_COOKIES;
     return {
       fetch: false,
       reason: `not fetched: ${url.origin} is not upstream (${upstreamOrigin}), a configured local service or in \`includeHosts\`; add '${url.origin}' to \`includeHosts\` in the mfe-dev config to allow it`,
     };
   };
+}
+
+/**
+ * Whether an http(s) URL without user info (its `href`) is on `origin`, without building
+ * `url.origin` (a new string per include): such an href is the origin, then the path's `/`.
+ */
+function hasOrigin(href: string, origin: string): boolean {
+  return href.startsWith(origin) && href.charCodeAt(origin.length) === 0x2f;
 }
 
 /** `http://header-pr-{id}.previews.svc:8080/x` → a pattern of the origins its preview ids give. */

@@ -35,5 +35,6 @@ export function inScope(site: IncludeSite, scope: EsiAttemptScope | undefined): 
  * page on upstream, as production would see them.
  */
 export function onUpstream(site: IncludeSite, pageUrl: URL): IncludeSite {
-  return site.base.origin === pageUrl.origin ? site : { ...site, base: pageUrl };
+  // (Most includes sit in the page itself: its own URL, no origins to build and compare.)
+  return site.base === pageUrl || site.base.origin === pageUrl.origin ? site : { ...site, base: pageUrl };
 }

@@ -102,17 +102,31 @@ export class CappedBody {
     return stored ?? Buffer.allocUnsafe(length);
   }
 
+  /**
+   * The body now, when it needs no decoding (no content-coding, or `identity`): most are, and
+   * they need no promise and no turn of the event loop. Undefined for a compressed body: `finish`.
+   */
+  finishNow(): Buffer | undefined {
+    return this.coded ? undefined : this.take();
+  }
+
   /** The decoded body; rejects with `BodyTooLargeError` or `BodyDecodeError`. */
   finish(): Promise<Buffer> {
-    const whole = this.whole?.subarray(0, this.size);
-    this.whole = undefined;
-    const raw = whole ?? (this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size));
-    this.chunks.length = 0;
+    const raw = this.take();
     if (!this.contentEncoding) return Promise.resolve(raw);
     return decodeWhole(this.contentEncoding, raw, this.limit).catch((error: NodeJS.ErrnoException) => {
       const coding = this.contentEncoding!.trim().toLowerCase();
       throw error.code === 'ERR_BUFFER_TOO_LARGE' ? new BodyTooLargeError(this.limit) : new BodyDecodeError(coding, error);
     });
+  }
+
+  /** The bytes read, as they came; the body keeps none of them. */
+  private take(): Buffer {
+    const whole = this.whole?.subarray(0, this.size);
+    this.whole = undefined;
+    const raw = whole ?? (this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size));
+    this.chunks.length = 0;
+    return raw;
   }
 }
 

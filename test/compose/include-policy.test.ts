@@ -29,6 +29,11 @@ describe('include policy: where includes may be fetched from', () => {
     'https://www.shop.example.evil.example/x',
     'http://127.0.0.1:3002/x',
     'http://localhost:3001/x',
+    // An origin that begins with an allowed one is another origin.
+    'http://127.0.0.1:30011/x',
+    'https://www.shop.example.:443/x',
+    'https://cdn.shop.example.evil.example/x',
+    'https://www.shop.examples/x',
   ])('%s is not fetched, and the reason names `includeHosts`', (src) => {
     const decision = policy(new URL(src, base));
     expect(decision.fetch).toBe(false);

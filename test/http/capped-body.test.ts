@@ -2,6 +2,7 @@
  * A body's bytes as the GET pool hands them on (http/capped-body.ts): owned chunks kept as they
  * are, transient ones (views of the shared read buffer) copied once, into the store when given.
  */
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CappedBody, type BodyStore } from '../../src/http/capped-body.js';
 
@@ -60,5 +61,18 @@ describe('CappedBody', () => {
     const capped = new CappedBody(undefined, 8);
     expect(capped.push(Buffer.from('12345'))).toBe(true);
     expect(capped.push(Buffer.from('6789'))).toBe(false);
+  });
+
+  it('hands an uncompressed body over at once, and leaves a compressed one to the decoder', async () => {
+    for (const coding of [undefined, 'identity', ' Identity ']) {
+      const plain = new CappedBody(coding, 1000);
+      plain.push(Buffer.from('<p>'));
+      plain.push(Buffer.from('hi</p>'));
+      expect(plain.finishNow()?.toString()).toBe('<p>hi</p>');
+    }
+    const zipped = new CappedBody('gzip', 1000);
+    zipped.push(gzipSync('<p>hi</p>'));
+    expect(zipped.finishNow()).toBeUndefined();
+    expect((await zipped.finish()).toString()).toBe('<p>hi</p>');
   });
 });

@@ -6,6 +6,7 @@
  * the answer means and what the request says.
  */
 import { execFile } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -414,5 +415,29 @@ describe('the GET pool', () => {
     await expect.poll(() => server.open).toBe(0);
     await expect(pooledGet(server, '/after')).rejects.toThrow('shutting down');
     agents = undefined;
+  });
+});
+
+describe("a page's signal", () => {
+  it('carries one abort listener however many GETs wait on it, and cancels every one of them', async () => {
+    // Answers every request but the held ones (path /held/…), which never get an answer.
+    const server = await scripted((head, socket) => {
+      if (!head.startsWith('GET /held/')) socket.write(ok('<p>done</p>'));
+    });
+    agents ??= createAgents();
+    const page = new AbortController();
+    const get = (path: string) =>
+      httpGet({ url: new URL(`http://127.0.0.1:${server.port}${path}`), headers: {}, timeoutMs: 60_000, maxBytes: 1 << 20, agents: agents!, signal: page.signal });
+    // Twenty answered GETs on the signal: each leaves nothing behind on it.
+    const answered = await Promise.all(Array.from({ length: 20 }, (_, i) => get(`/f/${i}`)));
+    expect(answered.map((a) => a.body.toString())).toEqual(Array(20).fill('<p>done</p>'));
+    // Twenty waiting at once: one listener on the signal, not twenty.
+    const held = Array.from({ length: 20 }, (_, i) => get(`/held/${i}`).then(() => 'answered', (error: Error & { kind?: string }) => error.kind));
+    await expect.poll(() => server.heads.filter((h) => h.startsWith('GET /held/')).length).toBe(20);
+    expect(getEventListeners(page.signal, 'abort')).toHaveLength(1);
+    page.abort();
+    expect(await Promise.all(held)).toEqual(Array(20).fill('cancelled'));
+    // …and their connections are closed, not left waiting for answers nobody wants.
+    await expect.poll(() => server.open).toBe(0);
   });
 });
