@@ -121,7 +121,7 @@ function include({ document: doc, out }: CommandContext, params: Params): void {
   const variable = set?.toLowerCase();
   if (variable !== undefined && !page.variables.has(variable)) page.variables.set(variable, '');
 
-  const outcome = doc.env.include(uri, doc.base);
+  const outcome = doc.env.include(uri, doc.base, stubBlock !== undefined);
   doc.env.debug?.(`include ${JSON.stringify(uri)}${stub ? ` stub=${stub}` : ''}${set ? ` set=${set}` : ''}${waited ? ' (waited)' : ''}`);
   if (variable !== undefined) {
     void outcome.then(({ bytes, served }) => {

@@ -67,15 +67,16 @@ export function ssiEnv(engine: Engine, site: IncludeSite): SsiEnv {
   return {
     page: ctx.ssi,
     unknownCommands: engine.rules.ssi.unknownCommands,
-    include(uri, base) {
+    include(uri, base, emptiness = false) {
       // SSI values are bytes (latin1): UTF-8 ones are read as UTF-8, as the scanner reads URLs.
-      const src = decodeSourceText(uri);
+      const marker = { type: 'ssi', src: decodeSourceText(uri), attribute: 'virtual' } as const;
+      const at = onUpstream(base === site.base ? site : { ...site, base }, ctx.pageUrl);
+      // (Only a `stub` asks whether the answer was declared empty: no hook and no step after for the others.)
+      if (!emptiness) return engine.include(at, { marker });
       // `Content-Length: 0`: nginx outputs a stub's commands as written (its SSI filter never ran).
       let declaredEmpty = false;
       const onResponse: OnResponse = ({ headers }) => void (declaredEmpty = headers['content-length'] === '0');
-      return engine
-        .include(onUpstream({ ...site, base }, ctx.pageUrl), { marker: { type: 'ssi', src, attribute: 'virtual' }, onResponse })
-        .then((outcome) => ({ ...outcome, declaredEmpty }));
+      return engine.include(at, { marker, onResponse }).then((outcome) => ({ ...outcome, declaredEmpty }));
     },
     debug: events.listenerCount('directive') > 0 ? (line) => events.emit('directive', { page, dialect: 'ssi', text: escapeControlChars(line) }) : undefined,
   };

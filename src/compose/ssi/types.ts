@@ -18,8 +18,11 @@ export interface IncludeOutcome {
 /** What the SSI language needs from the engine, for one page. */
 export interface SsiEnv {
   page: SsiPageState;
-  /** Resolve an include's evaluated URI against `base`, the document it appears in. */
-  include(uri: string, base: URL): Promise<IncludeOutcome>;
+  /**
+   * Resolve an include's evaluated URI against `base`, the document it appears in; with
+   * `emptiness`, the outcome says whether the answer was declared empty (`declaredEmpty`).
+   */
+  include(uri: string, base: URL, emptiness?: boolean): Promise<IncludeOutcome>;
   /**
    * A comment that looks like a command but names none (`<!--#header-->`, common in pages built
    * by other tools): nginx prints its errmsg (`'error'`, with `edge: 'nginx'`); otherwise it stays
