@@ -1,4 +1,5 @@
-import { diffArrays } from 'diff';
+import { createRequire } from 'node:module';
+import type * as JsDiff from 'diff';
 import { renderLine, type DocumentLine } from '../html/comparable-document.js';
 
 /**
@@ -8,6 +9,16 @@ import { renderLine, type DocumentLine } from '../html/comparable-document.js';
  * `maxEditLength`, here sized by the documents' length, so a fragment rewritten from scratch
  * cannot stall the gateway).
  */
+/**
+ * jsdiff, loaded the first time a diff is wanted (shadow mode and its reports): a gateway that
+ * never compares does not carry it (0.7 MB of heap, which the old generation may let double, and
+ * 14 ms of start-up). Its CommonJS build, so that the first caller need not wait for an import.
+ */
+let jsdiff: typeof JsDiff | undefined;
+export function jsDiff(): typeof JsDiff {
+  return (jsdiff ??= createRequire(import.meta.url)('diff') as typeof JsDiff);
+}
+
 export interface DiffHunk {
   /** Where it happened: the readable path of the first changed element (or its parent for text). */
   path: string;
@@ -55,7 +66,7 @@ export function diffDocuments(prod: readonly DocumentLine[], local: readonly Doc
   const localText = local.map((line) => renderLine(line));
   // Bounded by the work, not by the clock (a 50 ms timeout gave a loaded machine a different diff).
   const editLength = Math.max(1, Math.min(maxEditLength, Math.floor(maxWork / Math.max(1, prodText.length + localText.length))));
-  const changes = diffArrays(prodText, localText, { maxEditLength: editLength, timeout: timeoutMs });
+  const changes = jsDiff().diffArrays(prodText, localText, { maxEditLength: editLength, timeout: timeoutMs });
 
   const hunks: DiffHunk[] = [];
   let omitted = 0;

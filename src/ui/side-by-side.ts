@@ -1,6 +1,10 @@
-import { diffWordsWithSpace } from 'diff';
+import { createRequire } from 'node:module';
+import type * as JsDiff from 'diff';
 import { escapeHtml as e } from '../html/escape-html.js';
 import type { DiffHunk, StructuralDiff } from '../shadow/structural-diff.js';
+
+/** jsdiff's CommonJS build, loaded at the first report (as shadow/structural-diff.ts loads it: the same module). */
+let jsdiff: typeof JsDiff | undefined;
 
 /**
  * A shadow difference as two columns, production on the left and the local service on the
@@ -91,7 +95,7 @@ function text(line: string): string {
 function markWords(prod: string, local: string, budget: WordBudget): { prod: string; local: string } | undefined {
   if (budget.pairs <= 0 || prod.length > MAX_WORD_DIFF_CHARS || local.length > MAX_WORD_DIFF_CHARS) return undefined;
   budget.pairs--;
-  const parts = diffWordsWithSpace(prod, local);
+  const parts = (jsdiff ??= createRequire(import.meta.url)('diff') as typeof JsDiff).diffWordsWithSpace(prod, local);
   // Lines that share nothing but spaces: marking every word says nothing more than the colour.
   if (!parts.some((p) => !p.added && !p.removed && p.value.trim() !== '')) return undefined;
   let left = '';
