@@ -113,7 +113,7 @@ export class CappedBody {
   /** The decoded body; rejects with `BodyTooLargeError` or `BodyDecodeError`. */
   finish(): Promise<Buffer> {
     const raw = this.take();
-    if (!this.contentEncoding) return Promise.resolve(raw);
+    if (!this.coded) return Promise.resolve(raw);
     return decodeWhole(this.contentEncoding, raw, this.limit).catch((error: NodeJS.ErrnoException) => {
       const coding = this.contentEncoding!.trim().toLowerCase();
       throw error.code === 'ERR_BUFFER_TOO_LARGE' ? new BodyTooLargeError(this.limit) : new BodyDecodeError(coding, error);
